@@ -1,0 +1,3 @@
+"""moderator: a self-hosted moderation assistant for comment sections."""
+
+__version__ = "0.1.0"

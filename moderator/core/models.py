@@ -1,0 +1,151 @@
+"""Domain objects: what a comment is, what scoring says about it, what a reviewer decided.
+
+Plain dataclasses with no I/O. Wire formats (webhook body, API answers) live in the web layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+#: The seven labels of a score record, in DESIGN.md order. A model that lacks one reports None.
+LABELS: tuple[str, ...] = (
+    "toxicity",
+    "severe_toxicity",
+    "obscene",
+    "threat",
+    "insult",
+    "identity_attack",
+    "sexual_explicit",
+)
+
+Scores = dict[str, float | None]
+
+
+class Action(StrEnum):
+    APPROVE = "approve"
+    REVIEW = "review"
+    HOLD = "hold"
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    ESCALATE = "escalate"
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    id: str | None = None
+    title: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment as the platform sent it. `site` + `id` identify it."""
+
+    id: str
+    text: str
+    site: str = "default"
+    author: Author = field(default_factory=Author)
+    thread: Thread = field(default_factory=Thread)
+    parent_id: str | None = None
+    created_at: str | None = None
+    language: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """Unique key across sites. Sites cannot contain ':' (the webhook schema refuses it)."""
+        return f"{self.site}:{self.id}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Comment:
+        return cls(
+            id=data["id"],
+            text=data["text"],
+            site=data.get("site") or "default",
+            author=Author(**(data.get("author") or {})),
+            thread=Thread(**(data.get("thread") or {})),
+            parent_id=data.get("parent_id"),
+            created_at=data.get("created_at"),
+            language=data.get("language"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A lexicon hit. `start`/`end` are offsets into the original text: text[start:end] == match."""
+
+    term: str
+    match: str
+    category: str
+    severity: int
+    start: int
+    end: int
+    language: str = ""
+    quoted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    name: str
+    version: str
+    fallback: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+@dataclass(slots=True)
+class ScoreRecord:
+    """DESIGN.md's score record. `to_dict` gives the public JSON shape."""
+
+    id: str
+    language: str | None
+    model: ModelInfo
+    scores: Scores
+    matches: list[Match]
+    priority: float
+    action: Action
+    reasons: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "language": self.language,
+            "model": {
+                "name": self.model.name,
+                "version": self.model.version,
+                "fallback": self.model.fallback,
+            },
+            "scores": dict(self.scores),
+            "matches": [asdict(m) for m in self.matches],
+            "priority": self.priority,
+            "action": str(self.action),
+            "reasons": list(self.reasons),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScoreRecord:
+        model = data["model"]
+        return cls(
+            id=data["id"],
+            language=data.get("language"),
+            model=ModelInfo(model["name"], model["version"], model.get("fallback", False)),
+            scores=dict(data["scores"]),
+            matches=[Match(**m) for m in data["matches"]],
+            priority=float(data["priority"]),
+            action=Action(data["action"]),
+            reasons=list(data["reasons"]),
+        )

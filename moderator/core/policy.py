@@ -1,0 +1,230 @@
+"""Policy: model scores and lexicon matches → action, priority and reasons.
+
+A policy is a list of rules loaded from `config/policy.toml`. Loading validates everything and
+raises ConfigError with one sentence naming the file, the rule and the problem.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from moderator.core.models import LABELS, Action, Match, ModelInfo, Scores
+from moderator.errors import ConfigError
+
+_ACTION_RANK = {Action.APPROVE: 0, Action.REVIEW: 1, Action.HOLD: 2}
+_RULE_KEYS = {"name", "label", "category", "min", "max", "min_severity", "action"}
+_SCOPE_KEYS = {"sites", "languages", "models"}
+MAX_SEVERITY = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    sites: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+    models: tuple[str, ...] = ()
+
+    def applies(self, site: str, language: str | None, model: ModelInfo) -> bool:
+        if self.sites and site not in self.sites:
+            return False
+        if self.languages and (language or "") not in self.languages:
+            return False
+        return not self.models or any(model.name.startswith(m) for m in self.models)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    action: Action
+    label: str | None = None
+    category: str | None = None
+    min: float = 0.0
+    max: float = float("inf")
+    min_severity: int = 1
+    scope: Scope = field(default_factory=Scope)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    action: Action
+    priority: float
+    reasons: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Priority:
+    label_weights: Mapping[str, float]
+    lexicon_weight: float = 1.0
+    per_extra_match: float = 0.03
+    mention_factor: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    version: str
+    rules: tuple[Rule, ...]
+    priority: Priority
+
+    def decide(
+        self,
+        scores: Scores,
+        matches: Sequence[Match],
+        model: ModelInfo,
+        *,
+        site: str = "default",
+        language: str | None = None,
+    ) -> Verdict:
+        """Apply every rule in scope; the strongest action wins and every firing rule is a reason."""
+        action = Action.APPROVE
+        reasons: list[str] = []
+        for rule in self.rules:
+            if not rule.scope.applies(site, language, model):
+                continue
+            fired, rule_action, reason = _fire(rule, scores, matches, model)
+            if fired:
+                reasons.append(reason)
+                if _ACTION_RANK[rule_action] > _ACTION_RANK[action]:
+                    action = rule_action
+        return Verdict(action, self._priority(scores, matches), reasons)
+
+    def _priority(self, scores: Scores, matches: Sequence[Match]) -> float:
+        weights = self.priority.label_weights
+        model_part = max(
+            ((s or 0.0) * weights.get(label, 0.0) for label, s in scores.items()), default=0.0
+        )
+        lexicon_part = max(
+            (
+                m.severity
+                / MAX_SEVERITY
+                * self.priority.lexicon_weight
+                * (self.priority.mention_factor if m.quoted else 1.0)
+                for m in matches
+            ),
+            default=0.0,
+        )
+        extra = self.priority.per_extra_match * max(len(matches) - 1, 0)
+        return round(min(1.0, max(model_part, lexicon_part) + extra), 4)
+
+
+def _fire(
+    rule: Rule, scores: Scores, matches: Sequence[Match], model: ModelInfo
+) -> tuple[bool, Action, str]:
+    if rule.label is not None:
+        score = scores.get(rule.label)
+        if score is None or not rule.min <= score < rule.max:
+            return False, rule.action, ""
+        return True, rule.action, (
+            f"{rule.action}: rule {rule.name}: {rule.label} {score:.2f} ≥ {rule.min:.2f} ({model})"
+        )
+    hits = [
+        m
+        for m in matches
+        if (rule.category == "*" or m.category == rule.category) and m.severity >= rule.min_severity
+    ]
+    if not hits:
+        return False, rule.action, ""
+    worst = max(hits, key=lambda m: (not m.quoted, m.severity))
+    action = rule.action
+    mention = ""
+    if all(m.quoted for m in hits) and action is Action.HOLD:
+        action = Action.REVIEW
+        mention = " (quoted or counter-speech: a mention, sent to review instead of hold)"
+    return True, action, (
+        f"{action}: rule {rule.name}: term '{worst.term}' ({worst.category}, severity "
+        f"{worst.severity}) ≥ severity {rule.min_severity}{mention}"
+    )
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and validate a policy file; ConfigError names the file and the first problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Policy file {path} does not exist.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Policy file {path} is not valid TOML: {exc}.") from None
+    try:
+        return parse_policy(data)
+    except ConfigError as exc:
+        raise ConfigError(f"Policy file {path}: {exc}") from None
+
+
+def parse_policy(data: Mapping[str, Any]) -> Policy:
+    version = data.get("version")
+    if not isinstance(version, str) or not version:
+        raise ConfigError("'version' must be a non-empty string.")
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise ConfigError("there must be at least one [[rules]] entry.")
+    rules = tuple(_parse_rule(i, r) for i, r in enumerate(raw_rules, start=1))
+    names = [r.name for r in rules]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"rule names must be unique; repeated: {', '.join(duplicates)}.")
+    return Policy(version, rules, _parse_priority(data.get("priority", {})))
+
+
+def _parse_priority(raw: Mapping[str, Any]) -> Priority:
+    weights = dict(raw.get("label_weights", {}))
+    for label, weight in weights.items():
+        if label not in LABELS:
+            raise ConfigError(f"priority.label_weights has unknown label '{label}'.")
+        _check_unit(f"priority.label_weights.{label}", weight)
+    values = {k: raw[k] for k in ("lexicon_weight", "per_extra_match", "mention_factor") if k in raw}
+    for key, value in values.items():
+        _check_unit(f"priority.{key}", value)
+    return Priority(label_weights=weights, **values)
+
+
+def _parse_rule(index: int, raw: Any) -> Rule:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"rule {index} must be a table.")
+    name = raw.get("name")
+    where = f"rule {index} ({name})" if name else f"rule {index}"
+    unknown = set(raw) - _RULE_KEYS - _SCOPE_KEYS
+    if unknown:
+        raise ConfigError(f"{where} has unknown key(s): {', '.join(sorted(unknown))}.")
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{where} needs a 'name'.")
+    try:
+        action = Action(raw.get("action"))
+    except ValueError:
+        raise ConfigError(
+            f"{where}: action must be one of approve, review, hold, got {raw.get('action')!r}."
+        ) from None
+    scope = Scope(
+        sites=frozenset(_str_list(where, raw, "sites")),
+        languages=frozenset(_str_list(where, raw, "languages")),
+        models=tuple(_str_list(where, raw, "models")),
+    )
+    label, category = raw.get("label"), raw.get("category")
+    if (label is None) == (category is None):
+        raise ConfigError(f"{where} needs exactly one of 'label' or 'category'.")
+    if label is not None:
+        if label not in LABELS:
+            raise ConfigError(f"{where}: unknown label '{label}' (known: {', '.join(LABELS)}).")
+        low, high = raw.get("min", 0.0), raw.get("max", 1.0000001)
+        _check_unit(f"{where}: min", low)
+        _check_unit(f"{where}: max", min(high, 1.0))
+        if low >= high:
+            raise ConfigError(f"{where}: min ({low}) must be below max ({high}).")
+        return Rule(name, action, label=label, min=float(low), max=float(high), scope=scope)
+    severity = raw.get("min_severity", 1)
+    if not isinstance(severity, int) or not 1 <= severity <= MAX_SEVERITY:
+        raise ConfigError(f"{where}: min_severity must be an integer 1..{MAX_SEVERITY}.")
+    return Rule(name, action, category=str(category), min_severity=severity, scope=scope)
+
+
+def _check_unit(where: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ConfigError(f"{where} must be a number between 0 and 1, got {value!r}.")
+
+
+def _str_list(where: str, raw: Mapping[str, Any], key: str) -> list[str]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings.")
+    return value

@@ -1,0 +1,33 @@
+"""Every exception moderator raises on purpose. The web layer alone maps them to HTTP status."""
+
+
+class ModeratorError(Exception):
+    """Base class: the message is one sentence a user can act on."""
+
+
+class ConfigError(ModeratorError):
+    """A setting, policy file or lexicon file is invalid; start-up stops."""
+
+
+class ModelUnavailableError(ModeratorError):
+    """A toxicity model cannot be loaded (weights missing and not downloadable, bad checkpoint)."""
+
+
+class StoreUnavailableError(ModeratorError):
+    """Redis cannot be reached; nothing was written."""
+
+
+class NotFoundError(ModeratorError):
+    """No such comment, user or token."""
+
+
+class ConflictError(ModeratorError):
+    """The request does not fit the current state (for example deciding a comment twice)."""
+
+
+class AuthError(ModeratorError):
+    """Bad credentials, unknown token or a role that may not do this."""
+
+
+class BacklogFullError(ModeratorError):
+    """The ingest backlog is at its ceiling; the sender should back off and retry."""

@@ -1,0 +1,187 @@
+"""One Settings object per entry point: defaults from config/moderator.toml, then MODERATOR_* env.
+
+Built by `load_settings()`, validated there; a problem raises ConfigError with one sentence.
+Nothing here is evaluated at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from moderator.errors import ConfigError
+
+#: Where config/ lives: the repository (or image) root, unless MODERATOR_CONFIG_DIR says otherwise.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "xxx", "todo", "replace-me"}
+_MIN_SECRET_CHARS = 16
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WebhookSettings(_Section):
+    secret: str = ""
+    tolerance_s: int = Field(300, ge=1, le=86400)
+    max_body_bytes: int = Field(262144, ge=1024, le=16 * 1024 * 1024)
+    max_text_chars: int = Field(20000, ge=1, le=1_000_000)
+    max_backlog: int = Field(100000, ge=1)
+
+
+class WorkerSettings(_Section):
+    batch_size: int = Field(16, ge=1, le=1024)
+    batch_wait_ms: int = Field(200, ge=0, le=60000)
+    block_ms: int = Field(1000, ge=1, le=60000)
+    claim_idle_ms: int = Field(60000, ge=10)
+    max_attempts: int = Field(5, ge=1, le=100)
+
+
+class ModelSettings(_Section):
+    spec: str = "auto"
+    device: str = "cpu"
+    hf_config: str = ""
+    download_timeout_s: float = Field(5.0, gt=0, le=120)
+
+
+class PolicySettings(_Section):
+    path: str = "config/policy.toml"
+    lexicons: list[str] = ["config/lexicons/en.toml", "config/lexicons/es.toml"]
+    overrides: list[str] = []
+
+
+class CallbackSettings(_Section):
+    url: str = ""
+    secret: str = ""
+    timeout_s: float = Field(5.0, gt=0, le=120)
+    backoff_base_s: float = Field(1.0, gt=0)
+    backoff_max_s: float = Field(300.0, gt=0)
+
+
+class UiSettings(_Section):
+    session_secret: str = ""
+    session_ttl_s: int = Field(43200, ge=60)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MODERATOR_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    redis_url: str = ""
+    data_dir: Path = Path("var")
+    config_dir: Path = PROJECT_ROOT / "config"
+    webhook: WebhookSettings = WebhookSettings()
+    worker: WorkerSettings = WorkerSettings()
+    model: ModelSettings = ModelSettings()
+    policy: PolicySettings = PolicySettings()
+    callback: CallbackSettings = CallbackSettings()
+    ui: UiSettings = UiSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return init_settings, _FlatSecrets(settings_cls), env_settings, toml
+
+    def path(self, value: str) -> Path:
+        """Resolve a config-relative path ("config/policy.toml") against the project root."""
+        p = Path(value)
+        if p.is_absolute() or p.exists():
+            return p
+        return self.config_dir.parent / p
+
+
+class _FlatSecrets(PydanticBaseSettingsSource):
+    """Accept the documented flat names MODERATOR_WEBHOOK_SECRET, MODERATOR_SESSION_SECRET and
+    MODERATOR_CALLBACK_URL as well as the nested MODERATOR_WEBHOOK__SECRET forms."""
+
+    _FLAT = {
+        "MODERATOR_WEBHOOK_SECRET": ("webhook", "secret"),
+        "MODERATOR_SESSION_SECRET": ("ui", "session_secret"),
+        "MODERATOR_CALLBACK_URL": ("callback", "url"),
+        "MODERATOR_CALLBACK_SECRET": ("callback", "secret"),
+    }
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, dict[str, str]] = {}
+        for env, (section, key) in self._FLAT.items():
+            if env in os.environ:
+                found.setdefault(section, {})[key] = os.environ[env]
+        return found
+
+
+def _config_file() -> Path:
+    base = Path(os.environ.get("MODERATOR_CONFIG_DIR", PROJECT_ROOT / "config"))
+    return base / "moderator.toml"
+
+
+def load_settings(*, quickstart: bool = False, **overrides: Any) -> Settings:
+    """Build and validate Settings. `quickstart` (moderator run) allows generated secrets."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_first_problem(exc)) from None
+    validate(settings, quickstart=quickstart)
+    return settings
+
+
+def validate(settings: Settings, *, quickstart: bool) -> None:
+    """Checks that span fields. Raise ConfigError with the first problem found."""
+    from moderator.core.spec import check_model_spec
+
+    check_model_spec(settings.model.spec)
+    if not quickstart:
+        _check_secret("MODERATOR_WEBHOOK_SECRET", settings.webhook.secret)
+        _check_secret("MODERATOR_SESSION_SECRET", settings.ui.session_secret)
+    for name, value in (
+        ("MODERATOR_WEBHOOK_SECRET", settings.webhook.secret),
+        ("MODERATOR_SESSION_SECRET", settings.ui.session_secret),
+    ):
+        if value:
+            _check_secret(name, value)
+    url = settings.callback.url
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"MODERATOR_CALLBACK_URL must be an http(s) URL, got {url!r}.")
+    if settings.callback.backoff_base_s > settings.callback.backoff_max_s:
+        raise ConfigError("callback.backoff_base_s must not exceed callback.backoff_max_s.")
+
+
+def _check_secret(name: str, value: str) -> None:
+    if not value:
+        raise ConfigError(
+            f"{name} is not set: outside the quickstart (`moderator run`) it is required; "
+            "generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    if value.lower() in _PLACEHOLDERS or len(value) < _MIN_SECRET_CHARS:
+        raise ConfigError(
+            f"{name} looks like a placeholder or is shorter than {_MIN_SECRET_CHARS} characters; "
+            "use a long random value."
+        )
+
+
+def _first_problem(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    env = "MODERATOR_" + "__".join(str(p) for p in err["loc"]).upper()
+    if err["type"] == "extra_forbidden":
+        return f"Unknown setting '{where}' (from config/moderator.toml or {env})."
+    return f"Setting '{where}' ({env}): {err['msg']}, got {err.get('input')!r}."
