@@ -1,0 +1,139 @@
+"""The composition root: build adapters and services from one Settings object.
+
+Entry points (web, worker, CLI) call these functions; nothing else constructs adapters. Model
+libraries are imported only by `build_scoring`, so the web process never loads torch.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import redis
+import redis.asyncio as aioredis
+
+from moderator import keys
+from moderator.adapters.callbacks import OutboxDeliverer
+from moderator.adapters.embedded_redis import EmbeddedRedis
+from moderator.adapters.redis_auth import RedisAuthStore
+from moderator.adapters.redis_client import connect, connect_async
+from moderator.adapters.redis_ingest import RedisIngest, RedisIngestConsumer
+from moderator.adapters.redis_review import RedisReviewStore
+from moderator.core.models import ModelInfo
+from moderator.core.policy import load_policy
+from moderator.core.scoring import ScoringService
+from moderator.settings import Settings
+
+
+@dataclass
+class WebServices:
+    settings: Settings
+    redis: aioredis.Redis
+    ingest: RedisIngest
+    review: RedisReviewStore
+    auth: RedisAuthStore
+    webhook_secret: str
+    session_secret: str
+    deliverer: OutboxDeliverer | None = None
+    http: httpx.AsyncClient | None = None
+
+    async def aclose(self) -> None:
+        if self.http is not None:
+            await self.http.aclose()
+        await self.redis.aclose()
+
+
+def open_store(settings: Settings, *, hold_lock: bool = False) -> tuple[str, EmbeddedRedis | None]:
+    """MODERATOR_REDIS_URL when set; otherwise the embedded Redis of `data_dir` (started, or
+    attached to when another moderator process already runs it)."""
+    if settings.redis_url:
+        return settings.redis_url, None
+    embedded = EmbeddedRedis(settings.data_dir).start(hold_lock=hold_lock)
+    return embedded.url, embedded
+
+
+def build_web(settings: Settings, url: str, *, deliver: bool = True) -> WebServices:
+    client = connect_async(url)
+    callbacks = bool(settings.callback.url)
+    services = WebServices(
+        settings=settings,
+        redis=client,
+        ingest=RedisIngest(client, max_backlog=settings.webhook.max_backlog),
+        review=RedisReviewStore(client, deliver_callbacks=callbacks),
+        auth=RedisAuthStore(client),
+        webhook_secret=settings.webhook.secret,
+        session_secret=settings.ui.session_secret,
+    )
+    if callbacks and deliver:
+        services.http = httpx.AsyncClient(follow_redirects=False)
+        services.deliverer = OutboxDeliverer(
+            client, services.http, settings.callback, settings.webhook.secret
+        )
+    return services
+
+
+def build_scoring(settings: Settings, log: Callable[[str], None] = print) -> ScoringService:
+    """Load the model (once per process), the lexicons and the policy. ConfigError or
+    ModelUnavailableError stop start-up with one sentence."""
+    from moderator.adapters.models import resolve_scorer
+    from moderator.core.lexicon import load_lexicon
+
+    policy = load_policy(settings.path(settings.policy.path))
+    lexicon = load_lexicon(
+        [settings.path(p) for p in settings.policy.lexicons],
+        overrides=[settings.path(p) for p in settings.policy.overrides],
+    )
+    hf_config = Path(settings.model.hf_config) if settings.model.hf_config else None
+    scorer = resolve_scorer(
+        settings.model.spec,
+        device=settings.model.device,
+        hf_config=hf_config,
+        download_timeout_s=settings.model.download_timeout_s,
+        log=log,
+    )
+    return ScoringService(scorer, lexicon, policy)
+
+
+def build_consumer(settings: Settings, url: str, client: redis.Redis | None = None) -> RedisIngestConsumer:
+    consumer = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+    return RedisIngestConsumer(
+        client or connect(url), consumer, deliver_callbacks=bool(settings.callback.url)
+    )
+
+
+def publish_model(client: redis.Redis, info: ModelInfo) -> None:
+    """Tell /healthz and the UI which model the workers score with."""
+    client.hset(
+        keys.MODEL_INFO,
+        mapping={"name": info.name, "version": info.version, "fallback": int(info.fallback)},
+    )
+
+
+def quickstart_secrets(settings: Settings) -> tuple[Settings, list[str]]:
+    """For `moderator run`: fill missing secrets from (or into) files in data_dir, so they stay
+    the same across restarts. Returns the settings and the names that were generated now."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    generated = []
+    values = {}
+    for name in ("webhook_secret", "session_secret"):
+        path = settings.data_dir / name
+        if path.exists():
+            values[name] = path.read_text().strip()
+            continue
+        values[name] = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(values[name] + "\n")
+        generated.append(name)
+    webhook = settings.webhook.model_copy(
+        update={"secret": settings.webhook.secret or values["webhook_secret"]}
+    )
+    ui = settings.ui.model_copy(
+        update={"session_secret": settings.ui.session_secret or values["session_secret"]}
+    )
+    return settings.model_copy(update={"webhook": webhook, "ui": ui}), generated

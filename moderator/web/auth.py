@@ -1,0 +1,68 @@
+"""Who is calling: an API bearer token (machine clients) or a signed session cookie (the UI).
+
+A state-changing request authenticated by cookie must carry the session's CSRF token (form field
+`csrf` or header `X-CSRF-Token`); bearer requests need none (browsers never add them).
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from fastapi import Request
+from itsdangerous import BadSignature, TimestampSigner
+
+from moderator.adapters.redis_auth import Principal
+from moderator.errors import NotFoundError
+from moderator.web.problems import Problem
+
+COOKIE = "moderator_session"
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    principal: Principal
+    csrf: str | None  # None for bearer callers
+    sid: str | None = None
+
+
+def signer(request: Request) -> TimestampSigner:
+    return TimestampSigner(request.app.state.services.session_secret, salt="session")
+
+
+async def session_caller(request: Request) -> Caller | None:
+    """The logged-in reviewer, or None (no cookie, bad signature, expired or ended session)."""
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return None
+    services = request.app.state.services
+    try:
+        sid = signer(request).unsign(raw, max_age=services.settings.ui.session_ttl_s).decode()
+        principal, csrf = await services.auth.session(sid)
+    except (BadSignature, NotFoundError):
+        return None
+    return Caller(principal, csrf, sid)
+
+
+async def check_csrf(request: Request, caller: Caller, form_value: str | None = None) -> None:
+    if caller.csrf is None or request.method in _SAFE:
+        return
+    sent = form_value or request.headers.get("x-csrf-token") or ""
+    if not hmac.compare_digest(sent.encode(), caller.csrf.encode()):
+        raise Problem(403, "Missing or wrong CSRF token: reload the page and try again.")
+
+
+async def api_caller(request: Request) -> Caller:
+    """Dependency for /v1 review endpoints: bearer token, or session + CSRF header."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        principal = await request.app.state.services.auth.principal_for_token(token.strip())
+        return Caller(principal, None)
+    caller = await session_caller(request)
+    if caller is None:
+        raise Problem(401, "Send an API token as 'Authorization: Bearer <token>' "
+                           "(create one with `moderator tokens create`).")
+    await check_csrf(request, caller)
+    return caller

@@ -1,0 +1,94 @@
+"""POST /v1/comments: the platform's signed webhook (DESIGN.md).
+
+Order of checks: size (413) → signature (401) → media type (415) → UTF-8 and JSON (400) →
+schema (422) → store (202, or 200 for a redelivery; 503 when Redis is down or the backlog is
+full). Nothing is written unless every check passed, and 202 is sent only after Redis has the
+comment (the embedded Redis fsyncs its append-only file before answering).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from moderator.core.signing import HEADER, verify
+from moderator.errors import AuthError
+from moderator.web.problems import Problem, field_errors
+from moderator.web.schemas import AcceptedOut, CommentIn
+
+router = APIRouter()
+
+
+async def _read_capped(request: Request, max_bytes: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise Problem(413, f"The body is larger than {max_bytes} bytes.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise Problem(413, f"The body is larger than {max_bytes} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse(body: bytes, content_type: str) -> dict:
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media != "application/json":
+        raise Problem(415, f"Send the comment as application/json, not {media or 'nothing'}.")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Problem(400, f"The body is not valid UTF-8 (byte {exc.start}).") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Problem(400, f"The body is not valid JSON: {exc.msg} at line {exc.lineno}, "
+                           f"column {exc.colno}.") from None
+    if not isinstance(data, dict):
+        raise Problem(422, "The body must be a JSON object.",
+                      errors=[{"field": "(body)", "message": "must be an object"}])
+    return data
+
+
+@router.post(
+    "/v1/comments",
+    status_code=202,
+    response_model=AcceptedOut,
+    responses={200: {"model": AcceptedOut, "description": "Redelivery; nothing new stored"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": CommentIn.model_json_schema()}},
+        }
+    },
+)
+async def receive_comment(request: Request) -> JSONResponse:
+    services = request.app.state.services
+    cfg = services.settings.webhook
+    body = await _read_capped(request, cfg.max_body_bytes)
+    try:
+        verify(services.webhook_secret, request.headers.get(HEADER), body,
+               now=time.time(), tolerance_s=cfg.tolerance_s)
+    except AuthError as exc:
+        raise Problem(401, str(exc)) from None
+    data = _parse(body, request.headers.get("content-type", ""))
+    try:
+        comment_in = CommentIn.model_validate(data)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        raise Problem(422, "Invalid field(s): " + ", ".join(e["field"] for e in errors) + ".",
+                      errors=errors) from None
+    if len(comment_in.text) > cfg.max_text_chars:
+        message = f"longer than {cfg.max_text_chars} characters ({len(comment_in.text)})"
+        raise Problem(422, f"Invalid field(s): text ({message}).",
+                      errors=[{"field": "text", "message": message}])
+    comment = comment_in.to_comment()
+    created = await services.ingest.accept(comment, int(time.time() * 1000))
+    out = AcceptedOut(status="accepted" if created else "duplicate", site=comment.site,
+                      id=comment.id)
+    return JSONResponse(out.model_dump(), status_code=202 if created else 200)
