@@ -62,7 +62,10 @@ async def api_caller(request: Request) -> Caller:
         return Caller(principal, None)
     caller = await session_caller(request)
     if caller is None:
-        raise Problem(401, "Send an API token as 'Authorization: Bearer <token>' "
-                           "(create one with `moderator tokens create`).")
+        raise Problem(
+            401,
+            "Send an API token as 'Authorization: Bearer <token>' "
+            "(create one with `moderator tokens create`).",
+        )
     await check_csrf(request, caller)
     return caller

@@ -34,10 +34,17 @@ async def healthz(request: Request) -> dict[str, Any]:
         redis_ok = False
     warning = None
     if model and model["fallback"]:
-        warning = (f"Detoxify is unavailable: scoring with the offline fallback {model['name']}. "
-                   "Run `moderator models pull` on a machine with network access.")
-    return {"status": "ok", "version": __version__, "redis": redis_ok, "model": model,
-            "warning": warning}
+        warning = (
+            f"Detoxify is unavailable: scoring with the offline fallback {model['name']}. "
+            "Run `moderator models pull` on a machine with network access."
+        )
+    return {
+        "status": "ok",
+        "version": __version__,
+        "redis": redis_ok,
+        "model": model,
+        "warning": warning,
+    }
 
 
 @router.get("/readyz")
@@ -65,8 +72,12 @@ async def metrics(request: Request) -> str:
     lines.append("moderator_redis_up 1")
     lines.append("# TYPE moderator_queue_items gauge")
     lines += [f'moderator_queue_items{{queue="{s.name}"}} {s.count}' for s in stats]
-    for name, value in (("ingest_backlog", backlog), ("dead_letters", dead),
-                        ("feed_events", feed), ("outbox_pending", outbox)):
+    for name, value in (
+        ("ingest_backlog", backlog),
+        ("dead_letters", dead),
+        ("feed_events", feed),
+        ("outbox_pending", outbox),
+    ):
         lines.append(f"# TYPE moderator_{name} gauge")
         lines.append(f"moderator_{name} {value}")
     return "\n".join(lines) + "\n"

@@ -28,6 +28,15 @@ templates.env.filters["segments"] = segments
 templates.env.filters["http_url"] = http_url
 _LOGIN_CSRF = "moderator_login"
 QUEUES = ("hold", "review")
+#: Outcome messages, passed between pages as codes: a URL can never put its own words on a page.
+NOTICES = {
+    "approved": "Comment approved.",
+    "rejected": "Comment rejected.",
+    "escalated": "Comment escalated to the admins.",
+    "gone": "That comment no longer exists.",
+    "decided": "That comment was already decided by someone else.",
+    "invalid": "Unknown decision.",
+}
 
 
 def _secure(request: Request) -> bool:
@@ -39,8 +48,9 @@ def _login_page(request: Request, error: str | None = None, status: int = 200) -
     response = templates.TemplateResponse(
         request, "login.html", {"error": error, "csrf": token}, status_code=status
     )
-    response.set_cookie(_LOGIN_CSRF, token, httponly=True, samesite="strict",
-                        secure=_secure(request), max_age=3600)
+    response.set_cookie(
+        _LOGIN_CSRF, token, httponly=True, samesite="strict", secure=_secure(request), max_age=3600
+    )
     return response
 
 
@@ -66,9 +76,14 @@ async def login(
         return _login_page(request, str(exc), 401)
     sid, _ = await services.auth.create_session(principal, services.settings.ui.session_ttl_s)
     response = RedirectResponse("/ui/queue", status_code=303)
-    response.set_cookie(COOKIE, signer(request).sign(sid).decode(), httponly=True,
-                        samesite="strict", secure=_secure(request),
-                        max_age=services.settings.ui.session_ttl_s)
+    response.set_cookie(
+        COOKIE,
+        signer(request).sign(sid).decode(),
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        max_age=services.settings.ui.session_ttl_s,
+    )
     response.delete_cookie(_LOGIN_CSRF)
     return response
 
@@ -105,7 +120,7 @@ async def queue_page(request: Request, queue: str = "hold", notice: str = "") ->
         "stats": {s.name: s for s in await review.stats()},
         "items": items,
         "model": await active_model(request),
-        "notice": notice[:200],
+        "notice": NOTICES.get(notice),
         "now_ms": int(time.time() * 1000),
     }
     return templates.TemplateResponse(request, "queue.html", context)
@@ -127,19 +142,28 @@ async def decide(
     await check_csrf(request, caller, csrf)
     notice = await _decide(request, caller, f"{site}:{id}", decision, reason)
     target = request.url_for("queue_page").include_query_params(
-        queue=queue if queue in QUEUES else "hold", notice=notice)
+        queue=queue if queue in QUEUES else "hold", notice=notice
+    )
     return RedirectResponse(str(target), status_code=303)
 
 
 async def _decide(request: Request, caller: Caller, ref: str, decision: str, reason: str) -> str:
+    """Record the decision; returns a NOTICES code. A reason is kept only for a rejection."""
     try:
         choice = Decision(decision)
     except ValueError:
-        return "Unknown decision."
+        return "invalid"
     try:
         await request.app.state.services.review.decide(
-            ref, choice, by=caller.principal.name, reason=reason or None, note=None,
-            now_ms=int(time.time() * 1000))
-    except (NotFoundError, ConflictError) as exc:
-        return str(exc)
-    return f"Comment {'approved' if choice is Decision.APPROVE else choice.value + 'ed'}."
+            ref,
+            choice,
+            by=caller.principal.name,
+            reason=(reason or None) if choice is Decision.REJECT else None,
+            note=None,
+            now_ms=int(time.time() * 1000),
+        )
+    except NotFoundError:
+        return "gone"
+    except ConflictError:
+        return "decided"
+    return {"approve": "approved", "reject": "rejected", "escalate": "escalated"}[choice.value]

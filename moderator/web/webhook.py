@@ -47,11 +47,15 @@ def _parse(body: bytes, content_type: str) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise Problem(400, f"The body is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                           f"column {exc.colno}.") from None
+        raise Problem(
+            400, f"The body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+        ) from None
     if not isinstance(data, dict):
-        raise Problem(422, "The body must be a JSON object.",
-                      errors=[{"field": "(body)", "message": "must be an object"}])
+        raise Problem(
+            422,
+            "The body must be a JSON object.",
+            errors=[{"field": "(body)", "message": "must be an object"}],
+        )
     return data
 
 
@@ -72,8 +76,13 @@ async def receive_comment(request: Request) -> JSONResponse:
     cfg = services.settings.webhook
     body = await _read_capped(request, cfg.max_body_bytes)
     try:
-        verify(services.webhook_secret, request.headers.get(HEADER), body,
-               now=time.time(), tolerance_s=cfg.tolerance_s)
+        verify(
+            services.webhook_secret,
+            request.headers.get(HEADER),
+            body,
+            now=time.time(),
+            tolerance_s=cfg.tolerance_s,
+        )
     except AuthError as exc:
         raise Problem(401, str(exc)) from None
     data = _parse(body, request.headers.get("content-type", ""))
@@ -81,14 +90,19 @@ async def receive_comment(request: Request) -> JSONResponse:
         comment_in = CommentIn.model_validate(data)
     except ValidationError as exc:
         errors = field_errors(exc)
-        raise Problem(422, "Invalid field(s): " + ", ".join(e["field"] for e in errors) + ".",
-                      errors=errors) from None
+        raise Problem(
+            422, "Invalid field(s): " + ", ".join(e["field"] for e in errors) + ".", errors=errors
+        ) from None
     if len(comment_in.text) > cfg.max_text_chars:
         message = f"longer than {cfg.max_text_chars} characters ({len(comment_in.text)})"
-        raise Problem(422, f"Invalid field(s): text ({message}).",
-                      errors=[{"field": "text", "message": message}])
+        raise Problem(
+            422,
+            f"Invalid field(s): text ({message}).",
+            errors=[{"field": "text", "message": message}],
+        )
     comment = comment_in.to_comment()
     created = await services.ingest.accept(comment, int(time.time() * 1000))
-    out = AcceptedOut(status="accepted" if created else "duplicate", site=comment.site,
-                      id=comment.id)
+    out = AcceptedOut(
+        status="accepted" if created else "duplicate", site=comment.site, id=comment.id
+    )
     return JSONResponse(out.model_dump(), status_code=202 if created else 200)
