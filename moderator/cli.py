@@ -70,13 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=c.send)
 
     models = sub.add_parser("models", help="Detoxify weights").add_subparsers(
-        dest="models_command", required=True)
+        dest="models_command", required=True
+    )
     p = models.add_parser("pull", help="download and cache Detoxify weights")
     p.add_argument("type", nargs="?", default="original")
     p.set_defaults(handler=c.models_pull)
 
     tokens = sub.add_parser("tokens", help="API bearer tokens").add_subparsers(
-        dest="tokens_command", required=True)
+        dest="tokens_command", required=True
+    )
     p = tokens.add_parser("create", help="create a token (printed as the last line)")
     p.add_argument("--role", choices=("reviewer", "admin"), required=True)
     p.add_argument("--name", default="api-client")
@@ -88,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=c.tokens_revoke)
 
     users = sub.add_parser("users", help="reviewer accounts").add_subparsers(
-        dest="users_command", required=True)
+        dest="users_command", required=True
+    )
     p = users.add_parser("add", help="add a user; the password is read from stdin")
     p.add_argument("name")
     p.add_argument("--role", choices=("reviewer", "admin"), default="reviewer")
@@ -98,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from moderator import bootstrap
+from moderator.bootstrap.scoring import build_scoring
 from moderator.core.models import ModelInfo
 from moderator.errors import ConfigError
 from moderator.settings import Settings, load_settings
@@ -36,17 +37,26 @@ def _settings(
     settings = load_settings(quickstart=quickstart or not require_secrets, **overrides)
     if model:
         merged = settings.model.model_copy(update=model)
-        settings = load_settings(quickstart=quickstart or not require_secrets, model=merged, **overrides)
+        settings = load_settings(
+            quickstart=quickstart or not require_secrets, model=merged, **overrides
+        )
     return settings
 
 
-def _banner(settings: Settings, args: argparse.Namespace, admin: tuple[str, str] | None,
-            generated: list[str], model: ModelInfo) -> str:
+def _banner(
+    settings: Settings,
+    args: argparse.Namespace,
+    admin: tuple[str, str] | None,
+    generated: list[str],
+    model: ModelInfo,
+) -> str:
     url = f"http://{args.host}:{args.port}"
     lines = ["", "=" * 72, f"moderator is running at {url}  (reviewer UI: {url}/login)"]
     if model.fallback:
-        lines.append(f"Model: {model}  <- OFFLINE FALLBACK, not Detoxify: fetch the real model "
-                     "with `moderator models pull`")
+        lines.append(
+            f"Model: {model}  <- OFFLINE FALLBACK, not Detoxify: fetch the real model "
+            "with `moderator models pull`"
+        )
     else:
         lines.append(f"Model: {model}")
     if admin:
@@ -55,10 +65,15 @@ def _banner(settings: Settings, args: argparse.Namespace, admin: tuple[str, str]
     where = settings.data_dir / "webhook_secret"
     note = "generated now, " if "webhook_secret" in generated else ""
     lines.append(f"Webhook secret ({note}kept in {where}): {settings.webhook.secret}")
-    lines.append(f'Post a first comment:  moderator send "Listen to what the retard Freddy '
-                 f'has to say about him" --data-dir {settings.data_dir}')
-    lines.append(f"Data: {settings.data_dir.resolve()}  (embedded Redis, append-only file)"
-                 if not settings.redis_url else f"Redis: {settings.redis_url}")
+    lines.append(
+        f'Post a first comment:  moderator send "Listen to what the retard Freddy '
+        f'has to say about him" --data-dir {settings.data_dir}'
+    )
+    lines.append(
+        f"Data: {settings.data_dir.resolve()}  (embedded Redis, append-only file)"
+        if not settings.redis_url
+        else f"Redis: {settings.redis_url}"
+    )
     lines.append("=" * 72)
     return "\n".join(lines)
 
@@ -89,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     url, embedded = bootstrap.open_store(settings)
     try:
         admin = asyncio.run(_ensure_admin(url))
-        service = bootstrap.build_scoring(settings)
+        service = build_scoring(settings)
         stop = threading.Event()
         thread = _start_worker(settings, url, service, stop)
         print(_banner(settings, args, admin, generated, service.scorer.info), flush=True)
@@ -103,7 +118,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_worker(settings: Settings, url: str, service: Any, stop: threading.Event) -> threading.Thread:
+def _start_worker(
+    settings: Settings, url: str, service: Any, stop: threading.Event
+) -> threading.Thread:
     from moderator.worker.worker import Worker
 
     consumer = bootstrap.build_consumer(settings, url)
@@ -140,7 +157,7 @@ def worker(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        service = bootstrap.build_scoring(settings)
+        service = build_scoring(settings)
         consumer = bootstrap.build_consumer(settings, url)
         bootstrap.publish_model(consumer.client, service.scorer.info)
         print(f"worker {consumer.consumer} scoring with {service.scorer.info}", flush=True)
@@ -162,7 +179,11 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 raise ConfigError(f"{path} line {n} is not valid JSON: {exc.msg}.") from None
             if not isinstance(row, dict) or not isinstance(row.get("text"), str):
                 raise ConfigError(f"{path} line {n} needs a string 'text'.")
-            yield {"id": str(row.get("id", n)), "text": row["text"], "language": row.get("language")}
+            yield {
+                "id": str(row.get("id", n)),
+                "text": row["text"],
+                "language": row.get("language"),
+            }
 
 
 def score(args: argparse.Namespace) -> int:
@@ -172,15 +193,20 @@ def score(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.input is None):
         raise ConfigError("Give either TEXT or --input FILE.jsonl.")
     settings = _settings(args)
-    service = bootstrap.build_scoring(settings, log=lambda s: print(s, file=sys.stderr))
-    rows = [{"id": "1", "text": args.text, "language": None}] if args.text is not None \
+    service = build_scoring(settings, log=lambda s: print(s, file=sys.stderr))
+    rows = (
+        [{"id": "1", "text": args.text, "language": None}]
+        if args.text is not None
         else list(_read_jsonl(args.input))
+    )
     out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     try:
         size = settings.worker.batch_size
         for i in range(0, len(rows), size):
-            comments = [Comment(id=r["id"], text=r["text"], language=r["language"])
-                        for r in rows[i:i + size]]
+            comments = [
+                Comment(id=r["id"], text=r["text"], language=r["language"])
+                for r in rows[i : i + size]
+            ]
             for record in service.score(comments):
                 out.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
     finally:
@@ -200,11 +226,19 @@ def send(args: argparse.Namespace) -> int:
     if not secret:
         path = settings.data_dir / "webhook_secret"
         if not path.exists():
-            raise ConfigError(f"No webhook secret: set MODERATOR_WEBHOOK_SECRET or start "
-                              f"`moderator run` (it writes {path}).")
+            raise ConfigError(
+                f"No webhook secret: set MODERATOR_WEBHOOK_SECRET or start "
+                f"`moderator run` (it writes {path})."
+            )
         secret = path.read_text().strip()
-    body = json.dumps({"id": args.id or uuid.uuid4().hex[:12], "text": args.text,
-                       "site": args.site, "author": {"name": args.author}}).encode()
+    body = json.dumps(
+        {
+            "id": args.id or uuid.uuid4().hex[:12],
+            "text": args.text,
+            "site": args.site,
+            "author": {"name": args.author},
+        }
+    ).encode()
     headers = {"Content-Type": "application/json", HEADER: sign(secret, body, int(time.time()))}
     response = httpx.post(args.url.rstrip("/") + "/v1/comments", content=body, headers=headers)
     print(response.status_code, response.text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -111,7 +111,7 @@ class _FlatSecrets(PydanticBaseSettingsSource):
     """Accept the documented flat names MODERATOR_WEBHOOK_SECRET, MODERATOR_SESSION_SECRET and
     MODERATOR_CALLBACK_URL as well as the nested MODERATOR_WEBHOOK__SECRET forms."""
 
-    _FLAT = {
+    _FLAT: ClassVar[dict[str, tuple[str, str]]] = {
         "MODERATOR_WEBHOOK_SECRET": ("webhook", "secret"),
         "MODERATOR_SESSION_SECRET": ("ui", "session_secret"),
         "MODERATOR_CALLBACK_URL": ("callback", "url"),

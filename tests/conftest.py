@@ -52,8 +52,13 @@ def make_settings(redis_url: str, tmp_path: Path) -> Callable[..., Settings]:
             "data_dir": tmp_path / "var",
             "webhook": {"secret": WEBHOOK_SECRET},
             "ui": {"session_secret": SESSION_SECRET},
-            "worker": {"batch_size": 8, "batch_wait_ms": 20, "block_ms": 50,
-                       "claim_idle_ms": 200, "max_attempts": 3},
+            "worker": {
+                "batch_size": 8,
+                "batch_wait_ms": 20,
+                "block_ms": 50,
+                "claim_idle_ms": 200,
+                "max_attempts": 3,
+            },
             "model": {"spec": "offline"},
         }
         for key, value in overrides.items():

@@ -19,22 +19,36 @@ RETARD = "Listen to what the retard Freddy has to say about him"
 RAID = "The police raid on the village was reported on the evening news."
 
 
-def moderator(*args: str, stdin: str | None = None, env: dict | None = None,
-              timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "moderator.cli", *args], input=stdin,
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+def moderator(
+    *args: str, stdin: str | None = None, env: dict | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "moderator.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_score_text_prints_a_design_record():
     out = moderator("score", RETARD, "--model", "offline")
     assert out.returncode == 0, out.stderr
     record = json.loads(out.stdout)
-    assert set(record) >= {"id", "language", "model", "scores", "matches", "priority", "action",
-                           "reasons"}
+    assert set(record) >= {
+        "id",
+        "language",
+        "model",
+        "scores",
+        "matches",
+        "priority",
+        "action",
+        "reasons",
+    }
     assert record["action"] in ("review", "hold")
     (m,) = [m for m in record["matches"] if m["term"].startswith("retard")]
-    assert RETARD[m["start"]:m["end"]] == "retard"
+    assert RETARD[m["start"] : m["end"]] == "retard"
 
 
 def test_score_jsonl_in_order(tmp_path: Path):
@@ -49,8 +63,15 @@ def test_score_jsonl_in_order(tmp_path: Path):
 
 
 def test_score_with_a_local_detoxify_checkpoint(tiny_detoxify):
-    out = moderator("score", RAID, "--model", f"detoxify:{tiny_detoxify.checkpoint}",
-                    "--hf-config", str(tiny_detoxify.hf_config), env={"HF_HUB_OFFLINE": "1"})
+    out = moderator(
+        "score",
+        RAID,
+        "--model",
+        f"detoxify:{tiny_detoxify.checkpoint}",
+        "--hf-config",
+        str(tiny_detoxify.hf_config),
+        env={"HF_HUB_OFFLINE": "1"},
+    )
     assert out.returncode == 0, out.stderr
     record = json.loads(out.stdout)
     assert record["model"]["name"].startswith("detoxify") and not record["model"]["fallback"]
@@ -71,8 +92,16 @@ def test_tokens_and_users_on_the_embedded_store(tmp_path: Path):
     assert out.returncode == 0, out.stderr
     token = out.stdout.strip().splitlines()[-1]
     assert token.startswith("mod_") and len(token) > 40
-    out = moderator("users", "add", "rita", "--role", "reviewer", "--data-dir", data,
-                    stdin="correct horse battery\n")
+    out = moderator(
+        "users",
+        "add",
+        "rita",
+        "--role",
+        "reviewer",
+        "--data-dir",
+        data,
+        stdin="correct horse battery\n",
+    )
     assert out.returncode == 0, out.stderr
     again = moderator("users", "add", "rita", "--data-dir", data, stdin="another password\n")
     assert again.returncode == 2 and "already exists" in again.stderr
@@ -87,9 +116,13 @@ def test_run_serves_scores_and_keeps_data_across_restarts(tmp_path: Path):
     url = f"http://127.0.0.1:{port}"
 
     def start() -> subprocess.Popen[str]:
-        proc = subprocess.Popen([sys.executable, "-m", "moderator.cli", "run", "--port", str(port),
-                                 "--data-dir", data], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, env={**os.environ, **env})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moderator.cli", "run", "--port", str(port), "--data-dir", data],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, **env},
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -134,10 +167,13 @@ def test_run_serves_scores_and_keeps_data_across_restarts(tmp_path: Path):
 
 
 def test_worker_exits_cleanly_on_sigterm(tmp_path: Path):
-    proc = subprocess.Popen([sys.executable, "-m", "moderator.cli", "worker", "--data-dir",
-                             str(tmp_path / "var")], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "MODERATOR_MODEL__SPEC": "offline"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moderator.cli", "worker", "--data-dir", str(tmp_path / "var")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "MODERATOR_MODEL__SPEC": "offline"},
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()  # "worker <name> scoring with ..." once it is ready
     while line and "scoring with" not in line:

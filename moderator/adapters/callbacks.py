@@ -9,6 +9,7 @@ repeat. Failures are logged and never raised; a failing endpoint delays only its
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -51,10 +52,8 @@ class OutboxDeliverer:
                 log.warning("Callback delivery paused, Redis is unreachable: %s", exc)
                 sent = 0
             if not sent:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), idle_s)
-                except TimeoutError:
-                    pass
 
     async def deliver_due(self) -> int:
         """Claim and attempt the entries that are due; returns how many were attempted."""
@@ -86,8 +85,9 @@ class OutboxDeliverer:
         pipe.hset(keys.OUTBOX_ERRORS, fid, error)
         pipe.zadd(keys.OUTBOX, {fid: int((time.time() + delay_s) * 1000)})
         await pipe.execute()
-        log.warning("Callback %s failed (attempt %d, next in %.1f s): %s", fid, attempts, delay_s,
-                    error)
+        log.warning(
+            "Callback %s failed (attempt %d, next in %.1f s): %s", fid, attempts, delay_s, error
+        )
 
     async def _post(self, fid: str, body: bytes) -> str | None:
         headers = {

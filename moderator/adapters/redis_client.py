@@ -13,7 +13,8 @@ from redis.retry import Retry
 
 from moderator.errors import StoreUnavailableError
 
-_TIMEOUTS = {"socket_timeout": 5.0, "socket_connect_timeout": 2.0}
+_SOCKET_TIMEOUT_S = 5.0
+_CONNECT_TIMEOUT_S = 2.0
 # redis-py's default retries a refused connection for about 3 s; a webhook sender is better
 # served by a quick 503 it will retry itself. Every script we run is safe to repeat.
 _RETRIES = 2
@@ -26,13 +27,21 @@ def _backoff() -> ExponentialBackoff:
 
 def connect(url: str) -> redis.Redis:
     return redis.Redis.from_url(
-        url, decode_responses=True, retry=Retry(_backoff(), _RETRIES), **_TIMEOUTS
+        url,
+        decode_responses=True,
+        retry=Retry(_backoff(), _RETRIES),
+        socket_timeout=_SOCKET_TIMEOUT_S,
+        socket_connect_timeout=_CONNECT_TIMEOUT_S,
     )
 
 
 def connect_async(url: str) -> aioredis.Redis:
     return aioredis.Redis.from_url(
-        url, decode_responses=True, retry=AsyncRetry(_backoff(), _RETRIES), **_TIMEOUTS
+        url,
+        decode_responses=True,
+        retry=AsyncRetry(_backoff(), _RETRIES),
+        socket_timeout=_SOCKET_TIMEOUT_S,
+        socket_connect_timeout=_CONNECT_TIMEOUT_S,
     )
 
 

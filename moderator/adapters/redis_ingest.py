@@ -77,7 +77,9 @@ class RedisIngestConsumer:
     def ensure_group(self) -> None:
         with unavailable_as_error():
             try:
-                self._client.xgroup_create(keys.INGEST_STREAM, keys.INGEST_GROUP, "0", mkstream=True)
+                self._client.xgroup_create(
+                    keys.INGEST_STREAM, keys.INGEST_GROUP, "0", mkstream=True
+                )
             except redis.ResponseError as exc:
                 if "BUSYGROUP" not in str(exc):
                     raise

@@ -62,7 +62,13 @@ class RedisReviewStore:
         return item
 
     async def decide(
-        self, ref: str, decision: Decision, *, by: str, reason: str | None, note: str | None,
+        self,
+        ref: str,
+        decision: Decision,
+        *,
+        by: str,
+        reason: str | None,
+        note: str | None,
         now_ms: int,
     ) -> dict[str, Any]:
         """Record a reviewer's decision atomically with its feed (audit) entry and outbox entry.
@@ -85,10 +91,21 @@ class RedisReviewStore:
         async with async_unavailable_as_error():
             try:
                 fid, version = await self._decide(
-                    keys=[keys.comment(ref), *(keys.queue(q) for q in ALL_QUEUES),
-                          keys.FEED_STREAM, keys.OUTBOX],
-                    args=[str(decision), json.dumps(body), now_ms, json.dumps(event),
-                          "1" if self.deliver_callbacks else "0", escalated_score, ref],
+                    keys=[
+                        keys.comment(ref),
+                        *(keys.queue(q) for q in ALL_QUEUES),
+                        keys.FEED_STREAM,
+                        keys.OUTBOX,
+                    ],
+                    args=[
+                        str(decision),
+                        json.dumps(body),
+                        now_ms,
+                        json.dumps(event),
+                        "1" if self.deliver_callbacks else "0",
+                        escalated_score,
+                        ref,
+                    ],
                 )
             except redis.ResponseError as exc:
                 raise _decide_error(ref, str(exc)) from None

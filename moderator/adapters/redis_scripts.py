@@ -37,8 +37,8 @@ return state or ''
 
 # KEYS: comment hash, ingest stream, dead-letter stream.
 # ARGV: message id, group, error text, max attempts, now ms, ref, force ('1': dead-letter now).
-# Counts a failed attempt; at max attempts (or when forced) moves the message to the dead-letter stream with its
-# error and acknowledges it. Returns the attempt count, negative once dead-lettered.
+# Counts a failed attempt; at max attempts (or when forced) moves the message to the dead-letter
+# stream with its error and acknowledges it. Returns the attempt count, negative once dead-lettered.
 FAIL = """
 local n = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HSET', KEYS[1], 'last_error', ARGV[3])

@@ -1,7 +1,8 @@
 """The composition root: build adapters and services from one Settings object.
 
 Entry points (web, worker, CLI) call these functions; nothing else constructs adapters. Model
-libraries are imported only by `build_scoring`, so the web process never loads torch.
+libraries are reachable only through `moderator.bootstrap.scoring`, which the web package may not
+import (an import-linter contract), so the web process never loads torch.
 """
 
 from __future__ import annotations
@@ -9,9 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import redis
@@ -25,8 +24,6 @@ from moderator.adapters.redis_client import connect, connect_async
 from moderator.adapters.redis_ingest import RedisIngest, RedisIngestConsumer
 from moderator.adapters.redis_review import RedisReviewStore
 from moderator.core.models import ModelInfo
-from moderator.core.policy import load_policy
-from moderator.core.scoring import ScoringService
 from moderator.settings import Settings
 
 
@@ -77,29 +74,9 @@ def build_web(settings: Settings, url: str, *, deliver: bool = True) -> WebServi
     return services
 
 
-def build_scoring(settings: Settings, log: Callable[[str], None] = print) -> ScoringService:
-    """Load the model (once per process), the lexicons and the policy. ConfigError or
-    ModelUnavailableError stop start-up with one sentence."""
-    from moderator.adapters.models import resolve_scorer
-    from moderator.core.lexicon import load_lexicon
-
-    policy = load_policy(settings.path(settings.policy.path))
-    lexicon = load_lexicon(
-        [settings.path(p) for p in settings.policy.lexicons],
-        overrides=[settings.path(p) for p in settings.policy.overrides],
-    )
-    hf_config = Path(settings.model.hf_config) if settings.model.hf_config else None
-    scorer = resolve_scorer(
-        settings.model.spec,
-        device=settings.model.device,
-        hf_config=hf_config,
-        download_timeout_s=settings.model.download_timeout_s,
-        log=log,
-    )
-    return ScoringService(scorer, lexicon, policy)
-
-
-def build_consumer(settings: Settings, url: str, client: redis.Redis | None = None) -> RedisIngestConsumer:
+def build_consumer(
+    settings: Settings, url: str, client: redis.Redis | None = None
+) -> RedisIngestConsumer:
     consumer = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
     return RedisIngestConsumer(
         client or connect(url), consumer, deliver_callbacks=bool(settings.callback.url)

@@ -77,7 +77,7 @@ class Policy:
         site: str = "default",
         language: str | None = None,
     ) -> Verdict:
-        """Apply every rule in scope; the strongest action wins and every firing rule is a reason."""
+        """Apply every rule in scope: the strongest action wins; each firing rule is a reason."""
         action = Action.APPROVE
         reasons: list[str] = []
         for rule in self.rules:
@@ -116,8 +116,11 @@ def _fire(
         score = scores.get(rule.label)
         if score is None or not rule.min <= score < rule.max:
             return False, rule.action, ""
-        return True, rule.action, (
-            f"{rule.action}: rule {rule.name}: {rule.label} {score:.2f} ≥ {rule.min:.2f} ({model})"
+        return (
+            True,
+            rule.action,
+            f"{rule.action}: rule {rule.name}: {rule.label} {score:.2f} ≥ {rule.min:.2f} "
+            f"({model})",
         )
     hits = [
         m
@@ -132,9 +135,13 @@ def _fire(
     if all(m.quoted for m in hits) and action is Action.HOLD:
         action = Action.REVIEW
         mention = " (quoted or counter-speech: a mention, sent to review instead of hold)"
-    return True, action, (
-        f"{action}: rule {rule.name}: term '{worst.term}' ({worst.category}, severity "
-        f"{worst.severity}) ≥ severity {rule.min_severity}{mention}"
+    return (
+        True,
+        action,
+        (
+            f"{action}: rule {rule.name}: term '{worst.term}' ({worst.category}, severity "
+            f"{worst.severity}) ≥ severity {rule.min_severity}{mention}"
+        ),
     )
 
 
@@ -173,7 +180,9 @@ def _parse_priority(raw: Mapping[str, Any]) -> Priority:
         if label not in LABELS:
             raise ConfigError(f"priority.label_weights has unknown label '{label}'.")
         _check_unit(f"priority.label_weights.{label}", weight)
-    values = {k: raw[k] for k in ("lexicon_weight", "per_extra_match", "mention_factor") if k in raw}
+    values = {
+        k: raw[k] for k in ("lexicon_weight", "per_extra_match", "mention_factor") if k in raw
+    }
     for key, value in values.items():
         _check_unit(f"priority.{key}", value)
     return Priority(label_weights=weights, **values)
@@ -190,7 +199,7 @@ def _parse_rule(index: int, raw: Any) -> Rule:
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{where} needs a 'name'.")
     try:
-        action = Action(raw.get("action"))
+        action = Action(str(raw.get("action")))
     except ValueError:
         raise ConfigError(
             f"{where}: action must be one of approve, review, hold, got {raw.get('action')!r}."

@@ -105,10 +105,16 @@ class Worker:
         now_ms = int(self.clock() * 1000)
         attempts = self.consumer.fail(delivery, error, self.settings.max_attempts, now_ms)
         if attempts < 0:
-            log.error("Comment %s dead-lettered after %d attempts: %s", delivery.ref, -attempts,
-                      error.strip().splitlines()[-1])
+            log.error(
+                "Comment %s dead-lettered after %d attempts: %s",
+                delivery.ref,
+                -attempts,
+                error.strip().splitlines()[-1],
+            )
         else:
-            log.warning("Scoring %s failed (attempt %d); it will be retried.", delivery.ref, attempts)
+            log.warning(
+                "Scoring %s failed (attempt %d); it will be retried.", delivery.ref, attempts
+            )
 
     def _dead_letter_exhausted(self, reclaimed: list[Delivery]) -> list[Delivery]:
         """A message handed out more than max_attempts times without being stored keeps killing

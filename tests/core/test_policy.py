@@ -37,8 +37,9 @@ def test_clean_comment_is_approved_with_low_priority(policy):
 def test_slur_is_held_and_the_reason_names_rule_and_term(policy):
     verdict = policy.decide(scores(), [slur()], DETOX)
     assert verdict.action is Action.HOLD
-    assert any("lexicon-hold" in r and "'retard'" in r and "severity 3" in r
-               for r in verdict.reasons)
+    assert any(
+        "lexicon-hold" in r and "'retard'" in r and "severity 3" in r for r in verdict.reasons
+    )
     assert verdict.priority >= 0.75
 
 
@@ -72,8 +73,10 @@ def test_priority_orders_worse_first(policy):
     assert 0 <= mild < bad <= 1
 
 
-BASE = {"version": "1", "rules": [{"name": "r", "label": "toxicity", "min": 0.5,
-                                   "action": "review"}]}
+BASE = {
+    "version": "1",
+    "rules": [{"name": "r", "label": "toxicity", "min": 0.5, "action": "review"}],
+}
 
 
 @pytest.mark.parametrize(
@@ -81,16 +84,24 @@ BASE = {"version": "1", "rules": [{"name": "r", "label": "toxicity", "min": 0.5,
     [
         ({"version": ""}, "'version' must be a non-empty string"),
         ({"rules": []}, "at least one [[rules]]"),
-        ({"rules": [{"name": "r", "label": "toxicity", "min": 1.5, "action": "review"}]},
-         "min must be a number between 0 and 1"),
+        (
+            {"rules": [{"name": "r", "label": "toxicity", "min": 1.5, "action": "review"}]},
+            "min must be a number between 0 and 1",
+        ),
         ({"rules": [{"name": "r", "label": "rudeness", "action": "review"}]}, "unknown label"),
         ({"rules": [{"name": "r", "label": "toxicity", "action": "ban"}]}, "action must be one of"),
-        ({"rules": [{"name": "r", "category": "*", "min_severity": 7, "action": "hold"}]},
-         "min_severity must be an integer"),
-        ({"rules": [{"name": "r", "label": "toxicity", "category": "*", "action": "hold"}]},
-         "exactly one of"),
-        ({"rules": [{"name": "r", "label": "toxicity", "action": "hold", "colour": 1}]},
-         "unknown key"),
+        (
+            {"rules": [{"name": "r", "category": "*", "min_severity": 7, "action": "hold"}]},
+            "min_severity must be an integer",
+        ),
+        (
+            {"rules": [{"name": "r", "label": "toxicity", "category": "*", "action": "hold"}]},
+            "exactly one of",
+        ),
+        (
+            {"rules": [{"name": "r", "label": "toxicity", "action": "hold", "colour": 1}]},
+            "unknown key",
+        ),
         ({"rules": [BASE["rules"][0], BASE["rules"][0]]}, "unique"),
     ],
 )
@@ -103,5 +114,5 @@ def test_invalid_policy_is_one_clear_sentence(change, sentence):
 def test_policy_file_errors_name_the_file(tmp_path: Path):
     bad = tmp_path / "policy.toml"
     bad.write_text("version = \n")
-    with pytest.raises(ConfigError, match="policy.toml is not valid TOML"):
+    with pytest.raises(ConfigError, match=r"policy\.toml is not valid TOML"):
         load_policy(bad)

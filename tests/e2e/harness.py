@@ -53,8 +53,9 @@ class CallbackServer:
                     self.send_response(503)
                     self.end_headers()
                     return
-                server.received.append({"headers": dict(self.headers), "body": body,
-                                        "json": json.loads(body)})
+                server.received.append(
+                    {"headers": dict(self.headers), "body": body, "json": json.loads(body)}
+                )
                 self.send_response(204)
                 self.end_headers()
 
@@ -86,8 +87,10 @@ class Live:
 
     def post(self, body: dict[str, Any]) -> httpx.Response:
         raw = json.dumps(body).encode()
-        headers = {"Content-Type": "application/json",
-                   HEADER: sign(self.settings.webhook.secret, raw, int(time.time()))}
+        headers = {
+            "Content-Type": "application/json",
+            HEADER: sign(self.settings.webhook.secret, raw, int(time.time())),
+        }
         return httpx.post(self.url + "/v1/comments", content=raw, headers=headers)
 
     def token(self, role: str = "reviewer", name: str = "alice") -> str:

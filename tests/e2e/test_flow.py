@@ -25,15 +25,19 @@ def offline_service() -> ScoringService:
     from moderator.adapters.offline_scorer import OfflineScorer
     from moderator.core.lexicon import load_lexicon
 
-    lexicon = load_lexicon([PROJECT_ROOT / "config/lexicons/en.toml",
-                            PROJECT_ROOT / "config/lexicons/es.toml"])
-    return ScoringService(OfflineScorer(), lexicon, load_policy(PROJECT_ROOT / "config/policy.toml"))
+    lexicon = load_lexicon(
+        [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]
+    )
+    return ScoringService(
+        OfflineScorer(), lexicon, load_policy(PROJECT_ROOT / "config/policy.toml")
+    )
 
 
 def test_webhook_to_decision_to_callback(make_settings, redis_client, offline_service):
     with callback_server() as platform:
-        settings = make_settings(callback={"url": platform.url, "backoff_base_s": 0.05,
-                                           "backoff_max_s": 0.2})
+        settings = make_settings(
+            callback={"url": platform.url, "backoff_base_s": 0.05, "backoff_max_s": 0.2}
+        )
         with live_moderator(settings, offline_service) as live:
             assert live.post({"id": "c1", "text": RETARD, "site": "blog"}).status_code == 202
             assert live.post({"id": "c2", "text": RAID, "site": "blog"}).status_code == 202
@@ -50,22 +54,30 @@ def test_webhook_to_decision_to_callback(make_settings, redis_client, offline_se
             record = item["record"]
             assert item["comment"]["id"] == "c1"
             span = next(m for m in record["matches"] if m["term"].startswith("retard"))
-            assert RETARD[span["start"]:span["end"]] == "retard"
+            assert RETARD[span["start"] : span["end"]] == "retard"
             assert any("retard" in r for r in record["reasons"])
             clean = live.wait_for(lambda: _scored(live.url, auth, "c2"))
             assert clean["state"] == "approved"
             assert clean["priority"] < item["priority"]
 
-            decision = httpx.post(f"{live.url}/v1/comments/c1/decision", params={"site": "blog"},
-                                  json={"decision": "reject", "reason": "hate speech"},
-                                  headers=auth)
+            decision = httpx.post(
+                f"{live.url}/v1/comments/c1/decision",
+                params={"site": "blog"},
+                json={"decision": "reject", "reason": "hate speech"},
+                headers=auth,
+            )
             assert decision.status_code == 200, decision.text
-            again = httpx.post(f"{live.url}/v1/comments/c1/decision", params={"site": "blog"},
-                               json={"decision": "approve"}, headers=auth)
+            again = httpx.post(
+                f"{live.url}/v1/comments/c1/decision",
+                params={"site": "blog"},
+                json={"decision": "approve"},
+                headers=auth,
+            )
             assert again.status_code == 409
 
-            delivered = live.wait_for(lambda: [c for c in platform.received
-                                               if c["json"]["event"] == "decided"])
+            delivered = live.wait_for(
+                lambda: [c for c in platform.received if c["json"]["event"] == "decided"]
+            )
             feed = httpx.get(f"{live.url}/v1/decisions", headers=auth).json()
 
     (call,) = delivered
@@ -74,8 +86,9 @@ def test_webhook_to_decision_to_callback(make_settings, redis_client, offline_se
     assert call["json"]["id"] == "c1" and call["json"]["site"] == "blog"
     assert hmac.compare_digest(call["headers"]["Idempotency-Key"], call["json"]["cursor"])
     decided = [e for e in feed["events"] if e["event"] == "decided"]
-    assert [(e["id"], e["decision"], e["by"], e["reason"]) for e in decided] == \
-        [("c1", "reject", "alice", "hate speech")]
+    assert [(e["id"], e["decision"], e["by"], e["reason"]) for e in decided] == [
+        ("c1", "reject", "alice", "hate speech")
+    ]
     assert {e["id"] for e in feed["events"] if e["event"] == "scored"} == {"c1", "c2"}
 
 
@@ -85,27 +98,37 @@ def _scored(url: str, auth: dict, comment_id: str) -> dict | None:
     return body if r.status_code == 200 and body["state"] != "received" else None
 
 
-def test_failing_callback_endpoint_neither_loses_nor_blocks(make_settings, redis_client,
-                                                             offline_service):
+def test_failing_callback_endpoint_neither_loses_nor_blocks(
+    make_settings, redis_client, offline_service
+):
     with callback_server() as platform:
         platform.down.set()
-        settings = make_settings(callback={"url": platform.url, "backoff_base_s": 0.05,
-                                           "backoff_max_s": 0.2})
+        settings = make_settings(
+            callback={"url": platform.url, "backoff_base_s": 0.05, "backoff_max_s": 0.2}
+        )
         with live_moderator(settings, offline_service) as live:
             auth = {"Authorization": f"Bearer {live.token()}"}
             for i in range(3):
                 assert live.post({"id": f"c{i}", "text": f"{RETARD} {i}"}).status_code == 202
-            live.wait_for(lambda: len(httpx.get(f"{live.url}/v1/queue?queue=hold",
-                                                headers=auth).json()["items"]) == 3)
+            live.wait_for(
+                lambda: (
+                    len(httpx.get(f"{live.url}/v1/queue?queue=hold", headers=auth).json()["items"])
+                    == 3
+                )
+            )
             for i in range(3):  # decisions go through while the endpoint fails
-                r = httpx.post(f"{live.url}/v1/comments/c{i}/decision",
-                               json={"decision": "approve"}, headers=auth)
+                r = httpx.post(
+                    f"{live.url}/v1/comments/c{i}/decision",
+                    json={"decision": "approve"},
+                    headers=auth,
+                )
                 assert r.status_code == 200
             live.wait_for(lambda: platform.attempts >= 6)
             assert platform.received == []
             platform.down.clear()
-            live.wait_for(lambda: len([c for c in platform.received
-                                       if c["json"]["event"] == "decided"]) == 3)
+            live.wait_for(
+                lambda: len([c for c in platform.received if c["json"]["event"] == "decided"]) == 3
+            )
             time.sleep(0.5)
     keys_seen = [c["headers"]["Idempotency-Key"] for c in platform.received]
     assert len(keys_seen) == len(set(keys_seen)) == 6  # 3 scored + 3 decided, each once

@@ -38,12 +38,16 @@ async def client(
 
 
 def signed(body: bytes, *, secret: str = WEBHOOK_SECRET, t: int | None = None) -> dict[str, str]:
-    return {"Content-Type": "application/json",
-            HEADER: sign(secret, body, int(time.time()) if t is None else t)}
+    return {
+        "Content-Type": "application/json",
+        HEADER: sign(secret, body, int(time.time()) if t is None else t),
+    }
 
 
 def comment(**fields: object) -> bytes:
-    return json.dumps({"id": "c1", "text": "The raid on the village was on the news.", **fields}).encode()
+    return json.dumps(
+        {"id": "c1", "text": "The raid on the village was on the news.", **fields}
+    ).encode()
 
 
 def stored_keys(r: redis.Redis) -> list[str]:
@@ -51,8 +55,11 @@ def stored_keys(r: redis.Redis) -> list[str]:
 
 
 async def test_accepts_and_stores_before_answering(client, redis_client):
-    body = comment(site="blog", author={"id": "u1", "name": "Ana"},
-                   thread={"id": "t1", "title": "Raid", "url": "https://blog.example/t1"})
+    body = comment(
+        site="blog",
+        author={"id": "u1", "name": "Ana"},
+        thread={"id": "t1", "title": "Raid", "url": "https://blog.example/t1"},
+    )
     response = await client.post("/v1/comments", content=body, headers=signed(body))
     assert response.status_code == 202
     assert response.json() == {"status": "accepted", "site": "blog", "id": "c1"}
@@ -77,7 +84,9 @@ async def test_redelivery_creates_nothing_new(client, redis_client):
 async def test_same_id_on_two_sites_is_two_comments(client, redis_client):
     for site in ("a", "b"):
         body = comment(site=site)
-        assert (await client.post("/v1/comments", content=body, headers=signed(body))).status_code == 202
+        assert (
+            await client.post("/v1/comments", content=body, headers=signed(body))
+        ).status_code == 202
     assert redis_client.xlen(keys.INGEST_STREAM) == 2
 
 
@@ -89,15 +98,30 @@ BAD_REQUESTS = {
     "signed other body": (comment(), signed(comment(text="other")), 401),
     "not json media type": (b"id=1", signed(b"id=1") | {"Content-Type": "text/plain"}, 415),
     "malformed json": (b'{"id": "c1", "text": ', signed(b'{"id": "c1", "text": '), 400),
-    "invalid utf-8": (b'{"id": "c1", "text": "\xff\xfe"}', signed(b'{"id": "c1", "text": "\xff\xfe"}'), 400),
+    "invalid utf-8": (
+        b'{"id": "c1", "text": "\xff\xfe"}',
+        signed(b'{"id": "c1", "text": "\xff\xfe"}'),
+        400,
+    ),
     "json array": (b"[1, 2]", signed(b"[1, 2]"), 422),
-    "missing text": (json.dumps({"id": "c1"}).encode(), signed(json.dumps({"id": "c1"}).encode()), 422),
+    "missing text": (
+        json.dumps({"id": "c1"}).encode(),
+        signed(json.dumps({"id": "c1"}).encode()),
+        422,
+    ),
     "unknown field": (comment(colour="red"), signed(comment(colour="red")), 422),
     "text too long": (comment(text="x" * 501), signed(comment(text="x" * 501)), 422),
     "bad site": (comment(site="a:b"), signed(comment(site="a:b")), 422),
-    "javascript url": (comment(thread={"url": "javascript:alert(1)"}),
-                       signed(comment(thread={"url": "javascript:alert(1)"})), 422),
-    "lone surrogate": (b'{"id": "c1", "text": "\\ud800"}', signed(b'{"id": "c1", "text": "\\ud800"}'), 422),
+    "javascript url": (
+        comment(thread={"url": "javascript:alert(1)"}),
+        signed(comment(thread={"url": "javascript:alert(1)"})),
+        422,
+    ),
+    "lone surrogate": (
+        b'{"id": "c1", "text": "\\ud800"}',
+        signed(b'{"id": "c1", "text": "\\ud800"}'),
+        422,
+    ),
     "body too large": (comment(text="x" * 5000), signed(comment(text="x" * 5000)), 413),
 }
 
@@ -134,7 +158,9 @@ async def test_backlog_ceiling_answers_503_and_stores_nothing(make_settings, red
     app = create_app(build_web(settings, settings.redis_url))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         first, second = comment(id="a"), comment(id="b")
-        assert (await c.post("/v1/comments", content=first, headers=signed(first))).status_code == 202
+        assert (
+            await c.post("/v1/comments", content=first, headers=signed(first))
+        ).status_code == 202
         response = await c.post("/v1/comments", content=second, headers=signed(second))
     await app.state.services.aclose()
     assert response.status_code == 503

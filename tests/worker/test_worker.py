@@ -29,8 +29,9 @@ RAID = "The police raid on the village was reported on the evening news."
 def service_parts(request: pytest.FixtureRequest):
     from moderator.settings import PROJECT_ROOT
 
-    lexicon = load_lexicon([PROJECT_ROOT / "config/lexicons/en.toml",
-                            PROJECT_ROOT / "config/lexicons/es.toml"])
+    lexicon = load_lexicon(
+        [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]
+    )
     return OfflineScorer(), lexicon, load_policy(PROJECT_ROOT / "config/policy.toml")
 
 
@@ -42,8 +43,10 @@ def service(service_parts) -> ScoringService:
 def enqueue(r: redis.Redis, *comments: Comment) -> None:
     accept = r.register_script(redis_scripts.ACCEPT)
     for c in comments:
-        accept(keys=[keys.comment(c.ref), keys.INGEST_STREAM],
-               args=[json.dumps(c.to_dict()), int(time.time() * 1000), c.ref, 10**9])
+        accept(
+            keys=[keys.comment(c.ref), keys.INGEST_STREAM],
+            args=[json.dumps(c.to_dict()), int(time.time() * 1000), c.ref, 10**9],
+        )
 
 
 def make_worker(settings: Settings, service: ScoringService, r: redis.Redis) -> Worker:
@@ -66,7 +69,7 @@ def test_scores_queues_and_acknowledges(make_settings, redis_client, service):
     assert held["state"] == "queued" and held["queue"] in ("hold", "review")
     assert redis_client.zrange(keys.queue(held["queue"]), 0, -1) == ["default:c1"]
     match = next(m for m in record["matches"] if m["term"].startswith("retard"))
-    assert RETARD[match["start"]:match["end"]] == "retard"
+    assert RETARD[match["start"] : match["end"]] == "retard"
     assert any("retard" in reason for reason in record["reasons"])
     assert record["model"]["name"] == "alt-profanity-check" and record["model"]["fallback"]
     clean = redis_client.hgetall(keys.comment("default:c2"))
@@ -95,7 +98,9 @@ def test_batches_up_to_batch_size(make_settings, redis_client, service):
     assert sizes == [4, 4, 2]
 
 
-def test_message_of_a_dead_worker_is_reclaimed_and_queued_once(make_settings, redis_client, service):
+def test_message_of_a_dead_worker_is_reclaimed_and_queued_once(
+    make_settings, redis_client, service
+):
     settings = make_settings(worker={"claim_idle_ms": 100})
     dead = make_worker(settings, service, redis_client)
     enqueue(redis_client, Comment("c1", RETARD))
@@ -142,7 +147,7 @@ def test_poison_message_is_isolated_then_dead_lettered(make_settings, redis_clie
         time.sleep(0.05)
     assert redis_client.hget(keys.comment("default:ok1"), "state") == "approved"
     assert redis_client.hget(keys.comment("default:ok2"), "state") == "queued"
-    (_, dead), = redis_client.xrange(keys.DEAD_STREAM)
+    ((_, dead),) = redis_client.xrange(keys.DEAD_STREAM)
     assert dead["ref"] == "default:bad" and dead["attempts"] == "3"
     assert "model exploded on this text" in dead["error"]
     assert redis_client.hget(keys.comment("default:bad"), "state") == "failed"
@@ -159,7 +164,7 @@ def test_message_that_keeps_killing_workers_is_dead_lettered(make_settings, redi
     time.sleep(0.06)
     survivor = make_worker(settings, service, redis_client)
     assert survivor.next_batch() == []
-    (_, dead), = redis_client.xrange(keys.DEAD_STREAM)
+    ((_, dead),) = redis_client.xrange(keys.DEAD_STREAM)
     assert dead["ref"] == "default:c1" and "without being stored" in dead["error"]
     assert redis_client.xlen(keys.INGEST_STREAM) == 0
 
@@ -175,8 +180,9 @@ def test_stop_lets_the_batch_in_hand_finish(make_settings, redis_client, service
             release.wait(5)
             return service.scorer.score(texts)
 
-    worker = make_worker(make_settings(), ScoringService(Slow(), service.lexicon, service.policy),
-                         redis_client)
+    worker = make_worker(
+        make_settings(), ScoringService(Slow(), service.lexicon, service.policy), redis_client
+    )
     enqueue(redis_client, Comment("c1", RAID), Comment("c2", RETARD))
     stop = threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop,))
@@ -186,8 +192,10 @@ def test_stop_lets_the_batch_in_hand_finish(make_settings, redis_client, service
     release.set()
     thread.join(5)
     assert not thread.is_alive()
-    assert {redis_client.hget(keys.comment(f"default:{c}"), "state") for c in ("c1", "c2")} \
-        == {"approved", "queued"}
+    assert {redis_client.hget(keys.comment(f"default:{c}"), "state") for c in ("c1", "c2")} == {
+        "approved",
+        "queued",
+    }
     assert redis_client.xlen(keys.INGEST_STREAM) == 0
 
 
@@ -205,4 +213,3 @@ def test_worker_waits_out_a_redis_outage(make_settings, service):
     stop.set()
     thread.join(10)
     assert not thread.is_alive()
-
