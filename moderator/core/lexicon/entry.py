@@ -1,0 +1,63 @@
+"""One lexicon entry: a canonical term, the forms that spell it, and how bad it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CATEGORIES: frozenset[str] = frozenset(
+    {
+        "ableist",
+        "racial_ethnic",
+        "xenophobic",
+        "homophobic_transphobic",
+        "misogynist",
+        "religious",
+        "dehumanising",
+        "profanity",
+        "sexual",
+        "threat_violence",
+        "insult",
+    }
+)
+MIN_SEVERITY = 1
+MAX_SEVERITY = 4
+#: A reclaimable term is reported at this severity at most: policy reviews it, never holds it.
+RECLAIMABLE_CAP = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A validated entry. `forms` holds the written forms (the term first, unless the loader
+    was told the term is only a label: match_term = false).
+
+    `reclaimable` terms (queer, marico) are used by the groups they target; their matches are
+    reported with severity capped at RECLAIMABLE_CAP so that a human decides. `exceptions` are
+    allow-phrases: a match of this entry that one of them overlaps is dropped ("retarded
+    growth", "shoot you an email").
+    """
+
+    term: str
+    language: str
+    category: str
+    severity: int
+    forms: tuple[str, ...]
+    reclaimable: bool = False
+    exceptions: tuple[str, ...] = ()
+    note: str = ""
+    source: str = field(default="", compare=False)
+
+    @property
+    def reported_severity(self) -> int:
+        return min(self.severity, RECLAIMABLE_CAP) if self.reclaimable else self.severity
+
+    def canonical(self) -> dict[str, object]:
+        """The fields that change matching, for the lexicon version hash."""
+        return {
+            "term": self.term,
+            "language": self.language,
+            "category": self.category,
+            "severity": self.severity,
+            "forms": list(self.forms),
+            "reclaimable": self.reclaimable,
+            "exceptions": list(self.exceptions),
+        }

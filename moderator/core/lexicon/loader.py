@@ -1,0 +1,219 @@
+"""Reads lexicon files and site overrides (TOML) into a LexiconMatcher, validating everything.
+
+A lexicon file:
+
+    language = "en"                  # required: the language of every entry in the file
+    description = "..."              # optional
+
+    [[entry]]
+    term = "retard"                  # required: the canonical term, reported as Match.term
+    forms = ["retards", "tard"]      # optional: more forms (see forms.py for the syntax)
+    match_term = true                # optional: false when the term is only a label and
+                                     #   only the phrases in forms should match ("retrasado")
+    category = "ableist"             # required: one of entry.CATEGORIES
+    severity = 3                     # required: 1 mild … 4 most severe
+    reclaimable = false              # optional: reported at severity 2 at most
+    exceptions = ["retarded growth"] # optional: allow-phrases; a match they overlap is dropped
+    note = "..."                     # optional: for the people who review the list
+
+A site override file may add entries (`[[entry]]`, with `language` per entry or at the top)
+and change ours (`[[override]]` with `term`, optional `language`, and `disabled = true`,
+a new `severity`, more `exceptions`; a `note` there is for people and ignored). Every problem
+raises ConfigError with one sentence that names the file, the entry and what is wrong;
+nothing is loaded half-way.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from moderator.core.lexicon.entry import CATEGORIES, MAX_SEVERITY, MIN_SEVERITY, Entry
+from moderator.core.lexicon.forms import FormError, parse
+from moderator.core.lexicon.matcher import LexiconMatcher
+from moderator.errors import ConfigError
+
+_FILE_KEYS = {"language", "description", "entry"}
+_OVERRIDE_FILE_KEYS = {"language", "description", "entry", "override"}
+_ENTRY_KEYS = {
+    "term",
+    "forms",
+    "match_term",
+    "category",
+    "severity",
+    "reclaimable",
+    "exceptions",
+    "note",
+}
+_OVERRIDE_KEYS = {"term", "language", "disabled", "severity", "exceptions", "note"}
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+
+
+def load_lexicon(paths: Sequence[Path], overrides: Sequence[Path] = ()) -> LexiconMatcher:
+    """Load lexicon files, then apply site override files in order. Raises ConfigError."""
+    entries: list[Entry] = []
+    for path in paths:
+        entries.extend(read_entries(path))
+    for path in overrides:
+        entries = apply_overrides(path, entries)
+    try:
+        return LexiconMatcher(entries)
+    except FormError as exc:  # two entries share a form: the message names both
+        raise ConfigError(f"{exc}.") from exc
+
+
+def read_entries(path: Path, *, override_file: bool = False) -> list[Entry]:
+    """The entries of one lexicon file (or the `[[entry]]` part of an override file)."""
+    data = _read_toml(path)
+    allowed = _OVERRIDE_FILE_KEYS if override_file else _FILE_KEYS
+    _no_unknown(path, "the file", data, allowed)
+    language = data.get("language")
+    if language is not None or not override_file:
+        _check_language(path, "the file", language)
+    raw = data.get("entry", [])
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise ConfigError(f"{path}: 'entry' must be an array of tables ([[entry]]).")
+    return [_entry(path, n, item, language, override_file) for n, item in enumerate(raw, 1)]
+
+
+def apply_overrides(path: Path, entries: list[Entry]) -> list[Entry]:
+    """Entries after one site override file: its new entries added, its overrides applied."""
+    result = entries + read_entries(path, override_file=True)
+    raw = _read_toml(path).get("override", [])
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise ConfigError(f"{path}: 'override' must be an array of tables ([[override]]).")
+    for number, item in enumerate(raw, 1):
+        result = _override(path, number, item, result)
+    return result
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the lexicon file ({exc.strerror}).") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+
+
+def _entry(
+    path: Path, number: int, item: dict[str, Any], language: Any, override_file: bool
+) -> Entry:
+    term = item.get("term")
+    where = f"entry {number}" + (f" ('{term}')" if isinstance(term, str) else "")
+    keys = _ENTRY_KEYS | ({"language"} if override_file else set())
+    _no_unknown(path, where, item, keys)
+    if not isinstance(term, str) or not term.strip():
+        raise ConfigError(f"{path}: {where} has no 'term' (a non-empty string).")
+    language = item.get("language", language)
+    _check_language(path, where, language)
+    category = item.get("category")
+    if category not in CATEGORIES:
+        raise ConfigError(
+            f"{path}: {where} has category {category!r}, which is not one of "
+            f"{', '.join(sorted(CATEGORIES))}."
+        )
+    forms = _strings(path, where, item, "forms")
+    if _bool(path, where, item, "match_term", default=True):
+        forms = (term.strip(), *forms)
+    elif not forms:
+        raise ConfigError(f"{path}: {where} has match_term = false but no forms to match.")
+    exceptions = _strings(path, where, item, "exceptions")
+    _check_forms(path, where, forms, exceptions)
+    return Entry(
+        term=term.strip(),
+        language=language,
+        category=category,
+        severity=_severity(path, where, item.get("severity")),
+        forms=forms,
+        reclaimable=_bool(path, where, item, "reclaimable"),
+        exceptions=exceptions,
+        note=str(item.get("note", "")),
+        source=str(path),
+    )
+
+
+def _override(path: Path, number: int, item: dict[str, Any], entries: list[Entry]) -> list[Entry]:
+    term = item.get("term")
+    where = f"override {number}" + (f" ('{term}')" if isinstance(term, str) else "")
+    _no_unknown(path, where, item, _OVERRIDE_KEYS)
+    if not isinstance(term, str) or not term.strip():
+        raise ConfigError(f"{path}: {where} has no 'term' (a non-empty string).")
+    language = item.get("language")
+    if language is not None:
+        _check_language(path, where, language)
+    targets = [
+        i
+        for i, e in enumerate(entries)
+        if e.term.casefold() == term.strip().casefold() and language in (None, e.language)
+    ]
+    if not targets:
+        raise ConfigError(f"{path}: {where} names a term that no loaded lexicon has.")
+    if _bool(path, where, item, "disabled"):
+        return [e for i, e in enumerate(entries) if i not in targets]
+    changes: dict[str, Any] = {}
+    if "severity" in item:
+        changes["severity"] = _severity(path, where, item["severity"])
+    extra = _strings(path, where, item, "exceptions")
+    _check_forms(path, where, (), extra)
+    result = list(entries)
+    for i in targets:
+        exceptions = entries[i].exceptions + extra
+        result[i] = replace(entries[i], exceptions=exceptions, **changes)
+    return result
+
+
+def _no_unknown(path: Path, where: str, item: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{path}: {where} has unknown key '{unknown[0]}' "
+            f"(allowed: {', '.join(sorted(allowed))})."
+        )
+
+
+def _check_language(path: Path, where: str, language: Any) -> None:
+    if not isinstance(language, str) or not _LANGUAGE.fullmatch(language):
+        raise ConfigError(
+            f'{path}: {where} needs a \'language\' code such as "en" or "es", not {language!r}.'
+        )
+
+
+def _severity(path: Path, where: str, value: Any) -> int:
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    if not ok or not MIN_SEVERITY <= value <= MAX_SEVERITY:
+        raise ConfigError(
+            f"{path}: {where} has severity {value!r}; it must be a whole number "
+            f"from {MIN_SEVERITY} to {MAX_SEVERITY}."
+        )
+    return int(value)
+
+
+def _bool(path: Path, where: str, item: dict[str, Any], key: str, default: bool = False) -> bool:
+    value = item.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {where} has {key} = {value!r}; it must be true or false.")
+    return value
+
+
+def _strings(path: Path, where: str, item: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = item.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{path}: {where} has '{key}' that is not a list of non-empty strings.")
+    return tuple(v.strip() for v in value)
+
+
+def _check_forms(path: Path, where: str, forms: Sequence[str], exceptions: Sequence[str]) -> None:
+    try:
+        for form in forms:
+            parse(form)
+        for phrase in exceptions:
+            if parse(phrase).mode != "word":
+                raise FormError(f"exception '{phrase}' must be a plain phrase, without '*'")
+    except FormError as exc:
+        raise ConfigError(f"{path}: {where}: {exc}.") from exc

@@ -1,0 +1,88 @@
+"""Use versus mention: is a matched span someone's own word, or talk about the word?
+
+A match is a mention (Match.quoted = True) when it lies inside quotation marks (straight or
+curly, single or double, and guillemets « » and their single-angle kind), or inside an
+@handle or a URL (a name, not a use; "@sshole" itself is leetspeak, not a handle, because the
+match starts at the "@"), or when the words around it in the same sentence say the word is being
+discussed or rejected:
+
+- before it: "the word", "the slur", "stop saying", "don't call (people)", "words like",
+  "threatened to" (reporting a threat), "la palabra", "no digas", "dejen de decir",
+  "amenazó con";
+- after it: "is a slur", "is offensive", "is disgusting", "es un insulto", "es ofensivo";
+- self-reference just before it: "I'm a", "I am a proud", "soy", "somos".
+
+The rule is deliberately simple and errs towards review: policy never auto-holds a mention,
+but it still sends it to review, so a slur dressed up in quotes is seen by a human.
+All patterns run on normalised text (lower case, curly quotes folded to straight ones).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+_WINDOW = 60
+# Every alternative starts with a literal, so the engine can skip ahead to candidate
+# characters instead of trying each position (lookbehinds come after the literal for that).
+_QUOTED = re.compile(
+    r'"[^"\n]{1,300}"|«[^«»]{1,300}»|\u2039[^\u2039\u203a]{1,300}\u203a'
+    r"|'(?<!\w')(?=[^\s'])[^'\n]{0,120}?(?<=[^\s'])'(?!\w)"
+    r"|@(?<![\w@]@)\w{2,}|https?://\S+|www\.\S+"
+)
+_WORD_NOUNS = (
+    r"word|term|slur|insult|expression|label|n-word|palabra|palabrota|termino|insulto|"
+    r"expresion|calificativo|apodo"
+)
+_FILLER = r"(?:[ \"'«\u2039:]+[^ \"'«\u2039:.!?;\n]+){0,3}[ \"'«\u2039:]*$"
+_LEFT = re.compile(
+    r"(?:\b(?:the|that|this|a|la|esa|esta|el|ese|este|aquel) (?:" + _WORD_NOUNS + r")s?"
+    r"|\b(?:words?|terms?|slurs?|palabras?|insultos?) (?:like|such as|como)"
+    r"|\b(?:stop|quit|don ?'?t|do not|never|no|nunca|dej[ae]n?|dejemos|dejar) (?:de )?"
+    r"(?:(?:le|les|me|te|nos|se) )?"
+    r"(?:say|saying|use|using|call|calling|decir|decirle|decirles|decirme|decirte|digas|digan|"
+    r"usar|uses|usen|llamar|llames|llamen|llamarle|llamarles)"
+    r"|\b(?:okay|ok|right|acceptable|fine|bien|correcto|aceptable) (?:to )?(?:be )?"
+    r"(?:call|calling|say|saying|use|using|decir|decirle|decirles|decirme|llamar|llamarle)"
+    r"|\b(?:threaten(?:s|ed|ing)?|threats?) to|\bamenaz(?:a|an|o|aron|ar|ando) con"
+    r"|\bamenazas? de)" + _FILLER
+)
+_SELF = re.compile(
+    r"\b(?:i am|i'm|im|we are|we're|soy|somos)"
+    r"(?: (?:a|an|un|una|unos|unas|proud|such|orgullos[oa]s?))*[ \"'«\u2039]*$"
+)
+_RIGHT = re.compile(
+    r"^[\s\"'»\u203a)\]]*(?:is|are|was|were|es|son|era|fue|seems|sounds|parece)"
+    r"(?: (?:a|an|un|una|so|really|very|muy|such|not|no|totally|deeply|considered|"
+    r"considerad[oa]|word|palabra|term|termino|una palabra))*"
+    r" (?:slurs?|insults?|offensive|disgusting|hateful|unacceptable|ableist|racist|homophobic|"
+    r"transphobic|sexist|misogynistic|xenophobic|bigoted|derogatory|dehumani[sz]ing|hurtful|"
+    r"insultos?|ofensiv[oa]s?|inaceptable|racistas?|homofobic[oa]s?|xenofob[oa]s?|"
+    r"despectiv[oa]s?|asqueros[oa]s?|denigrantes?|capacitistas?|machistas?|hirientes?|"
+    r"ok|okay|acceptable|aceptable)\b"
+)
+
+
+class MentionFinder:
+    """Answers `is_mention(start, end)` for one text; quote spans are found once, lazily."""
+
+    def __init__(self, norm: str) -> None:
+        self._norm = norm
+        self._quotes: list[tuple[int, int]] | None = None
+
+    def is_mention(self, start: int, end: int) -> bool:
+        return self._in_quotes(start, end) or self._has_cue(start, end)
+
+    def _in_quotes(self, start: int, end: int) -> bool:
+        if self._quotes is None:
+            self._quotes = [m.span() for m in _QUOTED.finditer(self._norm)]
+        # Quoted spans do not overlap: only the last one opening before `start` can hold it.
+        at = bisect.bisect_left(self._quotes, (start,)) - 1
+        return at >= 0 and end <= self._quotes[at][1]
+
+    def _has_cue(self, start: int, end: int) -> bool:
+        norm = self._norm
+        left = norm[max(0, start - _WINDOW) : start]
+        if _LEFT.search(left) or _SELF.search(left):
+            return True
+        return _RIGHT.match(norm[end : end + _WINDOW]) is not None
