@@ -1,0 +1,160 @@
+"""`moderator run` (the quickstart), `serve` (API + UI) and `worker`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import signal
+import threading
+from typing import Any
+
+from moderator import bootstrap
+from moderator.bootstrap.scoring import build_scoring
+from moderator.commands import model_args, server_args, settings_from_args, store_args
+from moderator.core.models import ModelInfo
+from moderator.settings import Settings
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("run", help="quickstart: embedded Redis + API + worker in one process")
+    server_args(p)
+    store_args(p)
+    model_args(p)
+    p.set_defaults(handler=run)
+
+    p = sub.add_parser("serve", help="the web API and UI only (needs secrets set)")
+    server_args(p)
+    store_args(p)
+    p.add_argument("--no-callbacks", action="store_true", help="do not deliver callbacks here")
+    p.set_defaults(handler=serve)
+
+    p = sub.add_parser("worker", help="a scoring worker (scale out by running several)")
+    store_args(p)
+    model_args(p)
+    p.set_defaults(handler=worker)
+
+
+def _banner(
+    settings: Settings,
+    args: argparse.Namespace,
+    admin: tuple[str, str] | None,
+    generated: list[str],
+    model: ModelInfo,
+) -> str:
+    url = f"http://{args.host}:{args.port}"
+    lines = ["", "=" * 72, f"moderator is running at {url}  (reviewer UI: {url}/login)"]
+    if model.fallback:
+        lines.append(
+            f"Model: {model}  <- OFFLINE FALLBACK, not Detoxify: fetch the real model "
+            "with `moderator models pull`"
+        )
+    else:
+        lines.append(f"Model: {model}")
+    if admin:
+        lines.append(f"First start: admin login created  user: {admin[0]}  password: {admin[1]}")
+        lines.append("  (shown once; add more with `moderator users add NAME --role reviewer`)")
+    where = settings.data_dir / "webhook_secret"
+    note = "generated now, " if "webhook_secret" in generated else ""
+    lines.append(f"Webhook secret ({note}kept in {where}): {settings.webhook.secret}")
+    lines.append(
+        f'Post a first comment:  moderator send "Listen to what the retard Freddy '
+        f'has to say about him" --data-dir {settings.data_dir}'
+    )
+    lines.append(
+        f"Data: {settings.data_dir.resolve()}  (embedded Redis, append-only file)"
+        if not settings.redis_url
+        else f"Redis: {settings.redis_url}"
+    )
+    lines.append("=" * 72)
+    return "\n".join(lines)
+
+
+async def _ensure_admin(url: str) -> tuple[str, str] | None:
+    from moderator.adapters.redis_auth import RedisAuthStore
+    from moderator.adapters.redis_client import connect_async
+
+    client = connect_async(url)
+    try:
+        auth = RedisAuthStore(client)
+        if await auth.has_users():
+            return None
+        password = secrets.token_urlsafe(12)
+        await auth.add_user("admin", password, "admin")
+        return "admin", password
+    finally:
+        await client.aclose()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Embedded Redis + API + worker in one process: the quickstart."""
+    import uvicorn
+
+    from moderator.web.app import create_app
+
+    settings, generated = bootstrap.quickstart_secrets(settings_from_args(args, quickstart=True))
+    url, embedded = bootstrap.open_store(settings)
+    try:
+        admin = asyncio.run(_ensure_admin(url))
+        service = build_scoring(settings)
+        stop = threading.Event()
+        thread = _start_worker(settings, url, service, stop)
+        print(_banner(settings, args, admin, generated, service.scorer.info), flush=True)
+        app = create_app(bootstrap.build_web(settings, url))
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        stop.set()
+        thread.join()
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def _start_worker(
+    settings: Settings, url: str, service: Any, stop: threading.Event
+) -> threading.Thread:
+    from moderator.worker.worker import Worker
+
+    consumer = bootstrap.build_consumer(settings, url)
+    bootstrap.publish_model(consumer.client, service.scorer.info)
+    worker = Worker(consumer, service, settings.worker)
+    thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
+    thread.start()
+    return thread
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from moderator.web.app import create_app
+
+    settings = settings_from_args(args, require_secrets=True)
+    url, embedded = bootstrap.open_store(settings)
+    try:
+        app = create_app(bootstrap.build_web(settings, url, deliver=not args.no_callbacks))
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    """A scoring worker in the foreground; SIGTERM or Ctrl-C finishes the batch in hand."""
+    from moderator.worker.worker import Worker
+
+    settings = settings_from_args(args)
+    url, embedded = bootstrap.open_store(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        service = build_scoring(settings)
+        consumer = bootstrap.build_consumer(settings, url)
+        bootstrap.publish_model(consumer.client, service.scorer.info)
+        print(f"worker {consumer.consumer} scoring with {service.scorer.info}", flush=True)
+        Worker(consumer, service, settings.worker).run(stop)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
