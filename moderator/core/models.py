@@ -98,6 +98,17 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class Span:
+    """A stretch of the text the model finds worst (Perspective-style span annotation):
+    `label` and `score` are the model's on that stretch alone; offsets as for Match."""
+
+    start: int
+    end: int
+    label: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
 class ModelInfo:
     name: str
     version: str
@@ -119,6 +130,7 @@ class ScoreRecord:
     priority: float
     action: Action
     reasons: list[str]
+    spans: list[Span] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,6 +146,7 @@ class ScoreRecord:
             "priority": self.priority,
             "action": str(self.action),
             "reasons": list(self.reasons),
+            "spans": [asdict(s) for s in self.spans],
         }
 
     @classmethod
@@ -148,4 +161,5 @@ class ScoreRecord:
             priority=float(data["priority"]),
             action=Action(data["action"]),
             reasons=list(data["reasons"]),
+            spans=[Span(**s) for s in data.get("spans", [])],
         )
