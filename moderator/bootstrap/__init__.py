@@ -92,25 +92,29 @@ def publish_model(client: redis.Redis, info: ModelInfo) -> None:
 
 
 def quickstart_secrets(settings: Settings) -> tuple[Settings, list[str]]:
-    """For `moderator run`: fill missing secrets from (or into) files in data_dir, so they stay
-    the same across restarts. Returns the settings and the names that were generated now."""
+    """For `moderator run`: fill secrets the environment did not set from files in data_dir
+    (created with mode 0600 on first start), so they stay the same across restarts. Returns the
+    settings and the names of the secrets generated now."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    generated = []
-    values = {}
-    for name in ("webhook_secret", "session_secret"):
+    generated: list[str] = []
+
+    def kept(name: str, value: str) -> str:
+        if value:
+            return value
         path = settings.data_dir / name
         if path.exists():
-            values[name] = path.read_text().strip()
-            continue
-        values[name] = secrets.token_hex(32)
+            return path.read_text().strip()
+        fresh = secrets.token_hex(32)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(values[name] + "\n")
+            f.write(fresh + "\n")
         generated.append(name)
+        return fresh
+
     webhook = settings.webhook.model_copy(
-        update={"secret": settings.webhook.secret or values["webhook_secret"]}
+        update={"secret": kept("webhook_secret", settings.webhook.secret)}
     )
     ui = settings.ui.model_copy(
-        update={"session_secret": settings.ui.session_secret or values["session_secret"]}
+        update={"session_secret": kept("session_secret", settings.ui.session_secret)}
     )
     return settings.model_copy(update={"webhook": webhook, "ui": ui}), generated

@@ -27,6 +27,8 @@ def model_args(p: argparse.ArgumentParser) -> None:
 def settings_from_args(
     args: argparse.Namespace, *, quickstart: bool = False, require_secrets: bool = False
 ) -> Settings:
+    """Settings with the command line's --data-dir, --model and --hf-config on top (nested
+    sections merge: --model changes model.spec and keeps the rest of [model])."""
     overrides: dict[str, Any] = {}
     if getattr(args, "data_dir", None):
         overrides["data_dir"] = args.data_dir
@@ -35,10 +37,6 @@ def settings_from_args(
         model["spec"] = args.model
     if getattr(args, "hf_config", None):
         model["hf_config"] = str(args.hf_config)
-    settings = load_settings(quickstart=quickstart or not require_secrets, **overrides)
     if model:
-        merged = settings.model.model_copy(update=model)
-        settings = load_settings(
-            quickstart=quickstart or not require_secrets, model=merged, **overrides
-        )
-    return settings
+        overrides["model"] = model
+    return load_settings(quickstart=quickstart or not require_secrets, **overrides)

@@ -54,9 +54,13 @@ def _banner(
     if admin:
         lines.append(f"First start: admin login created  user: {admin[0]}  password: {admin[1]}")
         lines.append("  (shown once; add more with `moderator users add NAME --role reviewer`)")
-    where = settings.data_dir / "webhook_secret"
-    note = "generated now, " if "webhook_secret" in generated else ""
-    lines.append(f"Webhook secret ({note}kept in {where}): {settings.webhook.secret}")
+    path = settings.data_dir / "webhook_secret"
+    if "webhook_secret" in generated:
+        lines.append(f"Webhook secret (generated now, kept in {path}): {settings.webhook.secret}")
+    elif path.exists():
+        lines.append(f"Webhook secret (kept in {path}): {settings.webhook.secret}")
+    else:
+        lines.append("Webhook secret: from MODERATOR_WEBHOOK_SECRET")
     lines.append(
         f'Post a first comment:  moderator send "Listen to what the retard Freddy '
         f'has to say about him" --data-dir {settings.data_dir}'
