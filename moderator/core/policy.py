@@ -2,6 +2,11 @@
 
 A policy is a list of rules loaded from `config/policy.toml`. Loading validates everything and
 raises ConfigError with one sentence naming the file, the rule and the problem.
+
+Every reason names the action, the rule, the label or term, the score or severity, the threshold,
+and what produced the evidence: the model (name@version) for a label, the lexicon version for a
+term. A comment in a language that neither the model nor the lexicon covers gets the policy's
+`unsupported_action` (review by default) with a reason saying so.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from moderator.core.models import LABELS, Action, Match, ModelInfo, Scores
 from moderator.errors import ConfigError
 
 _ACTION_RANK = {Action.APPROVE: 0, Action.REVIEW: 1, Action.HOLD: 2}
+_TOP_KEYS = {"version", "rules", "priority", "languages"}
+UNSUPPORTED_RULE = "unsupported-language"
 _RULE_KEYS = {"name", "label", "category", "min", "max", "min_severity", "action"}
 _SCOPE_KEYS = {"sites", "languages", "models"}
 MAX_SEVERITY = 4
@@ -67,6 +74,7 @@ class Policy:
     version: str
     rules: tuple[Rule, ...]
     priority: Priority
+    unsupported_action: Action = Action.REVIEW
 
     def decide(
         self,
@@ -76,19 +84,49 @@ class Policy:
         *,
         site: str = "default",
         language: str | None = None,
+        lexicon_version: str = "",
+        unsupported: str = "",
     ) -> Verdict:
-        """Apply every rule in scope: the strongest action wins; each firing rule is a reason."""
+        """Apply every rule in scope: the strongest action wins; each firing rule is a reason.
+
+        `unsupported`, when not empty, says why the comment's language is covered by neither
+        the model nor the lexicon; it adds the unsupported-language reason and action.
+        """
         action = Action.APPROVE
         reasons: list[str] = []
+        lexicon = f"lexicon {lexicon_version}" if lexicon_version else "lexicon"
         for rule in self.rules:
             if not rule.scope.applies(site, language, model):
                 continue
-            fired, rule_action, reason = _fire(rule, scores, matches, model)
+            fired, rule_action, reason = _fire(rule, scores, matches, model, lexicon)
             if fired:
                 reasons.append(reason)
-                if _ACTION_RANK[rule_action] > _ACTION_RANK[action]:
-                    action = rule_action
+                action = _stronger(action, rule_action)
+        if unsupported:
+            action = _stronger(action, self.unsupported_action)
+            reasons.append(f"{self.unsupported_action}: rule {UNSUPPORTED_RULE}: {unsupported}")
         return Verdict(action, self._priority(scores, matches), reasons)
+
+    def triggers(
+        self,
+        scores: Scores,
+        model: ModelInfo,
+        *,
+        site: str = "default",
+        language: str | None = None,
+    ) -> dict[str, float]:
+        """Labels whose score fired a review or hold rule in scope, each with the lowest
+        threshold it crossed (what a sentence must reach to count as a toxic span)."""
+        found: dict[str, float] = {}
+        for rule in self.rules:
+            if rule.label is None or rule.action is Action.APPROVE:
+                continue
+            if not rule.scope.applies(site, language, model):
+                continue
+            score = scores.get(rule.label)
+            if score is not None and rule.min <= score < rule.max:
+                found[rule.label] = min(found.get(rule.label, 1.0), rule.min)
+        return found
 
     def _priority(self, scores: Scores, matches: Sequence[Match]) -> float:
         weights = self.priority.label_weights
@@ -109,8 +147,12 @@ class Policy:
         return round(min(1.0, max(model_part, lexicon_part) + extra), 4)
 
 
+def _stronger(a: Action, b: Action) -> Action:
+    return b if _ACTION_RANK[b] > _ACTION_RANK[a] else a
+
+
 def _fire(
-    rule: Rule, scores: Scores, matches: Sequence[Match], model: ModelInfo
+    rule: Rule, scores: Scores, matches: Sequence[Match], model: ModelInfo, lexicon: str
 ) -> tuple[bool, Action, str]:
     if rule.label is not None:
         score = scores.get(rule.label)
@@ -120,7 +162,7 @@ def _fire(
             True,
             rule.action,
             f"{rule.action}: rule {rule.name}: {rule.label} {score:.2f} ≥ {rule.min:.2f} "
-            f"({model})",
+            f"(model {model})",
         )
     hits = [
         m
@@ -140,7 +182,7 @@ def _fire(
         action,
         (
             f"{action}: rule {rule.name}: term '{worst.term}' ({worst.category}, severity "
-            f"{worst.severity}) ≥ severity {rule.min_severity}{mention}"
+            f"{worst.severity}) ≥ severity {rule.min_severity}{mention} ({lexicon})"
         ),
     )
 
@@ -160,6 +202,9 @@ def load_policy(path: Path) -> Policy:
 
 
 def parse_policy(data: Mapping[str, Any]) -> Policy:
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise ConfigError(f"unknown top-level key(s): {', '.join(sorted(unknown))}.")
     version = data.get("version")
     if not isinstance(version, str) or not version:
         raise ConfigError("'version' must be a non-empty string.")
@@ -171,7 +216,21 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ConfigError(f"rule names must be unique; repeated: {', '.join(duplicates)}.")
-    return Policy(version, rules, _parse_priority(data.get("priority", {})))
+    priority = _parse_priority(data.get("priority", {}))
+    return Policy(version, rules, priority, _parse_languages(data.get("languages", {})))
+
+
+def _parse_languages(raw: Any) -> Action:
+    """The [languages] table: `unsupported_action` (review by default)."""
+    if not isinstance(raw, dict) or set(raw) - {"unsupported_action"}:
+        raise ConfigError("[languages] may only set unsupported_action.")
+    value = raw.get("unsupported_action", "review")
+    if value not in ("review", "hold"):
+        raise ConfigError(
+            f"languages.unsupported_action must be review or hold, got {value!r} "
+            "(approving would score the comment as if it were English)."
+        )
+    return Action(value)
 
 
 def _parse_priority(raw: Mapping[str, Any]) -> Priority:

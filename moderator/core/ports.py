@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from moderator.core.language import Detection
 from moderator.core.models import Match, ModelInfo, Scores
 
 
@@ -23,6 +24,26 @@ class Scorer(Protocol):
 
 
 class Lexicon(Protocol):
-    """Finds slurs, dehumanising phrases, profanity and threats, with spans into the text."""
+    """Finds slurs, dehumanising phrases, profanity and threats, with spans into the text.
+
+    `version` names the loaded data (reasons quote it); `languages` are the ones it covers.
+    """
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def languages(self) -> tuple[str, ...]: ...
 
     def find(self, text: str, language: str | None = None) -> list[Match]: ...
+
+
+class LanguageDetector(Protocol):
+    """Guesses the language of each text offline (no download at run time).
+
+    `detect` takes a list and returns one Detection per text, in order: an ISO 639-1 code, or
+    None when the guess is below the detector's confidence threshold (very short texts). Never
+    raises on any text.
+    """
+
+    def detect(self, texts: Sequence[str]) -> list[Detection]: ...

@@ -1,46 +1,157 @@
-"""The scoring service: model + lexicon + policy → one score record per comment."""
+"""The scoring service: language + model + lexicon + policy → one score record per comment.
+
+Per batch: languages are resolved (the platform's hint wins, else the detector's guess), each
+comment goes to the scorer of its language group (the default scorer, or e.g. Detoxify
+`multilingual` for the languages routed to it), each scorer is called once for its comments,
+and the policy decides. Comments whose model scores fired a review or hold rule then have their
+sentences scored, in one more call per scorer, and get their worst sentences as `spans`;
+comments that pass cost nothing extra.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
-from moderator.core.models import Comment, ScoreRecord
+from moderator.core.language import Detection, Resolved, is_unsupported, resolve
+from moderator.core.models import Comment, ScoreRecord, Scores
 from moderator.core.policy import Policy
-from moderator.core.ports import Lexicon, Scorer
+from moderator.core.ports import LanguageDetector, Lexicon, Scorer
+from moderator.core.spans import pick, sentences
+
+
+@dataclass(slots=True)
+class _Item:
+    """One comment on its way through a batch."""
+
+    comment: Comment
+    language: Resolved
+    scorer: Scorer
+    record: ScoreRecord | None = None
 
 
 class ScoringService:
-    """Scores comments in one model call per batch. Model errors propagate (the worker decides
-    whether to retry or dead-letter); the lexicon and policy do not fail on any text."""
+    """Scores comments in one model call per scorer per batch (plus one per scorer for the
+    sentences of flagged comments). Model errors propagate (the worker decides whether to retry
+    or dead-letter); language detection, the lexicon and the policy do not fail on any text.
 
-    def __init__(self, scorer: Scorer, lexicon: Lexicon, policy: Policy) -> None:
+    `routes` maps a language to the scorer for it (other languages use `scorer`);
+    `model_languages` are the languages `scorer` was trained on. Together with the lexicon's
+    languages they are the covered languages: a comment known to be in another one gets the
+    policy's unsupported-language reason. Without a `detector` only hints give a language.
+    """
+
+    def __init__(
+        self,
+        scorer: Scorer,
+        lexicon: Lexicon,
+        policy: Policy,
+        *,
+        detector: LanguageDetector | None = None,
+        routes: Mapping[str, Scorer] | None = None,
+        model_languages: Collection[str] = ("en",),
+        spans: bool = True,
+    ) -> None:
         self.scorer = scorer
         self.lexicon = lexicon
         self.policy = policy
+        self.detector = detector
+        self.routes = dict(routes or {})
+        self.covered = frozenset(lexicon.languages) | frozenset(model_languages) | set(self.routes)
+        self.spans = spans
 
     def score(self, comments: Sequence[Comment]) -> list[ScoreRecord]:
         if not comments:
             return []
-        all_scores = self.scorer.score([c.text for c in comments])
-        if len(all_scores) != len(comments):
-            raise RuntimeError(
-                f"The model returned {len(all_scores)} results for {len(comments)} texts."
-            )
-        return [self._record(c, s) for c, s in zip(comments, all_scores, strict=True)]
+        items = [
+            _Item(c, lang, self._scorer_for(lang.language))
+            for c, lang in zip(comments, self._languages(comments), strict=True)
+        ]
+        all_scores = _run([i.scorer for i in items], [c.text for c in comments])
+        for item, scores in zip(items, all_scores, strict=True):
+            item.record = self._record(item, scores)
+        if self.spans:
+            self._add_spans(items)
+        return [item.record for item in items if item.record is not None]
 
-    def _record(self, comment: Comment, scores: dict[str, float | None]) -> ScoreRecord:
-        language = comment.language
+    def _languages(self, comments: Sequence[Comment]) -> list[Resolved]:
+        detections: list[Detection | None] = [None] * len(comments)
+        todo = [i for i, c in enumerate(comments) if not c.language]
+        if self.detector is not None and todo:
+            found = self.detector.detect([comments[i].text for i in todo])
+            for i, detection in zip(todo, found, strict=True):
+                detections[i] = detection
+        return [resolve(c.language, d) for c, d in zip(comments, detections, strict=True)]
+
+    def _scorer_for(self, language: str | None) -> Scorer:
+        return self.routes.get(language or "", self.scorer)
+
+    def _record(self, item: _Item, scores: Scores) -> ScoreRecord:
+        comment, language, info = item.comment, item.language, item.scorer.info
         matches = self.lexicon.find(comment.text, language=None)
+        unsupported = ""
+        if is_unsupported(language, self.covered):
+            unsupported = (
+                f"language '{language.language}' ({language.describe()}) is not among the "
+                f"covered languages {', '.join(sorted(self.covered))} (model {info}, "
+                f"lexicon {self.lexicon.version})"
+            )
         verdict = self.policy.decide(
-            scores, matches, self.scorer.info, site=comment.site, language=language
+            scores,
+            matches,
+            info,
+            site=comment.site,
+            language=language.language,
+            lexicon_version=self.lexicon.version,
+            unsupported=unsupported,
         )
         return ScoreRecord(
             id=comment.id,
-            language=language,
-            model=self.scorer.info,
+            language=language.language,
+            model=info,
             scores=scores,
             matches=matches,
             priority=verdict.priority,
             action=verdict.action,
             reasons=verdict.reasons,
         )
+
+    def _add_spans(self, items: list[_Item]) -> None:
+        """Score the sentences of every comment whose model scores fired a rule: one call per
+        scorer for all of them; a one-sentence comment reuses its own scores."""
+        work: list[tuple[_Item, dict[str, float], list[tuple[int, int]]]] = []
+        for item in items:
+            record = item.record
+            assert record is not None
+            triggers = self.policy.triggers(
+                record.scores, record.model, site=item.comment.site, language=record.language
+            )
+            if triggers:
+                work.append((item, triggers, sentences(item.comment.text)))
+        several = [(item, pieces) for item, _, pieces in work if len(pieces) > 1]
+        texts = [item.comment.text[s:e] for item, pieces in several for s, e in pieces]
+        scorers = [item.scorer for item, pieces in several for _ in pieces]
+        piece_scores = iter(_run(scorers, texts))
+        for item, triggers, pieces in work:
+            assert item.record is not None
+            if len(pieces) > 1:
+                scores = [next(piece_scores) for _ in pieces]
+            else:
+                scores = [item.record.scores]
+            item.record.spans = pick(pieces, scores, triggers)
+
+
+def _run(scorers: Sequence[Scorer], texts: Sequence[str]) -> list[Scores]:
+    """Score texts[i] with scorers[i]: one call per distinct scorer, results in order."""
+    results: list[Scores | None] = [None] * len(texts)
+    groups: dict[int, list[int]] = {}
+    for i, scorer in enumerate(scorers):
+        groups.setdefault(id(scorer), []).append(i)
+    for indexes in groups.values():
+        scorer = scorers[indexes[0]]
+        found = scorer.score([texts[i] for i in indexes])
+        if len(found) != len(indexes):
+            raise RuntimeError(f"The model returned {len(found)} results for {len(indexes)} texts.")
+        for i, scores in zip(indexes, found, strict=True):
+            results[i] = scores
+    return [r for r in results if r is not None]

@@ -83,3 +83,41 @@ def test_only_the_quoted_match_is_a_mention(lexicon: LexiconMatcher) -> None:
 def test_an_apostrophe_is_not_a_quotation_mark(lexicon: LexiconMatcher) -> None:
     text = "don't be a retard, it's simple"
     assert only(lexicon.find(text)).quoted is False
+
+
+# --- self-reference, reported threats, negation (issue 3) ---------------------------------------
+
+MENTIONS_MORE = [
+    "Being straight sounds horrendous. I love being a faggot.",
+    "I call myself faggot all the time.",
+    "We can call ourselves faggots if that feels empowering.",
+    "Us faggots are not entertainment.",
+    "Fags like me are out fighting homophobia every day.",
+    "Here's to all my fellow faggots!",
+    "Threatening to kill all women will get you thrown in jail.",
+    "There have to be consequences for saying you would rape a woman.",
+    "No woman deserves to die.",
+    "Women do not deserve to be tortured like that.",
+    "Ningún gay merece morir.",
+    "No hablaré contigo si sigues insistiendo con que los gays merecen morir.",
+]
+
+
+@pytest.mark.parametrize("text", MENTIONS_MORE)
+def test_self_reference_reports_and_negation_are_mentions(lexicon: LexiconMatcher, text: str):
+    matches = lexicon.find(text)
+    assert matches and all(m.quoted for m in matches)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Listen, faggot, nobody asked you.",
+        "I want to kill all gay people.",
+        "Those immigrants deserve to die.",
+        "Los gays merecen morir.",
+    ],
+)
+def test_uses_around_the_new_cues_stay_uses(lexicon: LexiconMatcher, text: str):
+    matches = lexicon.find(text)
+    assert matches and not any(m.quoted for m in matches)

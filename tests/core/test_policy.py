@@ -116,3 +116,60 @@ def test_policy_file_errors_name_the_file(tmp_path: Path):
     bad.write_text("version = \n")
     with pytest.raises(ConfigError, match=r"policy\.toml is not valid TOML"):
         load_policy(bad)
+
+
+# --- explainable reasons, unsupported languages, span triggers (issue 3) ------------------------
+
+
+def test_lexicon_reason_names_rule_term_severity_threshold_and_lexicon_version(policy):
+    verdict = policy.decide(scores(), [slur()], DETOX, lexicon_version="abc123def456")
+    reason = next(r for r in verdict.reasons if "lexicon-hold" in r)
+    for part in ("hold:", "'retard'", "severity 3", "≥ severity 3", "lexicon abc123def456"):
+        assert part in reason
+
+
+def test_label_reason_names_the_model_version(policy):
+    verdict = policy.decide(scores(toxicity=0.6), [], OFFLINE)
+    (reason,) = verdict.reasons
+    assert reason.startswith("review: rule toxicity-review: toxicity 0.60 ≥ 0.50")
+    assert "model alt-profanity-check@1.9.1" in reason
+
+
+def test_unsupported_language_adds_its_reason_and_action(policy):
+    verdict = policy.decide(scores(), [], DETOX, unsupported="language 'de' is not covered")
+    assert verdict.action is Action.REVIEW
+    assert verdict.reasons == ["review: rule unsupported-language: language 'de' is not covered"]
+
+
+def test_unsupported_action_can_be_hold_but_never_approve():
+    held = parse_policy({**BASE, "languages": {"unsupported_action": "hold"}})
+    assert held.decide(scores(), [], DETOX, unsupported="x").action is Action.HOLD
+    with pytest.raises(ConfigError, match="review or hold"):
+        parse_policy({**BASE, "languages": {"unsupported_action": "approve"}})
+    with pytest.raises(ConfigError, match="unknown top-level"):
+        parse_policy({**BASE, "colour": "red"})
+
+
+def test_triggers_are_the_fired_label_rules_lowest_threshold(policy):
+    assert policy.triggers(scores(toxicity=0.95), DETOX) == {"toxicity": 0.5}
+    assert policy.triggers(scores(threat=0.4), DETOX) == {"threat": 0.3}
+    assert policy.triggers(scores(), DETOX) == {}
+
+
+def test_language_scoped_rules_apply_per_language():
+    policy = parse_policy(
+        {
+            "version": "1",
+            "rules": [
+                {
+                    "name": "es-strict",
+                    "label": "toxicity",
+                    "min": 0.3,
+                    "action": "review",
+                    "languages": ["es"],
+                }
+            ],
+        }
+    )
+    assert policy.decide(scores(toxicity=0.4), [], DETOX, language="es").action is Action.REVIEW
+    assert policy.decide(scores(toxicity=0.4), [], DETOX, language="en").action is Action.APPROVE

@@ -34,6 +34,14 @@ class Entry:
     reported with severity capped at RECLAIMABLE_CAP so that a human decides. `exceptions` are
     allow-phrases: a match of this entry that one of them overlaps is dropped ("retarded
     growth", "shoot you an email").
+
+    `senses` are words that point to a harmless sense of an ambiguous term (a dog for
+    "bitch", a cigarette for "fag", a flood wall for "dyke"): when one of them is in the
+    same sentence as the match, the match is reported at RECLAIMABLE_CAP at most, so a person
+    reviews it and policy never auto-holds it.
+
+    `vowel_drop` entries (slurs whose every such spelling was checked against English and
+    Spanish word lists) are also read with one inner vowel missing: "retrd", "btch", "desvido".
     """
 
     term: str
@@ -43,6 +51,8 @@ class Entry:
     forms: tuple[str, ...]
     reclaimable: bool = False
     exceptions: tuple[str, ...] = ()
+    senses: frozenset[str] = frozenset()
+    vowel_drop: bool = False
     note: str = ""
     source: str = field(default="", compare=False)
 
@@ -60,4 +70,6 @@ class Entry:
             "forms": list(self.forms),
             "reclaimable": self.reclaimable,
             "exceptions": list(self.exceptions),
+            **({"senses": sorted(self.senses)} if self.senses else {}),
+            **({"vowel_drop": True} if self.vowel_drop else {}),
         }

@@ -9,8 +9,14 @@
     (eres|es) un [retrasado|retrasada]
                       square brackets: alternatives that are also the part reported as the
                       match span (the rest of the phrase is context); at most one per form
+    (i|we) will {kill} all {group}
+                      {name}: any word of the word class `name` (defined in the lexicon file's
+                      [classes] table); usable wherever a word is, also inside groups
 
 Groups do not nest. Words are normalised like comment text ("I'll" → "i ll", "Coño" → "coño").
+A class reference stays a single key, CLASS_MARK + name ("@kill"): the index makes every member
+word of the class spell that key, so a phrase over classes is one short path in the trie
+however many members the classes have.
 `parse` keeps the slots (so the index builds its trie without listing every combination);
 `expand` lists the combinations. Both raise FormError with a sentence fragment saying what is
 wrong; the loader adds the file and entry.
@@ -30,7 +36,9 @@ from moderator.core.lexicon.normalise import LETTERS, fold_words
 Mode = Literal["word", "prefix", "anywhere"]
 Words = tuple[str, ...]
 MAX_EXPANSIONS = 20000
+CLASS_MARK = "@"
 _PIECE = re.compile(r"\(([^()\[\]]*)\)(\?)?|\[([^()\[\]]*)\]|[^\s()\[\]]+")
+_CLASS = re.compile(r"\{([a-z][a-z0-9_.]*)\}")
 
 
 class FormError(ValueError):
@@ -110,7 +118,7 @@ def _alternatives(form: str, piece: re.Match[str]) -> tuple[Words, ...]:
     alts = [piece.group()] if inner is None else [alt.strip() for alt in inner.split("|")]
     folded: dict[Words, None] = {}
     for alt in alts:
-        words = tuple(fold_words(alt))
+        words = _fold_alternative(alt)
         _check_letters(form, words)
         if not words:
             raise FormError(f"form '{form}' has an empty alternative")
@@ -118,6 +126,20 @@ def _alternatives(form: str, piece: re.Match[str]) -> tuple[Words, ...]:
     if piece.group(2):
         folded[()] = None
     return tuple(folded)
+
+
+def _fold_alternative(alt: str) -> Words:
+    """Fold an alternative's words like comment text, keeping {class} references as keys."""
+    words: list[str] = []
+    for chunk in alt.split():
+        ref = _CLASS.fullmatch(chunk)
+        words += [CLASS_MARK + ref.group(1)] if ref else fold_words(chunk)
+    return tuple(words)
+
+
+def class_names(form: str) -> set[str]:
+    """The class names a form refers to."""
+    return set(_CLASS.findall(form))
 
 
 def _starred(form: str) -> Pattern:
@@ -134,5 +156,7 @@ def _starred(form: str) -> Pattern:
 
 def _check_letters(form: str, words: Words) -> None:
     for word in words:
+        if word.startswith(CLASS_MARK):
+            continue
         if any(ch not in LETTERS for ch in word):
             raise FormError(f"form '{form}' has '{word}', which is not made of letters only")

@@ -13,20 +13,37 @@ phrase triggers on its anchor words: one required slot whose alternatives all ha
 is not a common function word, preferring long words (rarer in ordinary text: "kill", not
 "you" or "people"). A poor anchor only costs speed, never a match.
 
+Word classes ({kill}, {group}) are keys too: every member word of a class is added to the
+letter trie under the class key, so a token that spells a member also spells the class, and a
+phrase over classes is one path of class keys. A class key makes a poor anchor when one of its
+members is a common word ({group} has "people"); it is then only chosen when nothing better is.
+
 Two entries of one language may not share a form: building raises FormError naming both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from moderator.core.lexicon.entry import Entry
-from moderator.core.lexicon.forms import FormError, Pattern, Words, expand, parse
+from moderator.core.lexicon.forms import (
+    CLASS_MARK,
+    FormError,
+    Pattern,
+    Words,
+    class_names,
+    expand,
+    parse,
+)
+from moderator.core.lexicon.normalise import fold_words
 from moderator.core.lexicon.trie import FormTrie
 
 #: Phrase-anchor bits are the language bits shifted this far (so at most 20 languages).
 ANCHOR_SHIFT = 20
+#: Shortest word that is also read without one of its vowels (entries with vowel_drop).
+VOWEL_DROP_MIN = 5
+_VOWELS = frozenset("aeiou")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -79,10 +96,19 @@ class LexiconIndex:
     #: For each anchor word, how many words before it a phrase can start (at most).
     anchor_reach: dict[str, int] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)
+    #: Class key → (no member is a common word, length of the shortest member).
+    classes: dict[str, tuple[bool, int]] = field(default_factory=dict)
+    #: Reported words of phrase forms → entries: they match alone when spelled out with
+    #: spaces ("r e t r a s a d o"), which only obfuscation does.
+    spaced: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
-def build_index(entries: Sequence[Entry]) -> LexiconIndex:
-    """Compile `entries`. Raises FormError (a ValueError) on a malformed or shared form."""
+def build_index(
+    entries: Sequence[Entry], classes: Mapping[str, Sequence[str]] | None = None
+) -> LexiconIndex:
+    """Compile `entries` and the word `classes` their forms use (qualified name → member
+    words). Raises FormError (a ValueError) on a malformed or shared form, a class member that
+    is not one word, or a form that uses an undefined class."""
     languages = sorted({e.language for e in entries})
     language_bits = {lang: 1 << i for i, lang in enumerate(languages)}
     index = LexiconIndex(
@@ -90,13 +116,21 @@ def build_index(entries: Sequence[Entry]) -> LexiconIndex:
         language_bits=language_bits,
         entry_bits=tuple(language_bits[e.language] for e in entries),
     )
+    for name, members in (classes or {}).items():
+        _add_class(index, name, members)
     for number, entry in enumerate(entries):
+        _check_classes(index, entry)
         for written in entry.forms:
             pattern = parse(written)
+            _add_focus_words(index, number, pattern, entry.vowel_drop)
+            if pattern.mode == "word" and entry.vowel_drop and len(pattern.slots) == 1:
+                for alt in pattern.slots[0]:
+                    if len(alt) == 1:
+                        _add_vowel_drops(index, alt[0])
             if pattern.mode != "word":
                 _add_single(index, number, pattern.slots[0][0][0], pattern.mode, written)
                 continue
-            anchor_slot, anchors = _anchors(pattern)
+            anchor_slot, anchors = _anchors(pattern, index.classes)
             _add_pattern(index, number, pattern, written, (anchor_slot, anchors))
             anchor_bit = language_bits[entry.language] << ANCHOR_SHIFT
             for anchor in anchors:
@@ -105,6 +139,55 @@ def build_index(entries: Sequence[Entry]) -> LexiconIndex:
             index.exceptions[number] = _exception_trie(index, entry.exceptions)
     index.known.clear()
     return index
+
+
+def _check_classes(index: LexiconIndex, entry: Entry) -> None:
+    for written in (*entry.forms, *entry.exceptions):
+        for name in sorted(class_names(written)):
+            if CLASS_MARK + name not in index.classes:
+                where = f"{entry.source}: " if entry.source else ""
+                raise FormError(
+                    f"{where}entry '{entry.term}': '{written}' uses {{{name.split('.')[-1]}}}, "
+                    "which no [[class]] table of its language defines"
+                )
+
+
+def _add_focus_words(index: LexiconIndex, number: int, pattern: Pattern, drops: bool) -> None:
+    """Register the reported words of a phrase form for spaced-out spelling (and, for a
+    `vowel_drop` entry, their spellings without a vowel)."""
+    if pattern.focus is None:
+        return
+    for alt in pattern.slots[pattern.focus]:
+        if len(alt) != 1 or alt[0].startswith(CLASS_MARK) or len(alt[0]) < VOWEL_DROP_MIN:
+            continue
+        word = alt[0]
+        if number not in index.spaced.get(word, ()):
+            index.spaced[word] = (*index.spaced.get(word, ()), number)
+        if drops:
+            _add_vowel_drops(index, word)
+
+
+def _add_vowel_drops(index: LexiconIndex, word: str) -> None:
+    """Let `word` (a key) also be spelled without one of its inner vowels: "retrd", "btch",
+    "desvido". Only words of VOWEL_DROP_MIN letters or more, so a spelling keeps 4 letters."""
+    if len(word) < VOWEL_DROP_MIN:
+        return
+    for i in range(1, len(word) - 1):
+        if word[i] in _VOWELS:
+            index.words.add(word[:i] + word[i + 1 :], word)
+
+
+def _add_class(index: LexiconIndex, name: str, members: Sequence[str]) -> None:
+    key = CLASS_MARK + name
+    shortest, rare = 99, True
+    for member in members:
+        words = fold_words(member)
+        if len(words) != 1:
+            raise FormError(f"class '{name}': member '{member}' must be exactly one word")
+        index.words.add(words[0], key)
+        shortest = min(shortest, len(words[0]))
+        rare = rare and words[0] not in COMMON_WORDS
+    index.classes[key] = (rare, shortest)
 
 
 def _add_single(index: LexiconIndex, number: int, word: str, mode: str, written: str) -> None:
@@ -136,6 +219,8 @@ def _add_pattern(
     while stack:
         k, node, count, first, lo, hi = stack.pop()
         if k == len(slots):
+            if count == 1 and first.startswith(CLASS_MARK):
+                raise FormError(f"form '{written}' is a class alone: list its words as forms")
             if count == 1:
                 _add_single(index, number, first, "word", written)
             else:
@@ -158,7 +243,10 @@ def _add_pattern(
 
 def _add_path(index: LexiconIndex, node: PhraseNode, words: Words) -> PhraseNode:
     for word in words:
-        if word not in index.known:
+        if word.startswith(CLASS_MARK):
+            if word not in index.classes:
+                raise FormError(f"class '{{{word[1:]}}}' is not defined by a [[class]] table")
+        elif word not in index.known:
             index.words.add(word, word)
             index.known.add(word)
         node = node.children.setdefault(word, PhraseNode())
@@ -177,7 +265,17 @@ def _check_shared(index: LexiconIndex, number: int, others: Sequence[int], writt
             )
 
 
-def _anchors(pattern: Pattern) -> tuple[int, list[str]]:
+def _rare(word: str, classes: Mapping[str, tuple[bool, int]]) -> bool:
+    if word.startswith(CLASS_MARK):
+        return classes.get(word, (False, 0))[0]
+    return word not in COMMON_WORDS
+
+
+def _length(word: str, classes: Mapping[str, tuple[bool, int]]) -> int:
+    return classes.get(word, (False, 0))[1] if word.startswith(CLASS_MARK) else len(word)
+
+
+def _anchors(pattern: Pattern, classes: Mapping[str, tuple[bool, int]]) -> tuple[int, list[str]]:
     """The words a phrase triggers on: one per alternative of its best required slot.
 
     The best slot has a non-common word in every alternative, then the longest shortest such
@@ -187,9 +285,9 @@ def _anchors(pattern: Pattern) -> tuple[int, list[str]]:
     for i, slot in enumerate(pattern.slots):
         if () in slot:
             continue
-        rare = [max((w for w in alt if w not in COMMON_WORDS), key=len, default="") for alt in slot]
+        rare = [max((w for w in alt if _rare(w, classes)), key=len, default="") for alt in slot]
         picks = [r or max(alt, key=len) for r, alt in zip(rare, slot, strict=True)]
-        score = (all(rare), min(map(len, picks)), i, picks)
+        score = (all(rare), min(_length(w, classes) for w in picks), i, picks)
         if best is None or score[:3] > best[:3]:
             best = score
     assert best is not None, "parse() guarantees a required slot"

@@ -14,7 +14,19 @@ A lexicon file:
     severity = 3                     # required: 1 mild … 4 most severe
     reclaimable = false              # optional: reported at severity 2 at most
     exceptions = ["retarded growth"] # optional: allow-phrases; a match they overlap is dropped
+    senses = ["dog", "puppies"]      # optional: words that, in the same sentence, point to a
+                                     #   harmless sense: the match is capped at severity 2
+    vowel_drop = false               # optional: also read words of 5+ letters with one inner
+                                     #   vowel missing (retrd, btch); check the spellings
+                                     #   against word lists (tests/core/test_lexicon_quality.py)
     note = "..."                     # optional: for the people who review the list
+
+    [[class]]                        # optional: a word class that forms use as {name}
+    name = "kill"
+    words = ["kill", "murder", "stab"]  # one word each; {kill} in a form stands for any of them
+
+A class belongs to its file's language: `{kill}` in an English entry is the English class
+"kill" (stored as "en.kill"), whichever file the entry comes from. Class names are unique.
 
 A site override file may add entries (`[[entry]]`, with `language` per entry or at the top)
 and change ours (`[[override]]` with `term`, optional `language`, and `disabled = true`,
@@ -35,9 +47,13 @@ from typing import Any
 from moderator.core.lexicon.entry import CATEGORIES, MAX_SEVERITY, MIN_SEVERITY, Entry
 from moderator.core.lexicon.forms import FormError, parse
 from moderator.core.lexicon.matcher import LexiconMatcher
+from moderator.core.lexicon.normalise import fold_words
 from moderator.errors import ConfigError
 
-_FILE_KEYS = {"language", "description", "entry"}
+_FILE_KEYS = {"language", "description", "entry", "class"}
+_CLASS_KEYS = {"name", "words"}
+_CLASS_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_CLASS_REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _OVERRIDE_FILE_KEYS = {"language", "description", "entry", "override"}
 _ENTRY_KEYS = {
     "term",
@@ -47,6 +63,8 @@ _ENTRY_KEYS = {
     "severity",
     "reclaimable",
     "exceptions",
+    "senses",
+    "vowel_drop",
     "note",
 }
 _OVERRIDE_KEYS = {"term", "language", "disabled", "severity", "exceptions", "note"}
@@ -56,12 +74,14 @@ _LANGUAGE = re.compile(r"[a-z]{2,3}")
 def load_lexicon(paths: Sequence[Path], overrides: Sequence[Path] = ()) -> LexiconMatcher:
     """Load lexicon files, then apply site override files in order. Raises ConfigError."""
     entries: list[Entry] = []
+    classes: dict[str, tuple[str, ...]] = {}
     for path in paths:
         entries.extend(read_entries(path))
+        classes.update(read_classes(path))
     for path in overrides:
         entries = apply_overrides(path, entries)
     try:
-        return LexiconMatcher(entries)
+        return LexiconMatcher(entries, classes)
     except FormError as exc:  # two entries share a form: the message names both
         raise ConfigError(f"{exc}.") from exc
 
@@ -78,6 +98,28 @@ def read_entries(path: Path, *, override_file: bool = False) -> list[Entry]:
     if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
         raise ConfigError(f"{path}: 'entry' must be an array of tables ([[entry]]).")
     return [_entry(path, n, item, language, override_file) for n, item in enumerate(raw, 1)]
+
+
+def read_classes(path: Path) -> dict[str, tuple[str, ...]]:
+    """The `[[class]]` tables of a lexicon file, names qualified by the file's language."""
+    data = _read_toml(path)
+    raw = data.get("class", [])
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise ConfigError(f"{path}: 'class' must be an array of tables ([[class]]).")
+    classes: dict[str, tuple[str, ...]] = {}
+    for number, item in enumerate(raw, 1):
+        name = item.get("name")
+        where = f"class {number}" + (f" ('{name}')" if isinstance(name, str) else "")
+        _no_unknown(path, where, item, _CLASS_KEYS)
+        if not isinstance(name, str) or not _CLASS_NAME.fullmatch(name):
+            raise ConfigError(f"{path}: {where} needs a 'name' of lower-case letters, digits or _.")
+        key = f"{data['language']}.{name}"
+        if key in classes:
+            raise ConfigError(f"{path}: {where} repeats the name of an earlier class.")
+        classes[key] = _strings(path, where, item, "words")
+        if not classes[key]:
+            raise ConfigError(f"{path}: {where} has no words.")
+    return classes
 
 
 def apply_overrides(path: Path, entries: list[Entry]) -> list[Entry]:
@@ -118,12 +160,12 @@ def _entry(
             f"{path}: {where} has category {category!r}, which is not one of "
             f"{', '.join(sorted(CATEGORIES))}."
         )
-    forms = _strings(path, where, item, "forms")
+    forms = _qualified(_strings(path, where, item, "forms"), language)
     if _bool(path, where, item, "match_term", default=True):
         forms = (term.strip(), *forms)
     elif not forms:
         raise ConfigError(f"{path}: {where} has match_term = false but no forms to match.")
-    exceptions = _strings(path, where, item, "exceptions")
+    exceptions = _qualified(_strings(path, where, item, "exceptions"), language)
     _check_forms(path, where, forms, exceptions)
     return Entry(
         term=term.strip(),
@@ -133,6 +175,8 @@ def _entry(
         forms=forms,
         reclaimable=_bool(path, where, item, "reclaimable"),
         exceptions=exceptions,
+        senses=_senses(path, where, item),
+        vowel_drop=_bool(path, where, item, "vowel_drop"),
         note=str(item.get("note", "")),
         source=str(path),
     )
@@ -166,6 +210,21 @@ def _override(path: Path, number: int, item: dict[str, Any], entries: list[Entry
         exceptions = entries[i].exceptions + extra
         result[i] = replace(entries[i], exceptions=exceptions, **changes)
     return result
+
+
+def _senses(path: Path, where: str, item: dict[str, Any]) -> frozenset[str]:
+    words = []
+    for sense in _strings(path, where, item, "senses"):
+        folded = fold_words(sense)
+        if len(folded) != 1:
+            raise ConfigError(f"{path}: {where} has sense '{sense}', which is not one word.")
+        words.append(folded[0])
+    return frozenset(words)
+
+
+def _qualified(forms: tuple[str, ...], language: str) -> tuple[str, ...]:
+    """{kill} → {en.kill}: a class reference names the class of the entry's language."""
+    return tuple(_CLASS_REF.sub(lambda m: "{" + f"{language}.{m.group(1)}" + "}", f) for f in forms)
 
 
 def _no_unknown(path: Path, where: str, item: dict[str, Any], allowed: set[str]) -> None:

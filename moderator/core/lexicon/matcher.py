@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from moderator.core.lexicon.entry import Entry
+from moderator.core.lexicon.entry import RECLAIMABLE_CAP, Entry
 from moderator.core.lexicon.index import ANCHOR_SHIFT, LexiconIndex, build_index
 from moderator.core.lexicon.mention import MentionFinder
 from moderator.core.lexicon.normalise import TOKEN, clean_token, normalise
@@ -42,13 +42,15 @@ class LexiconMatcher:
     dict; a lost update only costs a recomputation).
     """
 
-    def __init__(self, entries: Sequence[Entry]) -> None:
-        self._index: LexiconIndex = build_index(entries)
+    def __init__(
+        self, entries: Sequence[Entry], classes: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        self._index: LexiconIndex = build_index(entries, classes)
         self._all_bits = sum(self._index.language_bits.values())
         self._cache: dict[str, Info] = {}
         self._bits: dict[str, int] = {}  # token → Info.bits, for the hot loop
         self._max_window = min(self._index.longest_word + 2, _MAX_WINDOW)
-        self.version: str = _version(entries)
+        self.version: str = _version(entries, classes or {})
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -126,11 +128,14 @@ class LexiconMatcher:
 
     def _match(self, text: str, cand: Candidate, mentions: MentionFinder) -> Match:
         entry = self._index.entries[cand.entry]
+        severity = entry.reported_severity
+        if entry.senses and mentions.sense_nearby(cand.start, cand.end, entry.senses):
+            severity = min(severity, RECLAIMABLE_CAP)
         return Match(
             term=entry.term,
             match=text[cand.start : cand.end],
             category=entry.category,
-            severity=entry.reported_severity,
+            severity=severity,
             start=cand.start,
             end=cand.end,
             language=entry.language,
@@ -138,8 +143,10 @@ class LexiconMatcher:
         )
 
 
-def _version(entries: Sequence[Entry]) -> str:
+def _version(entries: Sequence[Entry], classes: Mapping[str, Sequence[str]]) -> str:
     """A short hash of everything that changes matching, independent of entry order."""
-    canonical = sorted((e.canonical() for e in entries), key=lambda c: json.dumps(c))
+    canonical: list[object] = sorted((e.canonical() for e in entries), key=lambda c: json.dumps(c))
+    if classes:  # lexicons without classes keep the hash they always had
+        canonical.append({name: sorted(words) for name, words in sorted(classes.items())})
     blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]

@@ -7,10 +7,13 @@ match starts at the "@"), or when the words around it in the same sentence say t
 discussed or rejected:
 
 - before it: "the word", "the slur", "stop saying", "don't call (people)", "words like",
-  "threatened to" (reporting a threat), "la palabra", "no digas", "dejen de decir",
-  "amenazó con";
+  "threatened to" (reporting a threat), "for saying you would", "la palabra", "no digas",
+  "dejen de decir", "amenazó con", "por decir que";
 - after it: "is a slur", "is offensive", "is disgusting", "es un insulto", "es ofensivo";
-- self-reference just before it: "I'm a", "I am a proud", "soy", "somos".
+- self-reference just before it: "I'm a", "I am a proud", "calling myself", "us", "being a",
+  "proud", "my fellow", "soy", "somos", "nosotros los"; or just after it: "like me", "like us";
+- negation just before it: "not", "never", "don't", "nobody", "no one", "no <word>",
+  "nadie", "nunca", "no" ("no woman deserves to die", "no merecen morir").
 
 The rule is deliberately simple and errs towards review: policy never auto-holds a mention,
 but it still sends it to review, so a slur dressed up in quotes is seen by a human.
@@ -47,10 +50,32 @@ _LEFT = re.compile(
     r"|\b(?:threaten(?:s|ed|ing)?|threats?) to|\bamenaz(?:a|an|o|aron|ar|ando) con"
     r"|\bamenazas? de)" + _FILLER
 )
-_SELF = re.compile(
-    r"\b(?:i am|i'm|im|we are|we're|soy|somos)"
-    r"(?: (?:a|an|un|una|unos|unas|proud|such|orgullos[oa]s?))*[ \"'«\u2039]*$"
+_SELF_HEAD = (
+    r"i am|i'm|im|we are|we're|soy|somos|being|proud to be|proud|proudly|"
+    r"call(?:ing|ed|s)? (?:myself|ourselves)|my fellow|all my|us|we|"
+    r"(?:nosotros|nosotras) (?:los|las)|orgullos[oa]s? de ser"
 )
+_SELF_WORDS = (
+    r"a|an|the|un|una|unos|unas|proud|such|happily|also|just|openly|fellow|and|"
+    r"bad|baddest|boss|pretty|hottest|realest|freshest|biggest|orgullos[oa]s?"
+)
+_SELF = re.compile(r"\b(?:" + _SELF_HEAD + r")(?: (?:" + _SELF_WORDS + r"))*[ \"'«\u2039]*$")
+_SELF_AFTER = re.compile(r"^[\s\"'»\u203a]*(?:like|as|como) (?:me|us|myself|ourselves|yo)\b")
+_NEGATED = re.compile(
+    r"(?:\b(?:not|never|nobody|no one|noone|nadie|nunca|jamas|tampoco)"
+    r"|n't|\b(?:do|does|did|wo|would|should|could|ca|is|are|was|were)n ?'?t"
+    r"|\b(?:dont|doesnt|didnt|wont|wouldnt|shouldnt|cant|isnt|arent))"
+    r"(?: (?:all|really|even|ever|just|be|to|todos|todas|se|te|lo|los|las|les))? $"
+    r"|\b(?:no|ningun|ninguna|ninguno|ningunos) (?:\w+ )?$"
+)
+_REPORTED = re.compile(
+    r"\b(?:threaten(?:s|ed|ing)?|threats?|(?:for|of|about) (?:saying|joking|tweeting|posting)|"
+    r"(?:never|not) (?:said|say|saying)|amenaz(?:a|an|o|aron|ar|ando)|por decir|"
+    r"(?:insist(?:e|es|en|iendo|ir)|sigues diciendo|dices|dicen|anda diciendo) (?:con )?que)"
+    + _FILLER
+)
+_SENTENCE_END = re.compile(r"[.!?\n]")
+_WORD = re.compile(r"[a-zñ]+")
 _RIGHT = re.compile(
     r"^[\s\"'»\u203a)\]]*(?:is|are|was|were|es|son|era|fue|seems|sounds|parece)"
     r"(?: (?:a|an|un|una|so|really|very|muy|such|not|no|totally|deeply|considered|"
@@ -73,6 +98,16 @@ class MentionFinder:
     def is_mention(self, start: int, end: int) -> bool:
         return self._in_quotes(start, end) or self._has_cue(start, end)
 
+    def sense_nearby(self, start: int, end: int, senses: frozenset[str]) -> bool:
+        """Whether a word of `senses` is in the sentence around text[start:end] (outside it)."""
+        norm = self._norm
+        left = norm[max(0, start - 200) : start]
+        cut = max((m.end() for m in _SENTENCE_END.finditer(left)), default=0)
+        right = norm[end : end + 200]
+        stop = _SENTENCE_END.search(right)
+        around = left[cut:] + " " + (right[: stop.start()] if stop else right)
+        return any(word in senses for word in _WORD.findall(around))
+
     def _in_quotes(self, start: int, end: int) -> bool:
         if self._quotes is None:
             self._quotes = [m.span() for m in _QUOTED.finditer(self._norm)]
@@ -83,6 +118,7 @@ class MentionFinder:
     def _has_cue(self, start: int, end: int) -> bool:
         norm = self._norm
         left = norm[max(0, start - _WINDOW) : start]
-        if _LEFT.search(left) or _SELF.search(left):
+        if any(p.search(left) for p in (_LEFT, _SELF, _NEGATED, _REPORTED)):
             return True
-        return _RIGHT.match(norm[end : end + _WINDOW]) is not None
+        right = norm[end : end + _WINDOW]
+        return _RIGHT.match(right) is not None or _SELF_AFTER.match(right) is not None

@@ -107,9 +107,17 @@ class Scan:
             kept.append(cand)
         return kept
 
-    def _add_keys(self, start: int, end: int, keys: frozenset[str]) -> bool:
-        """Add a candidate for each wanted entry a single-token key names; True if any."""
-        single, bits = self._index.single, self._index.entry_bits
+    def _add_keys(
+        self,
+        start: int,
+        end: int,
+        keys: frozenset[str],
+        table: dict[str, tuple[int, ...]] | None = None,
+    ) -> bool:
+        """Add a candidate for each wanted entry a single-token key names (in `table`, by
+        default the single-word forms); True if any."""
+        single = self._index.single if table is None else table
+        bits = self._index.entry_bits
         before = len(self.found)
         for key in keys:
             for number in single.get(key, ()):
@@ -156,13 +164,20 @@ class Scan:
 
     def _add_spaced(self, run: list[Span], max_window: int) -> None:
         """Windows of MIN_SPACED to max_window letters that spell a form, longest first, left
-        to right; after a hit the search goes on after it (so a long run stays linear)."""
+        to right; after a hit the search goes on after it (so a long run stays linear).
+
+        A spaced-out word also counts when it is the reported word of a phrase-only entry
+        ("un r e t r a s a d o"): nobody spaces out the harmless sense of a word."""
         letters = "".join(clean_token(self._norm[s:e]) for s, e in run)  # one char each
+        spaced = self._index.spaced
         i = 0
         while i <= len(run) - MIN_SPACED:
             for j in range(min(len(run), i + max_window), i + MIN_SPACED - 1, -1):
                 keys = self._info(letters[i:j]).keys
-                if keys and self._add_keys(run[i][0], run[j - 1][1], keys):
+                start, end = run[i][0], run[j - 1][1]
+                hit = keys and self._add_keys(start, end, keys)
+                hit = hit or (keys and self._add_keys(start, end, keys, spaced))
+                if hit:
                     i = j - 1
                     break
             i += 1

@@ -1,0 +1,168 @@
+"""Word classes, sense words, vowel-dropped spellings and spaced-out phrase words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from moderator.core.lexicon import LexiconMatcher, load_lexicon
+from moderator.core.lexicon.entry import Entry
+from moderator.core.lexicon.forms import FormError
+from moderator.errors import ConfigError
+
+CLASSES = {
+    "en.kill": ("kill", "murder", "stab"),
+    "en.group": ("people", "women", "immigrants"),
+    "en.identity": ("gay", "black"),
+}
+
+
+def threat(*forms: str, severity: int = 3) -> Entry:
+    return Entry("kill all (group)", "en", "threat_violence", severity, forms)
+
+
+@pytest.fixture(scope="module")
+def grammar() -> LexiconMatcher:
+    return LexiconMatcher(
+        [threat("(i|we) (will|ll) {en.kill} (all|every)? ({en.identity})? {en.group}")], CLASSES
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("I will kill all gay people.", "I will kill all gay people"),
+        ("we'll murder every immigrants", "we'll murder every immigrants"),
+        ("I'll st4b all black women", "I'll st4b all black women"),
+        ("WE WILL KILL WOMEN", "WE WILL KILL WOMEN"),
+    ],
+)
+def test_a_class_stands_for_any_of_its_words(grammar: LexiconMatcher, text: str, span: str):
+    (match,) = grammar.find(text)
+    assert match.match == span and text[match.start : match.end] == span
+
+
+@pytest.mark.parametrize(
+    "text", ["I will kill the bill", "we will bake all gay people a cake", "kill all people"]
+)
+def test_a_class_phrase_needs_every_slot(grammar: LexiconMatcher, text: str):
+    assert grammar.find(text) == []
+
+
+def test_classes_change_the_version():
+    entry = threat("{en.kill} all {en.group}")
+    one = LexiconMatcher([entry], CLASSES)
+    other = LexiconMatcher([entry], {**CLASSES, "en.group": ("people",)})
+    assert one.version != other.version
+
+
+def test_an_undefined_class_names_the_entry():
+    with pytest.raises(FormError, match=r"'kill all \(group\)'.*\{victims\}"):
+        LexiconMatcher([threat("{en.kill} all {en.victims}")], CLASSES)
+
+
+def test_a_class_alone_is_not_a_form():
+    with pytest.raises(FormError, match="class alone"):
+        LexiconMatcher([threat("{en.kill}")], CLASSES)
+
+
+def test_class_members_are_single_words():
+    with pytest.raises(FormError, match="exactly one word"):
+        LexiconMatcher([threat("{en.kill} all")], {"en.kill": ("kill off",)})
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "lex.toml"
+    path.write_text('language = "en"\n' + body, encoding="utf-8")
+    return path
+
+
+def test_loader_reads_classes_of_the_file_language(tmp_path: Path):
+    path = write(
+        tmp_path,
+        '[[class]]\nname = "kill"\nwords = ["kill", "stab"]\n'
+        '[[entry]]\nterm = "kill them"\nforms = ["{kill} them all"]\nmatch_term = false\n'
+        'category = "threat_violence"\nseverity = 3\n',
+    )
+    lexicon = load_lexicon([path])
+    assert [m.match for m in lexicon.find("stab them all")] == ["stab them all"]
+
+
+@pytest.mark.parametrize(
+    ("body", "sentence"),
+    [
+        ('[[class]]\nname = "Kill"\nwords = ["kill"]\n', "needs a 'name'"),
+        ('[[class]]\nname = "kill"\nwords = []\n', "has no words"),
+        ('[[class]]\nname = "kill"\nwords = ["a"]\ncolour = 1\n', "unknown key 'colour'"),
+        (
+            '[[class]]\nname = "k"\nwords = ["a"]\n[[class]]\nname = "k"\nwords = ["b"]\n',
+            "repeats the name",
+        ),
+        (
+            '[[entry]]\nterm = "x"\nforms = ["{nope} x"]\ncategory = "insult"\nseverity = 2\n',
+            "no \\[\\[class\\]\\] table",
+        ),
+    ],
+)
+def test_loader_class_errors_are_one_sentence(tmp_path: Path, body: str, sentence: str):
+    with pytest.raises(ConfigError, match=sentence):
+        load_lexicon([write(tmp_path, body)])
+
+
+# --- senses: a harmless sense in the same sentence caps the severity ---------------------------
+
+
+@pytest.fixture(scope="module")
+def dog() -> LexiconMatcher:
+    entry = Entry("bitch", "en", "misogynist", 3, ("bitch", "bitches"), senses=frozenset({"vet"}))
+    return LexiconMatcher([entry])
+
+
+def test_a_sense_word_in_the_sentence_caps_severity(dog: LexiconMatcher):
+    (match,) = dog.find("I took my bitch to the vet, she is fine.")
+    assert match.severity == 2
+
+
+def test_a_sense_word_in_another_sentence_does_not(dog: LexiconMatcher):
+    (match,) = dog.find("Went to the vet today. Shut up, bitch.")
+    assert match.severity == 3
+
+
+# --- vowel_drop and spaced-out reported words ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def drops() -> LexiconMatcher:
+    return LexiconMatcher(
+        [
+            Entry("retard", "en", "ableist", 3, ("retard", "retards"), vowel_drop=True),
+            Entry("moron", "en", "insult", 2, ("moron",)),
+            Entry(
+                "retrasado",
+                "es",
+                "ableist",
+                2,
+                ("(un|los) [retrasado|retrasados]",),
+                vowel_drop=True,
+            ),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("what a retrd", "retard"),
+        ("those rtards", "retard"),
+        ("eres un retrasdo", "retrasado"),
+        ("cállate, r e t r a s a d o", "retrasado"),
+    ],
+)
+def test_missing_vowel_and_spaced_phrase_words_match(drops, text, term):
+    assert [m.term for m in drops.find(text)] == [term]
+
+
+@pytest.mark.parametrize("text", ["what a mron", "rtrd", "retrasado dos horas", "retr"])
+def test_only_flagged_entries_and_long_words_drop_a_vowel(drops, text):
+    assert drops.find(text) == []

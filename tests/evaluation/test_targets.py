@@ -1,0 +1,69 @@
+"""Issue 3's targets on HateCheck (en) and Multilingual HateCheck (es), offline stack.
+
+Needs ../shared/data (skipped when absent). The committed fixtures in tests/core cover the
+same behaviour without it. Recall counts review or hold; "held" counts hold alone.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from moderator.core.models import Comment
+from moderator.core.policy import load_policy
+from moderator.core.scoring import ScoringService
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "data"
+SETS = {
+    "en": (SHARED / "hatecheck/test_suite_cases.csv", "test_case"),
+    "es": (SHARED / "mhc-spanish/hatecheck_cases_final_spanish.csv", "test_case"),
+}
+RECALL = {"slur_h": 0.95, "threat_dir_h": 0.80, "threat_norm_h": 0.80}
+HELD_AT_MOST = {
+    "counter_quote_nh": 0.10,
+    "counter_ref_nh": 0.10,
+    "profanity_nh": 0.10,
+    "slur_reclaimed_nh": 0.10,
+    "slur_homonym_nh": 0.10,
+}
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not here"),
+]
+
+
+@pytest.fixture(scope="module")
+def service() -> ScoringService:
+    from moderator.adapters.offline_scorer import OfflineScorer
+    from moderator.core.lexicon import load_lexicon
+
+    lexicon = load_lexicon([ROOT / "config/lexicons/en.toml", ROOT / "config/lexicons/es.toml"])
+    return ScoringService(
+        OfflineScorer(), lexicon, load_policy(ROOT / "config/policy.toml"), spans=False
+    )
+
+
+@pytest.mark.parametrize("language", sorted(SETS))
+def test_hatecheck_targets(service: ScoringService, language: str):
+    path, column = SETS[language]
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    records = service.score([Comment(str(i), r[column]) for i, r in enumerate(rows)])
+    actions: dict[str, list[str]] = defaultdict(list)
+    for row, record in zip(rows, records, strict=True):
+        actions[row["functionality"]].append(str(record.action))
+    measured = {}
+    for name, floor in RECALL.items():
+        got = actions[name]
+        measured[name] = sum(a != "approve" for a in got) / len(got)
+        assert measured[name] >= floor, (language, name, measured[name])
+    for name, ceiling in HELD_AT_MOST.items():
+        got = actions.get(name)
+        if got:  # MHC has no reclaimed or homonym functionality
+            held = sum(a == "hold" for a in got) / len(got)
+            assert held <= ceiling, (language, name, held)
