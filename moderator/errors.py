@@ -31,3 +31,23 @@ class AuthError(ModeratorError):
 
 class BacklogFullError(ModeratorError):
     """The ingest backlog is at its ceiling; the sender should back off and retry."""
+
+
+class ForbiddenError(ModeratorError):
+    """The caller is known but its role may not do this (a reviewer on an admin page or API)."""
+
+
+class ClaimedError(ConflictError):
+    """Another reviewer holds an unexpired claim on the comment; `owner` names them."""
+
+    def __init__(self, message: str, owner: str) -> None:
+        super().__init__(message)
+        self.owner = owner
+
+
+class RateLimitedError(ModeratorError):
+    """Too many attempts (failed logins) for now; `retry_after_s` says when to try again."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -6,11 +6,17 @@ INGEST_STREAM = PREFIX + "ingest"
 INGEST_GROUP = "workers"
 DEAD_STREAM = PREFIX + "ingest:dead"
 FEED_STREAM = PREFIX + "feed"  # scored and decided events: the pull feed and the audit trail
+AUDIT_STREAM = PREFIX + "audit"  # decided events only (a copy): what audit search and export read
 OUTBOX = PREFIX + "outbox"  # sorted set of feed ids due for callback delivery, by due time (ms)
 OUTBOX_ATTEMPTS = PREFIX + "outbox:attempts"  # hash feed id -> attempts so far
 OUTBOX_ERRORS = PREFIX + "outbox:errors"  # hash feed id -> last delivery error
+OUTBOX_DEAD = PREFIX + "outbox:dead"  # sorted set of dead-lettered feed ids, by when (ms)
 QUEUES = ("hold", "review")
 MODEL_INFO = PREFIX + "model"  # hash: what the workers are scoring with
+RECENT = PREFIX + "recent"  # sorted set of refs by decision time (ms), capped
+USERS = PREFIX + "users"  # set of user names
+TOKENS = PREFIX + "tokens"  # set of token digests
+CLAIM_PREFIX = PREFIX + "claim:"  # + ref: string holding the reviewer's name, with a TTL (lease)
 
 
 def comment(ref: str) -> str:
@@ -18,7 +24,45 @@ def comment(ref: str) -> str:
 
 
 def queue(name: str) -> str:
+    """The queue itself: every waiting comment, by priority then age (core.ordering)."""
     return f"{PREFIX}queue:{name}"
+
+
+def queue_index(name: str, order: str, dim: str | None = None) -> str:
+    """One ordered view of a queue: `order` is priority or oldest; `dim` a filter such as
+    "site:blog" (None: the whole queue). The whole queue by priority is `queue(name)`."""
+    if order == "priority" and dim is None:
+        return queue(name)
+    return f"{PREFIX}qx:{name}:{order}:{dim or '*'}"
+
+
+def claim(ref: str) -> str:
+    return CLAIM_PREFIX + ref
+
+
+def history(ref: str) -> str:
+    """List of audit-stream ids: every decision on one comment, oldest first."""
+    return f"{PREFIX}history:{ref}"
+
+
+def notes(ref: str) -> str:
+    return f"{PREFIX}notes:{ref}"
+
+
+def outbox_chain(ref: str) -> str:
+    """List of one comment's feed ids awaiting callback delivery, in order; only the head is
+    ever in OUTBOX, so version n+1 is never sent before version n."""
+    return f"{PREFIX}outbox:chain:{ref}"
+
+
+def author(site: str, author_id: str) -> str:
+    """Sorted set of the author's comment refs by arrival time (ms), capped."""
+    return f"{PREFIX}author:{site}:{author_id}"
+
+
+def author_counts(site: str, author_id: str) -> str:
+    """Hash state -> how many of the author's comments are in that state now."""
+    return f"{PREFIX}author-counts:{site}:{author_id}"
 
 
 def token(digest: str) -> str:
@@ -29,8 +73,10 @@ def user(name: str) -> str:
     return f"{PREFIX}user:{name}"
 
 
-USERS = PREFIX + "users"  # set of user names
-
-
 def session(sid: str) -> str:
     return f"{PREFIX}session:{sid}"
+
+
+def login_failures(kind: str, value: str) -> str:
+    """Counter of failed logins for an account (`kind` "user") or an address ("addr"); expires."""
+    return f"{PREFIX}login:{kind}:{value}"

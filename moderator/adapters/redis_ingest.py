@@ -14,7 +14,7 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters import redis_scripts
+from moderator.adapters import redis_index, redis_scripts
 from moderator.adapters.redis_client import async_unavailable_as_error, unavailable_as_error
 from moderator.core.models import Comment
 from moderator.errors import BacklogFullError
@@ -143,6 +143,9 @@ class RedisIngestConsumer:
             "at": now_ms,
         }
         queue = keys.queue(action) if action != "approve" else keys.queue("review")
+        extra_keys, extra_args = redis_index.scored_extras(
+            delivery.ref, comment.to_dict(), record, queue_score
+        )
         with unavailable_as_error():
             self._store(
                 keys=[
@@ -151,6 +154,7 @@ class RedisIngestConsumer:
                     keys.FEED_STREAM,
                     keys.OUTBOX,
                     keys.INGEST_STREAM,
+                    *extra_keys,
                 ],
                 args=[
                     delivery.message_id,
@@ -163,6 +167,7 @@ class RedisIngestConsumer:
                     json.dumps(event),
                     "1" if self.deliver_callbacks else "0",
                     delivery.ref,
+                    *extra_args,
                 ],
             )
 

@@ -1,62 +1,75 @@
-"""Review queues (sorted sets by priority then age), comment records, decisions and the feed."""
+"""Comment records, decisions (versioned, undoable), notes and the pull feed.
+
+A decision is one atomic script (redis_scripts.DECIDE): state, version, the queue indexes, the
+claim, the author's counts, the recently-decided list, the feed event, the audit entry, the
+decision history and the callback all change together or not at all.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
 from typing import Any
 
 import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters import redis_scripts
+from moderator.adapters import redis_index, redis_scripts
+from moderator.adapters.redis_audit import just_after
 from moderator.adapters.redis_client import async_unavailable_as_error
 from moderator.core.models import Decision
-from moderator.core.ordering import queue_score, queued_at_ms
-from moderator.errors import ConflictError, NotFoundError
+from moderator.core.ordering import queue_score
+from moderator.errors import ClaimedError, ConflictError, ForbiddenError, NotFoundError
 
-ALL_QUEUES = ("hold", "review", "escalated")
+ALL_QUEUES = redis_index.QUEUE_NAMES
+REJECT_REASONS = (
+    "abusive",
+    "hate speech",
+    "harassment",
+    "threat",
+    "spam",
+    "off-topic",
+    "illegal",
+    "other",
+)
+_STATES = {"approve": "approved", "reject": "rejected", "escalate": "escalated"}
+_RETRIES = 5
+_NOTES_MAX = 100
 
 
-@dataclass(frozen=True, slots=True)
-class QueueStats:
-    name: str
-    count: int
-    oldest_ms: int | None
+class _StaleError(Exception):
+    """The comment changed between reading it and deciding: read it again."""
 
 
 class RedisReviewStore:
-    def __init__(self, client: aioredis.Redis, *, deliver_callbacks: bool) -> None:
+    def __init__(
+        self, client: aioredis.Redis, *, deliver_callbacks: bool, recent_max: int = 500
+    ) -> None:
         self._client = client
         self.deliver_callbacks = deliver_callbacks
+        self.recent_max = recent_max
         self._decide = client.register_script(redis_scripts.DECIDE)
-
-    async def stats(self) -> list[QueueStats]:
-        """Count and oldest enqueue time per queue: O(1) each (ZCARD and the lowest score)."""
-        async with async_unavailable_as_error():
-            pipe = self._client.pipeline(transaction=False)
-            for name in ALL_QUEUES:
-                pipe.zcard(keys.queue(name))
-                pipe.zrange(keys.queue(name), 0, 0, withscores=True)
-            replies = await pipe.execute()
-        out = []
-        for i, name in enumerate(ALL_QUEUES):
-            first = replies[2 * i + 1]
-            oldest = queued_at_ms(first[0][1]) if first else None
-            out.append(QueueStats(name, int(replies[2 * i]), oldest))
-        return out
+        self._undo = client.register_script(redis_scripts.UNDO)
 
     async def list_queue(self, queue: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
-        """Comments in priority order (then oldest first)."""
+        """Comments in priority order (then oldest first), by offset (see RedisQueues for
+        filtered views and cursors)."""
         async with async_unavailable_as_error():
             refs = await self._client.zrange(keys.queue(queue), offset, offset + limit - 1)
-            items = await self._load(refs)
+            items = await load_items(self._client, refs)
+        return [i for i in items if i is not None]
+
+    async def list_refs(self, refs: list[str]) -> list[dict[str, Any]]:
+        """The named comments that exist, in the order given."""
+        async with async_unavailable_as_error():
+            items = await load_items(self._client, refs)
         return [i for i in items if i is not None]
 
     async def get(self, ref: str) -> dict[str, Any]:
+        """The comment with its record, decision, version and claim; NotFoundError if none."""
         async with async_unavailable_as_error():
-            (item,) = await self._load([ref])
+            (item,) = await load_items(self._client, [ref])
         if item is None:
             raise NotFoundError(f"No comment {ref!r}.")
         return item
@@ -70,81 +83,244 @@ class RedisReviewStore:
         reason: str | None,
         note: str | None,
         now_ms: int,
+        is_admin: bool = False,
     ) -> dict[str, Any]:
-        """Record a reviewer's decision atomically with its feed (audit) entry and outbox entry.
+        """Record a reviewer's decision atomically with its feed, audit and outbox entries, and
+        release their claim.
 
-        NotFoundError for an unknown comment; ConflictError when it is not awaiting a decision.
+        NotFoundError for an unknown comment; ConflictError when it is not awaiting a decision;
+        ClaimedError when another reviewer's claim has not expired; ForbiddenError for an
+        escalated comment and a caller who is not an admin.
         """
+        for _ in range(_RETRIES):
+            item = await self.get(ref)
+            body = {
+                "decision": str(decision),
+                "reason": reason,
+                "note": note,
+                "by": by,
+                "at": now_ms,
+                "version": item["version"] + 1,
+                "previous": {
+                    k: item.get(k) for k in ("state", "queue", "queue_score", "queued_at")
+                },
+            }
+            try:
+                return await self._run_decide(item, decision, body, is_admin)
+            except _StaleError:
+                continue
+        raise ConflictError(f"Comment {ref!r} keeps changing; reload it and try again.")
+
+    async def _run_decide(
+        self, item: dict[str, Any], decision: Decision, body: dict[str, Any], is_admin: bool
+    ) -> dict[str, Any]:
+        ref, now_ms = item["ref"], body["at"]
+        adding: list[str] = []
+        if decision is Decision.ESCALATE:
+            by_priority, by_age = redis_index.index_keys("escalated", item["dims"])
+            adding = by_priority + by_age
+        state = _STATES[str(decision)]
+        reply = await self._script(
+            self._decide,
+            item,
+            adding,
+            [
+                str(decision),
+                body["by"],
+                now_ms,
+                json.dumps(body),
+                json.dumps(_event(item, body, state)),
+                "1" if self.deliver_callbacks else "0",
+                ref,
+                item["version"],
+                "1" if is_admin else "0",
+                queue_score(float(item.get("priority") or 0), now_ms),
+                len(redis_index.all_index_keys(item["dims"])),
+                len(adding) // 2,
+                self.recent_max,
+                "1" if redis_index.author_keys(item["comment"])[2] else "0",
+            ],
+        )
+        return {**body, "ref": ref, "feed_id": reply[0], "version": int(reply[1]), "state": state}
+
+    async def undo(
+        self, ref: str, version: int, *, by: str, now_ms: int, window_ms: int, lease_ms: int
+    ) -> dict[str, Any]:
+        """Undo decision `version` on the comment: a new decision (version + 1) that puts it
+        back where it was, claimed by `by`. Only the reviewer who made it, only while it is the
+        latest decision, only within `window_ms`: ConflictError (or ForbiddenError) otherwise."""
         item = await self.get(ref)
-        body = {"decision": str(decision), "reason": reason, "note": note, "by": by, "at": now_ms}
-        comment = item["comment"]
-        event = {
-            "event": "decided",
-            "site": comment["site"],
-            "id": comment["id"],
+        previous = _undoable(item, version, by, now_ms - window_ms)
+        queue = previous["queue"]
+        restored = "escalated" if queue == "escalated" else "queued"
+        by_priority, by_age = redis_index.index_keys(queue, item["dims"])
+        body = {"decision": "undo", "reason": None, "note": None, "by": by, "at": now_ms}
+        body |= {"version": version + 1, "undoes": version, "previous": None}
+        reply = await self._script(
+            self._undo,
+            item,
+            by_priority + by_age,
+            [
+                by,
+                now_ms,
+                json.dumps(body),
+                json.dumps(_event(item, body, restored)),
+                "1" if self.deliver_callbacks else "0",
+                ref,
+                version,
+                queue,
+                previous.get("queue_score") or 0,
+                previous.get("queued_at") or now_ms,
+                len(redis_index.all_index_keys(item["dims"])),
+                len(by_priority),
+                "1" if redis_index.author_keys(item["comment"])[2] else "0",
+                lease_ms,
+            ],
+        )
+        return {
             **body,
-            "previous_state": item["state"],
-            "scores": (item.get("record") or {}).get("scores"),
-            "model": (item.get("record") or {}).get("model"),
+            "ref": ref,
+            "feed_id": reply[0],
+            "version": int(reply[1]),
+            "state": restored,
         }
-        escalated_score = queue_score(float(item.get("priority") or 0), now_ms)
+
+    async def _script(
+        self, script: Any, item: dict[str, Any], adding: list[str], args: list[Any]
+    ) -> list[Any]:
+        ref = item["ref"]
+        _, counts, _ = redis_index.author_keys(item["comment"])
+        script_keys = [
+            keys.comment(ref),
+            keys.claim(ref),
+            keys.FEED_STREAM,
+            keys.AUDIT_STREAM,
+            keys.OUTBOX,
+            keys.outbox_chain(ref),
+            keys.RECENT,
+            counts,
+            keys.history(ref),
+            *redis_index.all_index_keys(item["dims"]),
+            *adding,
+        ]
         async with async_unavailable_as_error():
             try:
-                fid, version = await self._decide(
-                    keys=[
-                        keys.comment(ref),
-                        *(keys.queue(q) for q in ALL_QUEUES),
-                        keys.FEED_STREAM,
-                        keys.OUTBOX,
-                    ],
-                    args=[
-                        str(decision),
-                        json.dumps(body),
-                        now_ms,
-                        json.dumps(event),
-                        "1" if self.deliver_callbacks else "0",
-                        escalated_score,
-                        ref,
-                    ],
-                )
+                reply: list[Any] = await script(keys=script_keys, args=args)
             except redis.ResponseError as exc:
-                raise _decide_error(ref, str(exc)) from None
-        return {**body, "feed_id": fid, "version": int(version)}
+                raise _script_error(ref, str(exc)) from None
+        return reply
+
+    async def add_note(self, ref: str, *, by: str, text: str, now_ms: int) -> dict[str, Any]:
+        """Append a reviewer's note to the comment (the newest 100 are kept)."""
+        await self.get(ref)
+        note = {"by": by, "at": now_ms, "text": text}
+        async with async_unavailable_as_error():
+            pipe = self._client.pipeline(transaction=True)
+            pipe.rpush(keys.notes(ref), json.dumps(note))
+            pipe.ltrim(keys.notes(ref), -_NOTES_MAX, -1)
+            await pipe.execute()
+        return note
 
     async def feed(self, after: str | None, limit: int) -> list[dict[str, Any]]:
         """Feed events after the cursor (a feed id), oldest first; `cursor` on each is its id."""
-        start = f"({after}" if after else "-"
+        start = just_after(after) if after else "-"
+        if start is None:  # the last possible id: nothing can come after it
+            return []
         async with async_unavailable_as_error():
             entries = await self._client.xrange(keys.FEED_STREAM, min=start, count=limit)
         return [{"cursor": fid, **json.loads(f["data"])} for fid, f in entries]
 
-    async def _load(self, refs: list[str]) -> list[dict[str, Any] | None]:
-        pipe = self._client.pipeline(transaction=False)
-        for ref in refs:
-            pipe.hgetall(keys.comment(ref))
-        return [_decode(ref, h) for ref, h in zip(refs, await pipe.execute(), strict=True)]
+
+def _undoable(item: dict[str, Any], version: int, by: str, since_ms: int) -> dict[str, Any]:
+    """Where decision `version` took the comment from, if `by` may undo it now (it is the
+    latest, theirs, made after `since_ms`); ConflictError or ForbiddenError otherwise."""
+    ref, last = item["ref"], item.get("decision") or {}
+    if item["version"] != version or last.get("decision") not in _STATES:
+        raise ConflictError(f"Decision {version} on {ref!r} is not the latest; not undone.")
+    if last.get("by") != by:
+        raise ForbiddenError(f"Only {last.get('by')} can undo their decision.")
+    if int(last.get("at") or 0) < since_ms:
+        raise ConflictError(f"The undo window for {ref!r} has passed.")
+    previous: dict[str, Any] = last.get("previous") or {}
+    if previous.get("queue") not in ALL_QUEUES:
+        raise ConflictError(f"Comment {ref!r} has no queue to go back to.")
+    return previous
 
 
-def _decide_error(ref: str, message: str) -> Exception:
+def _event(item: dict[str, Any], body: dict[str, Any], state: str) -> dict[str, Any]:
+    """The `decided` feed event (DESIGN.md): what was decided, by whom, and what they saw."""
+    comment, record = item["comment"], item.get("record") or {}
+    event = {
+        "event": "decided",
+        "site": comment["site"],
+        "id": comment["id"],
+        **{k: body[k] for k in ("decision", "reason", "note", "by", "at", "version")},
+        "state": state,
+        "previous_state": item["state"],
+        "queue": item.get("queue"),
+        "scores": record.get("scores"),
+        "model": record.get("model"),
+        "policy_version": record.get("policy_version"),
+        "priority": item.get("priority"),
+    }
+    if "undoes" in body:
+        event["undoes"] = body["undoes"]
+    return event
+
+
+def _script_error(ref: str, message: str) -> Exception:
     if message.startswith("NOTFOUND"):
         return NotFoundError(f"No comment {ref!r}.")
+    if message.startswith("STALE"):
+        return _StaleError()
+    if message.startswith("FORBIDDEN"):
+        return ForbiddenError("Only admins decide escalated comments.")
+    if message.startswith("CLAIMED "):
+        owner = message.removeprefix("CLAIMED ").strip()
+        return ClaimedError(f"Comment {ref!r} is being reviewed by {owner}.", owner)
     state = message.removeprefix("STATE ").strip()
-    return ConflictError(f"Comment {ref!r} is {state}, not awaiting a decision.")
+    return ConflictError(f"Comment {ref!r} is {state}, not awaiting this decision.")
 
 
-def _decode(ref: str, h: dict[str, str]) -> dict[str, Any] | None:
+async def load_items(client: aioredis.Redis, refs: list[str]) -> list[dict[str, Any] | None]:
+    """The comments (None where missing), each with its live claim (or None)."""
+    if not refs:
+        return []
+    pipe = client.pipeline(transaction=False)
+    for ref in refs:
+        pipe.hgetall(keys.comment(ref))
+        pipe.get(keys.claim(ref))
+        pipe.pttl(keys.claim(ref))
+    replies = await pipe.execute()
+    now_ms = int(time.time() * 1000)
+    out = []
+    for i, ref in enumerate(refs):
+        h, owner, ttl = replies[3 * i : 3 * i + 3]
+        claim = {"by": owner, "expires_at_ms": now_ms + max(0, int(ttl))} if owner else None
+        out.append(_decode(ref, h, claim))
+    return out
+
+
+def _decode(ref: str, h: dict[str, str], claim: dict[str, Any] | None) -> dict[str, Any] | None:
     if not h:
         return None
+    comment = json.loads(h["comment"])
+    record = json.loads(h["record"]) if "record" in h else None
     return {
         "ref": ref,
         "state": h.get("state"),
         "queue": h.get("queue"),
         "priority": float(h["priority"]) if "priority" in h else None,
         "received_at": int(h.get("received_at", 0)),
-        "comment": json.loads(h["comment"]),
-        "record": json.loads(h["record"]) if "record" in h else None,
+        "queued_at": int(h["queued_at"]) if "queued_at" in h else None,
+        "queue_score": int(float(h["queue_score"])) if "queue_score" in h else None,
+        "comment": comment,
+        "record": record,
         "decision": json.loads(h["decision"]) if "decision" in h else None,
+        "decided_at": int(h["decided_at"]) if "decided_at" in h else None,
         "version": int(h.get("version", 0)),
+        "dims": json.loads(h["ix"]) if "ix" in h else redis_index.dims(comment, record),
+        "claim": claim,
         "attempts": int(h.get("attempts", 0)),
         "last_error": h.get("last_error"),
     }

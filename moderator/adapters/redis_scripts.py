@@ -1,5 +1,15 @@
 """Lua scripts: each state change of a comment is one atomic script, so a crash between two
-writes cannot leave a comment half-stored, queued twice or decided without an audit entry."""
+writes cannot leave a comment half-stored, queued twice, indexed in the wrong queue or decided
+without an audit entry and its callback."""
+
+# Appends a feed id to its comment's callback chain; only a chain's head is due in the outbox,
+# so one comment's events are delivered one at a time, in order (adapters/redis_outbox.py).
+_ENQUEUE = """
+local function enqueue(outbox, chain, fid, now)
+  redis.call('RPUSH', chain, fid)
+  if redis.call('LLEN', chain) == 1 then redis.call('ZADD', outbox, now, fid) end
+end
+"""
 
 # KEYS: comment hash, ingest stream. ARGV: comment json, received_at ms, ref, max backlog.
 # Returns 1 when stored, 0 when the (site, id) was already received, -1 when the backlog is at
@@ -12,28 +22,48 @@ redis.call('XADD', KEYS[2], '*', 'ref', ARGV[3])
 return 1
 """
 
-# KEYS: comment hash, queue zset (or '' for approve), feed stream, outbox zset, ingest stream.
-# ARGV: message id, group, record json, action, priority, queue score, now ms, feed json,
-#       deliver ('1' when a callback URL is configured), ref.
-# Stores the scored comment, queues it, appends the feed event, then acknowledges and deletes
-# the ingest entry. A redelivered message whose comment is already scored is only acknowledged.
-STORE_SCORED = """
+# KEYS: 1 comment hash, 2 queue zset (or any key for approve), 3 feed stream, 4 outbox zset,
+#       5 ingest stream, 6 outbox chain, 7 author history zset, 8 author counts hash,
+#       9.. the queue's other index zsets: ARGV[13] by priority, then the rest by age
+#       (adapters/redis_index.py builds 6.. and 11..).
+# ARGV: 1 message id, 2 group, 3 record json, 4 action, 5 priority, 6 queue score, 7 now ms,
+#       8 feed json, 9 deliver ('1' when a callback URL is configured), 10 ref, 11 dims json,
+#       12 enqueue time ms, 13 count of priority index keys, 14 author history size,
+#       15 has author ('1'/'0').
+# Stores the scored comment, queues and indexes it, files it in its author's history, appends
+# the feed event, then acknowledges and deletes the ingest entry. A redelivered message whose
+# comment is already scored is only acknowledged.
+STORE_SCORED = (
+    _ENQUEUE
+    + """
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'received' then
   local queued = ARGV[4] ~= 'approve'
+  local now_state = queued and 'queued' or 'approved'
   redis.call('HSET', KEYS[1], 'record', ARGV[3], 'action', ARGV[4], 'priority', ARGV[5],
-             'scored_at', ARGV[7], 'state', queued and 'queued' or 'approved')
+             'scored_at', ARGV[7], 'state', now_state)
   if queued then
-    redis.call('HSET', KEYS[1], 'queue', ARGV[4], 'queue_score', ARGV[6])
+    redis.call('HSET', KEYS[1], 'queue', ARGV[4], 'queue_score', ARGV[6],
+               'queued_at', ARGV[12], 'ix', ARGV[11])
     redis.call('ZADD', KEYS[2], ARGV[6], ARGV[10])
+    local n = tonumber(ARGV[13])
+    for i = 9, #KEYS do
+      redis.call('ZADD', KEYS[i], i < 9 + n and ARGV[6] or ARGV[12], ARGV[10])
+    end
+  end
+  if ARGV[15] == '1' then
+    redis.call('ZADD', KEYS[7], ARGV[12], ARGV[10])
+    redis.call('ZREMRANGEBYRANK', KEYS[7], 0, -tonumber(ARGV[14]) - 1)
+    redis.call('HINCRBY', KEYS[8], now_state, 1)
   end
   local fid = redis.call('XADD', KEYS[3], '*', 'data', ARGV[8])
-  if ARGV[9] == '1' then redis.call('ZADD', KEYS[4], ARGV[7], fid) end
+  if ARGV[9] == '1' then enqueue(KEYS[4], KEYS[6], fid, ARGV[7]) end
 end
 redis.call('XACK', KEYS[5], ARGV[2], ARGV[1])
 redis.call('XDEL', KEYS[5], ARGV[1])
 return state or ''
 """
+)
 
 # KEYS: comment hash, ingest stream, dead-letter stream.
 # ARGV: message id, group, error text, max attempts, now ms, ref, force ('1': dead-letter now).
@@ -52,31 +82,112 @@ end
 return n
 """
 
-# KEYS: comment hash, hold, review, escalated zsets, feed stream, outbox zset.
-# ARGV: decision, decision json, now ms, feed json, deliver flag, escalated queue score, ref.
-# Returns {feed id, new version} or an error reply naming the state that forbids the decision.
-DECIDE = """
-local state = redis.call('HGET', KEYS[1], 'state')
+# Shared by DECIDE and UNDO: the last steps of every decision (audit, history, callback).
+_RECORD = """
+local function record(feed_json, now)
+  local fid = redis.call('XADD', KEYS[3], '*', 'data', feed_json)
+  local aid = redis.call('XADD', KEYS[4], '*', 'data', feed_json, 'feed', fid)
+  redis.call('RPUSH', KEYS[9], aid)
+  return fid
+end
+local function recount(has_author, from, to)
+  if has_author == '1' then
+    redis.call('HINCRBY', KEYS[8], from, -1)
+    redis.call('HINCRBY', KEYS[8], to, 1)
+  end
+end
+"""
+
+# KEYS: 1 comment hash, 2 claim, 3 feed stream, 4 audit stream, 5 outbox zset, 6 outbox chain,
+#       7 recently decided zset, 8 author counts hash, 9 decision history list,
+#       10.. every index key the comment can be in (ARGV[11] of them), then, when escalating,
+#       the escalated queue's index keys (ARGV[12] by priority, then ARGV[12] by age).
+# ARGV: 1 decision, 2 reviewer, 3 now ms, 4 decision json, 5 feed json, 6 deliver flag, 7 ref,
+#       8 version the caller read, 9 caller is admin ('1'/'0'), 10 escalated queue score,
+#       11 count of index keys, 12 escalated index keys per order, 13 recent size, 14 has author.
+# Returns {feed id, new version, new state} or an error reply: NOTFOUND, STATE <state>,
+# FORBIDDEN (an escalated comment, a caller who is not an admin), CLAIMED <owner> (another
+# reviewer's unexpired claim), STALE (decided or undone since the caller read it: read, retry).
+DECIDE = (
+    _ENQUEUE
+    + _RECORD
+    + """
+local h = KEYS[1]
+local state = redis.call('HGET', h, 'state')
 if not state then return redis.error_reply('NOTFOUND') end
-if state ~= 'queued' and state ~= 'escalated' then
+if state ~= 'queued' and state ~= 'escalated' then return redis.error_reply('STATE ' .. state) end
+if state == 'escalated' then
+  if ARGV[9] ~= '1' then return redis.error_reply('FORBIDDEN') end
+  if ARGV[1] == 'escalate' then return redis.error_reply('STATE escalated') end
+end
+local owner = redis.call('GET', KEYS[2])
+if owner and owner ~= ARGV[2] then return redis.error_reply('CLAIMED ' .. owner) end
+local version = tonumber(redis.call('HGET', h, 'version') or '0')
+if version ~= tonumber(ARGV[8]) then return redis.error_reply('STALE') end
+version = version + 1
+local n_rm, n_add = tonumber(ARGV[11]), tonumber(ARGV[12])
+for i = 10, 9 + n_rm do redis.call('ZREM', KEYS[i], ARGV[7]) end
+local new_state = 'escalated'
+if ARGV[1] == 'escalate' then
+  local first = 10 + n_rm
+  for i = first, first + 2 * n_add - 1 do
+    redis.call('ZADD', KEYS[i], i < first + n_add and ARGV[10] or ARGV[3], ARGV[7])
+  end
+  redis.call('HSET', h, 'queue', 'escalated', 'queue_score', ARGV[10], 'queued_at', ARGV[3])
+else
+  new_state = ARGV[1] == 'approve' and 'approved' or 'rejected'
+  redis.call('HDEL', h, 'queue')
+end
+redis.call('HSET', h, 'state', new_state, 'version', version, 'decision', ARGV[4],
+           'decided_at', ARGV[3])
+redis.call('DEL', KEYS[2])
+redis.call('ZADD', KEYS[7], ARGV[3], ARGV[7])
+redis.call('ZREMRANGEBYRANK', KEYS[7], 0, -tonumber(ARGV[13]) - 1)
+recount(ARGV[14], state, new_state)
+local fid = record(ARGV[5], ARGV[3])
+if ARGV[6] == '1' then enqueue(KEYS[5], KEYS[6], fid, ARGV[3]) end
+return {fid, version, new_state}
+"""
+)
+
+# KEYS: as DECIDE; after the comment's index keys (ARGV[11]) come the restored queue's
+#       (ARGV[12] by priority, then ARGV[12] by age).
+# ARGV: 1 reviewer, 2 now ms, 3 decision json, 4 feed json, 5 deliver flag, 6 ref,
+#       7 version being undone, 8 restored queue, 9 its queue score, 10 its enqueue time,
+#       11 count of index keys, 12 restored index keys per order, 13 has author, 14 lease ms.
+# A re-decision that puts the comment back where it was before decision `version` (same queue,
+# same place), claimed by the reviewer. Returns {feed id, new version, restored state} or an
+# error reply: NOTFOUND, STATE <state> (nothing to undo), STALE (not the latest decision).
+UNDO = (
+    _ENQUEUE
+    + _RECORD
+    + """
+local h = KEYS[1]
+local state = redis.call('HGET', h, 'state')
+if not state then return redis.error_reply('NOTFOUND') end
+if state ~= 'approved' and state ~= 'rejected' and state ~= 'escalated' then
   return redis.error_reply('STATE ' .. state)
 end
-redis.call('ZREM', KEYS[2], ARGV[7])
-redis.call('ZREM', KEYS[3], ARGV[7])
-redis.call('ZREM', KEYS[4], ARGV[7])
-if ARGV[1] == 'escalate' then
-  redis.call('ZADD', KEYS[4], ARGV[6], ARGV[7])
-  redis.call('HSET', KEYS[1], 'state', 'escalated', 'queue', 'escalated')
-else
-  redis.call('HSET', KEYS[1], 'state', ARGV[1] == 'approve' and 'approved' or 'rejected')
-  redis.call('HDEL', KEYS[1], 'queue')
+local version = tonumber(redis.call('HGET', h, 'version') or '0')
+if version == 0 or version ~= tonumber(ARGV[7]) then return redis.error_reply('STALE') end
+version = version + 1
+local n_rm, n_add = tonumber(ARGV[11]), tonumber(ARGV[12])
+for i = 10, 9 + n_rm do redis.call('ZREM', KEYS[i], ARGV[6]) end
+local first = 10 + n_rm
+for i = first, first + 2 * n_add - 1 do
+  redis.call('ZADD', KEYS[i], i < first + n_add and ARGV[9] or ARGV[10], ARGV[6])
 end
-local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
-redis.call('HSET', KEYS[1], 'decision', ARGV[2], 'decided_at', ARGV[3])
-local fid = redis.call('XADD', KEYS[5], '*', 'data', ARGV[4])
-if ARGV[5] == '1' then redis.call('ZADD', KEYS[6], ARGV[3], fid) end
-return {fid, version}
+local restored = ARGV[8] == 'escalated' and 'escalated' or 'queued'
+redis.call('HSET', h, 'state', restored, 'queue', ARGV[8], 'queue_score', ARGV[9],
+           'queued_at', ARGV[10], 'version', version, 'decision', ARGV[3], 'decided_at', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[14])
+redis.call('ZREM', KEYS[7], ARGV[6])
+recount(ARGV[13], state, restored)
+local fid = record(ARGV[4], ARGV[2])
+if ARGV[5] == '1' then enqueue(KEYS[5], KEYS[6], fid, ARGV[2]) end
+return {fid, version, restored}
 """
+)
 
 # KEYS: outbox zset. ARGV: now ms, lease ms, max items.
 # Claims due deliveries by pushing their due time a lease into the future, so concurrent
@@ -87,4 +198,132 @@ for _, fid in ipairs(due) do
   redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), fid)
 end
 return due
+"""
+
+# KEYS: 1 the view to walk (an index zset), 2.. other filter indexes a comment must also be in.
+# ARGV: 1 claim key prefix, 2 reviewer ('' to only list), 3 lease ms, 4 how many to return,
+#       5 most entries to read, 6 highest score to read ('+inf' or a number),
+#       7 start after this member ('' from the start), 8 that member's score.
+# Walks the view in order. Listing, returns every comment that is in all the filters; claiming,
+# only those nobody else holds, each claimed (or renewed) for the reviewer with the lease: in one
+# atomic step, so two reviewers are never handed the same comment. Claim keys are built from
+# the prefix (standalone Redis or Sentinel; not Redis Cluster).
+# Returns {entries read, last member read, its score, refs...}.
+WALK = """
+local prefix, who, lease = ARGV[1], ARGV[2], ARGV[3]
+local want, max_read = tonumber(ARGV[4]), tonumber(ARGV[5])
+local min, offset = '-inf', 0
+if ARGV[7] ~= '' then
+  local rank = redis.call('ZRANK', KEYS[1], ARGV[7])
+  if rank then
+    min = ARGV[8]
+    offset = rank - redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[8]) + 1
+  else
+    min = '(' .. ARGV[8]
+  end
+end
+local out, read, last, last_score = {}, 0, '', ''
+local function wanted(ref)
+  for k = 2, #KEYS do
+    if not redis.call('ZSCORE', KEYS[k], ref) then return false end
+  end
+  if who == '' then return true end
+  local owner = redis.call('GET', prefix .. ref)
+  if owner and owner ~= who then return false end
+  redis.call('SET', prefix .. ref, who, 'PX', lease)
+  return true
+end
+while #out < want and read < max_read do
+  local step = math.min(100, max_read - read)
+  local page = redis.call('ZRANGEBYSCORE', KEYS[1], min, ARGV[6], 'WITHSCORES',
+                         'LIMIT', offset, step)
+  if #page == 0 then break end
+  offset = offset + #page / 2
+  for i = 1, #page, 2 do
+    read = read + 1
+    last, last_score = page[i], page[i + 1]
+    if wanted(last) then
+      out[#out + 1] = last
+      if #out >= want then break end
+    end
+  end
+end
+local reply = {read, last, last_score}
+for _, ref in ipairs(out) do reply[#reply + 1] = ref end
+return reply
+"""
+
+# KEYS: claim key, comment hash. ARGV: reviewer, lease ms.
+# Claims (or renews) one comment for the reviewer. Returns {owner, ms left}: the reviewer when
+# it is theirs now; another reviewer's name when theirs (nothing changes); '' when the comment
+# is not awaiting a decision (then the second item is its state, or 'missing').
+CLAIM_ONE = """
+local state = redis.call('HGET', KEYS[2], 'state')
+if state ~= 'queued' and state ~= 'escalated' then return {'', state or 'missing'} end
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] then return {owner, redis.call('PTTL', KEYS[1])} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return {ARGV[1], tonumber(ARGV[2])}
+"""
+
+# KEYS: claim key. ARGV: reviewer, force ('1': whoever holds it). Returns 1 when released, 0
+# when nobody held it, or the holder's name when it is someone else's (nothing changes).
+RELEASE = """
+local owner = redis.call('GET', KEYS[1])
+if not owner then return 0 end
+if owner ~= ARGV[1] and ARGV[2] ~= '1' then return owner end
+redis.call('DEL', KEYS[1])
+return 1
+"""
+
+# KEYS: outbox zset, the comment's chain, attempts hash, errors hash. ARGV: feed id, now ms.
+# A delivered (or vanished) event leaves the outbox and its chain; the chain's next event
+# becomes due now.
+OUTBOX_DONE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
+if redis.call('LINDEX', KEYS[2], 0) == ARGV[1] then
+  redis.call('LPOP', KEYS[2])
+else
+  redis.call('LREM', KEYS[2], 0, ARGV[1])
+end
+local nxt = redis.call('LINDEX', KEYS[2], 0)
+if nxt then redis.call('ZADD', KEYS[1], ARGV[2], nxt) end
+return 1
+"""
+
+# KEYS: outbox zset, attempts hash, errors hash, dead-letter zset.
+# ARGV: feed id, error, next due ms, max attempts, now ms.
+# Counts a failed delivery: retried at the due time, or dead-lettered at max attempts (its chain
+# then waits behind it until an admin replays it). Returns attempts, negative once dead.
+OUTBOX_FAILED = """
+local n = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+if n >= tonumber(ARGV[4]) then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
+  return -n
+end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return n
+"""
+
+# KEYS: dead-letter zset, outbox zset, attempts hash. ARGV: feed id, now ms.
+# Puts a dead letter back in the outbox, due now, with its attempts reset. Returns 1, or 0 when
+# it was not dead-lettered (replayed already).
+OUTBOX_REPLAY = """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 1
+"""
+
+# KEYS: failure counters (per account, per address). ARGV: window ms.
+# Counts one failed login on each; a counter expires a window after its first failure.
+LOGIN_FAILED = """
+for _, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+end
+return 1
 """

@@ -19,9 +19,14 @@ import redis.asyncio as aioredis
 from moderator import keys
 from moderator.adapters.callbacks import OutboxDeliverer
 from moderator.adapters.embedded_redis import EmbeddedRedis
-from moderator.adapters.redis_auth import RedisAuthStore
+from moderator.adapters.redis_audit import RedisAudit
+from moderator.adapters.redis_auth import LoginLimits, RedisAuthStore
+from moderator.adapters.redis_claims import RedisClaims
 from moderator.adapters.redis_client import connect, connect_async
+from moderator.adapters.redis_context import RedisContext
 from moderator.adapters.redis_ingest import RedisIngest, RedisIngestConsumer
+from moderator.adapters.redis_outbox import RedisOutbox
+from moderator.adapters.redis_queue import RedisQueues
 from moderator.adapters.redis_review import RedisReviewStore
 from moderator.core.models import ModelInfo
 from moderator.settings import Settings
@@ -34,6 +39,11 @@ class WebServices:
     ingest: RedisIngest
     review: RedisReviewStore
     auth: RedisAuthStore
+    queues: RedisQueues
+    claims: RedisClaims
+    context: RedisContext
+    audit: RedisAudit
+    outbox: RedisOutbox
     webhook_secret: str
     session_secret: str
     deliverer: OutboxDeliverer | None = None
@@ -57,12 +67,21 @@ def open_store(settings: Settings, *, hold_lock: bool = False) -> tuple[str, Emb
 def build_web(settings: Settings, url: str, *, deliver: bool = True) -> WebServices:
     client = connect_async(url)
     callbacks = bool(settings.callback.url)
+    review, ui = settings.review, settings.ui
+    limits = LoginLimits(
+        ui.login_max_failures_per_account, ui.login_max_failures_per_address, ui.login_window_s
+    )
     services = WebServices(
         settings=settings,
         redis=client,
         ingest=RedisIngest(client, max_backlog=settings.webhook.max_backlog),
-        review=RedisReviewStore(client, deliver_callbacks=callbacks),
-        auth=RedisAuthStore(client),
+        review=RedisReviewStore(client, deliver_callbacks=callbacks, recent_max=review.recent_max),
+        auth=RedisAuthStore(client, limits),
+        queues=RedisQueues(client, scan_max=review.scan_max, recent_max=review.recent_max),
+        claims=RedisClaims(client),
+        context=RedisContext(client),
+        audit=RedisAudit(client, scan_max=review.scan_max),
+        outbox=RedisOutbox(client),
         webhook_secret=settings.webhook.secret,
         session_secret=settings.ui.session_secret,
     )

@@ -14,10 +14,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from moderator import __version__
 from moderator.bootstrap import WebServices
-from moderator.web import health, problems, review_api, ui, webhook
+from moderator.web import (
+    actions_api,
+    admin_api,
+    claims_api,
+    health,
+    problems,
+    review_api,
+    ui,
+    ui_admin,
+    ui_forms,
+    ui_queue,
+    webhook,
+)
 
 _CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 _SECURITY_HEADERS = {
@@ -50,9 +62,10 @@ def create_app(services: WebServices) -> FastAPI:
     app.state.services = services
     problems.install(app)
     app.include_router(webhook.router)
-    app.include_router(review_api.router)
-    app.include_router(health.router)
-    app.include_router(ui.router)
+    for module in (review_api, claims_api, actions_api, admin_api, health):
+        app.include_router(module.router)
+    for module in (ui, ui_queue, ui_forms, ui_admin):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     app.add_middleware(SecurityHeaders)

@@ -1,7 +1,8 @@
 """Who is calling: an API bearer token (machine clients) or a signed session cookie (the UI).
 
 A state-changing request authenticated by cookie must carry the session's CSRF token (form field
-`csrf` or header `X-CSRF-Token`); bearer requests need none (browsers never add them).
+`csrf` or header `X-CSRF-Token`, which the UI's script sends on its JSON calls); bearer requests
+need none (browsers never add them). Admin-only routes answer 403 to any other role.
 """
 
 from __future__ import annotations
@@ -69,3 +70,20 @@ async def api_caller(request: Request) -> Caller:
         )
     await check_csrf(request, caller)
     return caller
+
+
+def require_admin(caller: Caller) -> None:
+    if not caller.principal.is_admin:
+        raise Problem(403, "Only admins may do this.")
+
+
+async def admin_caller(request: Request) -> Caller:
+    """Dependency for /v1/admin endpoints: an admin's token or session (403 for reviewers)."""
+    caller = await api_caller(request)
+    require_admin(caller)
+    return caller
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (the proxy's X-Forwarded-For when uvicorn trusts the proxy)."""
+    return request.client.host if request.client else "unknown"

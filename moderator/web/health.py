@@ -61,12 +61,13 @@ async def metrics(request: Request) -> str:
     services = request.app.state.services
     lines: list[str] = []
     try:
-        stats = await services.review.stats()
+        stats = [s for s in await services.queues.stats() if s.name != "recent"]
         pipe = services.redis.pipeline(transaction=False)
         for key in (keys.INGEST_STREAM, keys.DEAD_STREAM, keys.FEED_STREAM):
             pipe.xlen(key)
         pipe.zcard(keys.OUTBOX)
-        backlog, dead, feed, outbox = await pipe.execute()
+        pipe.zcard(keys.OUTBOX_DEAD)
+        backlog, dead, feed, outbox, callback_dead = await pipe.execute()
     except DOWN:
         return "moderator_redis_up 0\n"
     lines.append("moderator_redis_up 1")
@@ -77,6 +78,7 @@ async def metrics(request: Request) -> str:
         ("dead_letters", dead),
         ("feed_events", feed),
         ("outbox_pending", outbox),
+        ("callback_dead_letters", callback_dead),
     ):
         lines.append(f"# TYPE moderator_{name} gauge")
         lines.append(f"moderator_{name} {value}")

@@ -14,15 +14,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from moderator.errors import (
     AuthError,
     BacklogFullError,
+    ClaimedError,
     ConflictError,
+    ForbiddenError,
     ModeratorError,
     NotFoundError,
+    RateLimitedError,
     StoreUnavailableError,
 )
 
 MEDIA_TYPE = "application/problem+json"
 _STATUS = {
     AuthError: 401,
+    ForbiddenError: 403,
+    RateLimitedError: 429,
     NotFoundError: 404,
     ConflictError: 409,
     BacklogFullError: 503,
@@ -85,7 +90,10 @@ def install(app: FastAPI) -> None:
         headers = {"Retry-After": "5"} if status == 503 else None
         if status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
-        return problem(status, str(exc), headers=headers)
+        if isinstance(exc, RateLimitedError):
+            headers = {"Retry-After": str(exc.retry_after_s)}
+        extra = {"claimed_by": exc.owner} if isinstance(exc, ClaimedError) else {}
+        return problem(status, str(exc), headers=headers, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError):

@@ -1,19 +1,23 @@
-"""The review API (bearer token): queues, comments, decisions and the pull feed."""
+"""The review API (bearer token, or the UI's session + X-CSRF-Token): queues, counts, comments,
+decisions and the pull feed. Claims, undo, notes and bulk actions are in claims_api and
+actions_api; admin endpoints in admin_api."""
 
 from __future__ import annotations
 
-import time
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from moderator.core.models import Decision
+from moderator.web import actions
 from moderator.web.auth import Caller, api_caller
-from moderator.web.problems import Problem
 from moderator.web.schemas import DecisionIn
+from moderator.web.views import check_queue, decode_cursor, encode_cursor, filters, view_of
 
 router = APIRouter(prefix="/v1")
 CallerDep = Annotated[Caller, Depends(api_caller)]
+FiltersDep = Annotated[dict[str, str | None], Depends(filters)]
 _FEED_CURSOR = r"^\d{1,20}-\d{1,20}$"
 
 
@@ -25,21 +29,67 @@ def _ref(site: str, comment_id: str) -> str:
 async def get_queue(
     request: Request,
     caller: CallerDep,
-    queue: Literal["hold", "review", "escalated"] = "hold",
+    params: FiltersDep,
+    queue: Literal["hold", "review", "escalated", "recent"] = "hold",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> dict[str, Any]:
-    """Comments waiting in a queue, highest priority first, then oldest first."""
-    if queue == "escalated" and not caller.principal.is_admin:
-        raise Problem(403, "Only admins see the escalated queue.")
-    review = request.app.state.services.review
-    items = await review.list_queue(queue, offset=offset, limit=limit)
-    stats = {s.name: {"count": s.count, "oldest_ms": s.oldest_ms} for s in await review.stats()}
-    next_offset = offset + len(items) if len(items) == limit else None
-    return {"queue": queue, "counts": stats, "items": items, "next_offset": next_offset}
+    """A page of a queue: highest priority first (then oldest), or oldest first with
+    `order=oldest`; filtered by site, thread, language and lexicon category. Follow
+    `next_cursor` for the next page (`offset` is kept for old clients, unfiltered only).
+    `partial` is true when a page with several filters stopped at the scan limit."""
+    services = request.app.state.services
+    check_queue(caller, queue)
+    counts = {
+        s.name: {"count": s.count, "oldest_ms": s.oldest_ms, "newest_ms": s.newest_ms}
+        for s in await services.queues.stats()
+    }
+    if queue == "recent":
+        items = await services.queues.recent(limit)
+        return {"queue": queue, "counts": counts, "items": items, "next_cursor": None}
+    view = view_of(queue, params)
+    if offset and not view.dims() and view.order == "priority":
+        items = await services.review.list_queue(queue, offset=offset, limit=limit)
+        page_next, partial = None, False
+    else:
+        page = await services.queues.page(view, decode_cursor(cursor), limit)
+        items, page_next, partial = page.items, page.next, page.partial
+    return {
+        "queue": queue,
+        "view": asdict(view),
+        "counts": counts,
+        "items": items,
+        "next_offset": offset + len(items) if len(items) == limit else None,
+        "next_cursor": encode_cursor(page_next),
+        "partial": partial,
+    }
 
 
-@router.get("/comments/{comment_id}")
+@router.get("/counts")
+async def counts(
+    request: Request,
+    caller: CallerDep,
+    since_ms: Annotated[int | None, Query(ge=0)] = None,
+) -> dict[str, Any]:
+    """Per queue: count, oldest and newest enqueue time and arrivals after `since_ms`, each
+    O(log n): cheap enough to poll every few seconds."""
+    stats = await request.app.state.services.queues.stats(since_ms)
+    return {"queues": {s.name: asdict(s) for s in stats}}
+
+
+@router.get("/comments/{comment_id:path}/context")
+async def get_context(
+    request: Request, caller: CallerDep, comment_id: str, site: str = "default"
+) -> dict[str, Any]:
+    """The comment with its parent, its author's history (counts and recent comments with their
+    outcomes), notes and every decision taken on it."""
+    services = request.app.state.services
+    item = await services.review.get(_ref(site, comment_id))
+    return {"item": item, **await services.context.around(item)}
+
+
+@router.get("/comments/{comment_id:path}")
 async def get_comment(
     request: Request, caller: CallerDep, comment_id: str, site: str = "default"
 ) -> dict[str, Any]:
@@ -47,21 +97,21 @@ async def get_comment(
     return item
 
 
-@router.post("/comments/{comment_id}/decision")
+@router.post("/comments/{comment_id:path}/decision")
 async def decide(
     request: Request, caller: CallerDep, comment_id: str, body: DecisionIn, site: str = "default"
 ) -> dict[str, Any]:
-    """Record a decision (409 if the comment is not awaiting one). Stored with who and when in
-    the same atomic step as its audit entry and its callback."""
-    result: dict[str, Any] = await request.app.state.services.review.decide(
+    """Record a decision (409 if the comment is not awaiting one, or another reviewer's claim on
+    it has not expired; 403 for an escalated comment unless an admin). Stored with who and when
+    in the same atomic step as its audit entry and its callback; `version` numbers it."""
+    return await actions.decide(
+        request.app.state.services,
+        caller,
         _ref(site, comment_id),
         Decision(body.decision),
-        by=caller.principal.name,
-        reason=body.reason,
-        note=body.note,
-        now_ms=int(time.time() * 1000),
+        body.reason,
+        body.note,
     )
-    return result
 
 
 @router.get("/decisions")

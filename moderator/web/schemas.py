@@ -86,3 +86,60 @@ class AcceptedOut(BaseModel):
     status: Literal["accepted", "duplicate"]
     site: str
     id: str
+
+
+class RefIn(_In):
+    site: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")] = "default"
+    id: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class VersionedRefIn(RefIn):
+    version: Annotated[int, Field(ge=1)]
+
+
+class UndoIn(_In):
+    """Body of POST /v1/undo: decisions to undo, each by comment and version."""
+
+    items: Annotated[list[VersionedRefIn], Field(min_length=1, max_length=10000)]
+
+
+class ScopeIn(_In):
+    """Every comment of a view at or above a priority ("everything above this score")."""
+
+    queue: Literal["hold", "review", "escalated"]
+    min_priority: Annotated[float, Field(ge=0, le=1)]
+    site: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")] | None = None
+    thread: Annotated[str, Field(max_length=256)] | None = None
+    language: Annotated[str, Field(max_length=32)] | None = None
+    category: Annotated[str, Field(max_length=256)] | None = None
+
+
+class BulkIn(DecisionIn):
+    """Body of POST /v1/bulk: one decision for the listed comments or for a scope."""
+
+    items: Annotated[list[RefIn], Field(max_length=10000)] = []
+    scope: ScopeIn | None = None
+
+
+class NoteIn(_In):
+    text: Annotated[str, Field(min_length=1, max_length=5000)]
+
+    _check = field_validator("text")(_no_surrogates)
+
+
+class UserIn(_In):
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=8, max_length=1024)]
+    role: Literal["reviewer", "admin"] = "reviewer"
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not value.isprintable():
+            raise ValueError("must be printable characters only")
+        return value
+
+
+class UserPatchIn(_In):
+    role: Literal["reviewer", "admin"] | None = None
+    disabled: bool | None = None

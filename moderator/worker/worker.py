@@ -98,7 +98,8 @@ class Worker:
         now_ms = int(self.clock() * 1000)
         for d, record in zip(live, records, strict=True):
             score = queue_score(record.priority, d.received_ms or now_ms)
-            self.consumer.store(d, record.to_dict(), score, now_ms)
+            stored = {**record.to_dict(), "policy_version": self.service.policy.version}
+            self.consumer.store(d, stored, score, now_ms)
             self.scored += 1
 
     def _failed(self, delivery: Delivery, error: str) -> None:

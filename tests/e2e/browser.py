@@ -55,12 +55,15 @@ document.addEventListener('securitypolicyviolation', (e) => {
 }, true);
 """
 
-# Every element and attribute the UI templates produce. Anything else in a page is injected.
+# Every element and attribute the UI templates (and app.js) produce. Anything else in a page is
+# injected; the one script allowed is /static/app.js.
 _STRUCTURE_JS = """
 () => {
   const tags = new Set(['html', 'head', 'meta', 'title', 'link', 'body', 'header', 'a', 'span',
     'form', 'input', 'button', 'div', 'strong', 'code', 'main', 'nav', 'p', 'ol', 'ul', 'li',
-    'table', 'tbody', 'tr', 'th', 'td', 'meter', 'select', 'option', 'mark', 'h1', 'label']);
+    'table', 'tbody', 'tr', 'th', 'td', 'meter', 'select', 'option', 'mark', 'h1', 'label',
+    'script', 'kbd', 'h2', 'textarea', 'thead', 'blockquote', 'section', 'br']);
+  const links = ['/static/app.css', '/static/favicon.svg'];
   const out = [];
   for (const el of document.querySelectorAll('*')) {
     const tag = el.localName;
@@ -75,7 +78,9 @@ _STRUCTURE_JS = """
     }
     if (tag === 'meta' && !el.hasAttribute('charset') && el.getAttribute('name') !== 'viewport')
       out.push('extra <meta>');
-    if (tag === 'link' && !['/static/app.css', '/static/favicon.svg'].includes(el.getAttribute('href'))) out.push('extra <link>');
+    if (tag === 'link' && !links.includes(el.getAttribute('href'))) out.push('extra <link>');
+    if (tag === 'script' && (el.getAttribute('src') !== '/static/app.js' || el.textContent))
+      out.push('extra <script>');
   }
   return out;
 }
@@ -90,6 +95,21 @@ def load_payloads(path: Path = PAYLOADS_FILE) -> list[str]:
 
 
 XSS_PAYLOADS = load_payloads()
+#: What a UI page may load: its static files, and the JSON calls app.js makes. An entry ending in
+#: "/" allows every path under it.
+APP_PATHS = frozenset(
+    {
+        "/static/app.css",
+        "/static/favicon.svg",
+        "/static/app.js",
+        "/v1/counts",
+        "/v1/claims",
+        "/v1/claims/",
+        "/v1/comments/",
+        "/v1/bulk",
+        "/v1/undo",
+    }
+)
 
 
 def off_loop(fn: Callable[..., T], *args: Any) -> T:
@@ -185,9 +205,11 @@ class Watch:
         found += [f"console {c}" for c in self.console]
         found += [f"page error {e}" for e in self.errors]
         origin = urlsplit(self.base_url)[:2]
+        prefixes = tuple(p for p in allowed_paths if p.endswith("/"))
         for url in self.requests:
             parts = urlsplit(url)
-            if parts[:2] != origin or parts.path not in allowed_paths:
+            allowed = parts.path in allowed_paths or parts.path.startswith(prefixes)
+            if parts[:2] != origin or not allowed:
                 found.append(f"request {url}")
         if page.evaluate("typeof window.__xss") != "undefined":
             found.append("window.__xss was set")

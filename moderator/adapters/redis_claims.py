@@ -1,0 +1,75 @@
+"""Claims: which reviewer is working on which comment.
+
+A claim is one key per comment (`keys.claim(ref)`) holding the reviewer's name, with a TTL: the
+lease. It expires on its own when nobody renews it (the UI renews it while the comment is open);
+claiming or renewing is one Lua script that checks and sets in one step, and claim-next
+(RedisQueues.claim_next) takes its claims inside the same walk that picks the comments, so two
+reviewers are never handed the same comment. A decision releases the claim in its own script and
+is refused while another reviewer's claim is live. Every operation is O(1) per comment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from moderator import keys
+from moderator.adapters import redis_scripts
+from moderator.adapters.redis_client import async_unavailable_as_error
+from moderator.errors import ClaimedError, ConflictError, NotFoundError
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    ref: str
+    by: str
+    expires_at_ms: int
+
+
+class RedisClaims:
+    def __init__(self, client: aioredis.Redis) -> None:
+        self._client = client
+        self._claim_one = client.register_script(redis_scripts.CLAIM_ONE)
+        self._release = client.register_script(redis_scripts.RELEASE)
+
+    async def claim(self, ref: str, who: str, lease_ms: int, now_ms: int) -> Claim:
+        """Claim (or renew) the comment for `who`. ClaimedError naming the holder when another
+        reviewer's claim is live; NotFoundError for an unknown comment; ConflictError when it
+        is not awaiting a decision."""
+        async with async_unavailable_as_error():
+            owner, left = await self._claim_one(
+                keys=[keys.claim(ref), keys.comment(ref)], args=[who, lease_ms]
+            )
+        if owner == "":
+            if left == "missing":
+                raise NotFoundError(f"No comment {ref!r}.")
+            raise ConflictError(f"Comment {ref!r} is {left}, not awaiting a decision.")
+        if owner != who:
+            raise ClaimedError(f"Comment {ref!r} is being reviewed by {owner}.", owner)
+        return Claim(ref, who, now_ms + int(left))
+
+    async def release(self, ref: str, who: str, *, force: bool = False) -> bool:
+        """Give the claim up. True when released, False when nobody held it; ClaimedError when
+        it is someone else's (unless `force`: an admin freeing a comment)."""
+        async with async_unavailable_as_error():
+            result = await self._release(keys=[keys.claim(ref)], args=[who, "1" if force else "0"])
+        if isinstance(result, str):
+            raise ClaimedError(f"Comment {ref!r} is being reviewed by {result}.", result)
+        return bool(result)
+
+    async def holders(self, refs: list[str], now_ms: int) -> dict[str, Claim]:
+        """The live claims among `refs` (at most a page of them): one MGET and PTTLs."""
+        if not refs:
+            return {}
+        async with async_unavailable_as_error():
+            pipe = self._client.pipeline(transaction=False)
+            pipe.mget([keys.claim(r) for r in refs])
+            for ref in refs:
+                pipe.pttl(keys.claim(ref))
+            owners, *ttls = await pipe.execute()
+        return {
+            ref: Claim(ref, owner, now_ms + max(0, int(ttl)))
+            for ref, owner, ttl in zip(refs, owners, ttls, strict=True)
+            if owner
+        }

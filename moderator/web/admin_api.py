@@ -1,0 +1,81 @@
+"""Admin API (/v1/admin, admin token or admin session; 403 for reviewers): accounts, the audit
+log and callback dead letters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from moderator.adapters.redis_audit import AuditQuery
+from moderator.web.auth import Caller, admin_caller
+from moderator.web.problems import Problem
+from moderator.web.schemas import UserIn, UserPatchIn
+from moderator.web.views import now_ms
+
+router = APIRouter(prefix="/v1/admin")
+AdminDep = Annotated[Caller, Depends(admin_caller)]
+_FEED_ID = r"^\d{1,20}-\d{1,20}$"
+
+
+@router.get("/users")
+async def list_users(request: Request, caller: AdminDep) -> dict[str, Any]:
+    return {"users": await request.app.state.services.auth.list_users()}
+
+
+@router.post("/users", status_code=201)
+async def add_user(request: Request, caller: AdminDep, body: UserIn) -> dict[str, Any]:
+    """Add an account (409 if the name is taken)."""
+    await request.app.state.services.auth.add_user(body.name, body.password, body.role)
+    return {"name": body.name, "role": body.role, "disabled": False}
+
+
+@router.patch("/users/{name}")
+async def update_user(
+    request: Request, caller: AdminDep, name: str, body: UserPatchIn
+) -> dict[str, Any]:
+    """Change a role or disable/enable an account; takes effect on the account's next request.
+    409 when it would leave no enabled admin."""
+    auth = request.app.state.services.auth
+    if body.role is not None:
+        await auth.set_role(name, body.role)
+    if body.disabled is not None:
+        await auth.set_disabled(name, body.disabled)
+    found = [u for u in await auth.list_users() if u["name"] == name]
+    return found[0] if found else {"name": name}
+
+
+@router.get("/audit")
+async def audit(
+    request: Request,
+    caller: AdminDep,
+    reviewer: Annotated[str | None, Query(max_length=64)] = None,
+    site: Annotated[str | None, Query(max_length=64)] = None,
+    id: Annotated[str | None, Query(max_length=256)] = None,
+    decision: Literal["approve", "reject", "escalate", "undo"] | None = None,
+    since_ms: Annotated[int | None, Query(ge=0)] = None,
+    until_ms: Annotated[int | None, Query(ge=0)] = None,
+    before: Annotated[str | None, Query(pattern=_FEED_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    """Search the audit log, newest first. Bounded: reads at most review.scan_max entries per
+    call; when `next_before` is set, pass it as `before` to go on."""
+    query = AuditQuery(reviewer, site, id, decision, since_ms, until_ms, before)
+    page = await request.app.state.services.audit.search(query, limit)
+    return {"entries": page.entries, "next_before": page.next_before, "scanned": page.scanned}
+
+
+@router.get("/dead-letters")
+async def dead_letters(
+    request: Request, caller: AdminDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> dict[str, Any]:
+    """Callback events that failed callback.max_attempts times, newest first."""
+    return {"dead_letters": await request.app.state.services.outbox.dead_letters(limit)}
+
+
+@router.post("/dead-letters/{feed_id}/replay", status_code=204)
+async def replay(request: Request, caller: AdminDep, feed_id: str) -> Response:
+    """Deliver a dead letter again, now (404 if it is not dead-lettered)."""
+    if not await request.app.state.services.outbox.replay(feed_id, now_ms()):
+        raise Problem(404, f"{feed_id} is not a dead letter.")
+    return Response(status_code=204)
