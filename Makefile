@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TORCH  := torch==2.13.0
 
-.PHONY: install run test test-fast lint bench browser-deps clean
+.PHONY: install run test test-fast lint bench bench-deps browser-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ browser-deps:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install browser-deps
+test: install browser-deps bench-deps
 	$(PY) -m pytest
 
 test-fast: install
@@ -41,8 +41,16 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-bench: install
-	$(PY) -m bench
+# The benchmark suite (docs/benchmarks.md); BENCH="scoring ingest" runs a subset. wrk is the
+# ingest benchmark's load generator, from Debian. Full-size checkpoints are built once into
+# bench/.cache/ with their ONNX exports (about 3.5 GB, gitignored).
+bench: install bench-deps
+	$(PY) -m bench $(BENCH)
+
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk for the ingest benchmark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

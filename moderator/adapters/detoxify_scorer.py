@@ -3,23 +3,28 @@
 The only module of moderator that imports torch, detoxify and transformers. Detoxify loads the
 weights and tokenizer; scoring runs that tokenizer and model directly so that a text longer than
 the model's limit is scored in overlapping token windows (max per label) instead of being
-truncated, as `Detoxify.predict()` would do.
+truncated, as `Detoxify.predict()` would do. Windows run in length-bucketed batches (see
+`moderator.adapters.windows`) under `torch.inference_mode`, on a thread pool sized to the cores
+this process may use. `export_onnx` writes the same model as an ONNX graph for `OnnxScorer`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from detoxify.detoxify import DOWNLOAD_URL, MODEL_URLS, Detoxify
 
-from moderator.core.models import LABELS, ModelInfo, Scores
+from moderator.adapters import windows as win
+from moderator.core.models import ModelInfo, Scores
 from moderator.errors import ConfigError, ModelUnavailableError
 
 #: Texts tokenized in one go; bounds memory when a caller passes a whole file of comments.
@@ -42,9 +47,11 @@ class DetoxifyScorer:
     load runs with the Hugging Face hub in offline mode (cached files only). Loading failures
     raise ModelUnavailableError; a bad `device` string raises ConfigError.
 
-    `batch_size` is the number of token windows per forward pass; windows are sorted by length
-    so a batch pads little. `stride_tokens` is the overlap between consecutive windows
-    (default a quarter of the window).
+    Windows are sorted by length and batched: at most `batch_size` windows and `batch_tokens`
+    padded tokens per forward pass (a longer window runs alone). `stride_tokens` is the overlap
+    between consecutive windows (default a quarter of the window). `threads` sizes torch's
+    thread pool for the whole process (0: one per core this process may use; see
+    `configure_threads`).
     """
 
     def __init__(
@@ -55,12 +62,17 @@ class DetoxifyScorer:
         device: str = "cpu",
         hf_config: str | Path | None = None,
         batch_size: int = 16,
+        batch_tokens: int = win.DEFAULT_BATCH_TOKENS,
         stride_tokens: int | None = None,
         hub_offline: bool = False,
+        threads: int = 0,
     ) -> None:
         if batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, not {batch_size}.")
+        if batch_tokens < 1:
+            raise ConfigError(f"batch_tokens must be at least 1, not {batch_tokens}.")
         _check_device(device)
+        configure_threads(threads)
         if checkpoint is None and model_type not in MODEL_URLS:
             raise ConfigError(
                 f"unknown Detoxify model type {model_type!r}: use one of {', '.join(MODEL_URLS)}."
@@ -72,10 +84,9 @@ class DetoxifyScorer:
         self._window = window_tokens(self._tokenizer.model_max_length, self._model.config)
         self._stride = _stride(self._window, stride_tokens, self._tokenizer)
         self._batch_size = batch_size
+        self._batch_tokens = batch_tokens
         # Detoxify's class names, already renamed toxic->toxicity etc.; output i is class i.
-        self._columns = [
-            (i, name) for i, name in enumerate(self._detox.class_names) if name in LABELS
-        ]
+        self._columns = win.label_columns(self._detox.class_names)
 
     @property
     def info(self) -> ModelInfo:
@@ -107,6 +118,21 @@ class DetoxifyScorer:
                 results += self._score_chunk(items[start : start + _TOKENIZE_CHUNK])
         return results
 
+    @property
+    def tokenizer(self) -> Any:
+        """The Hugging Face tokenizer Detoxify loaded."""
+        return self._tokenizer
+
+    @property
+    def model_config(self) -> Any:
+        """The Hugging Face config of the model (layers, heads, hidden size, positions)."""
+        return self._model.config
+
+    @property
+    def class_names(self) -> list[str]:
+        """Detoxify's class names (renamed to LABELS where they match), one per model output."""
+        return list(self._detox.class_names)
+
     def _score_chunk(self, texts: list[str]) -> list[Scores]:
         encoded = self._tokenizer(
             texts,
@@ -117,39 +143,61 @@ class DetoxifyScorer:
             padding=False,
         )
         owners: list[int] = list(encoded["overflow_to_sample_mapping"])
-        keys = [k for k in self._tokenizer.model_input_names if k in encoded]
-        windows = [{k: encoded[k][i] for k in keys} for i in range(len(owners))]
-        best = torch.full((len(texts), len(self._detox.class_names)), -1.0)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i]["input_ids"]))
-        for start in range(0, len(order), self._batch_size):
-            batch = order[start : start + self._batch_size]
-            probs = self._forward([windows[i] for i in batch])
-            for row, index in enumerate(batch):
-                best[owners[index]] = torch.maximum(best[owners[index]], probs[row])
-        return [self._scores(row) for row in best]
+        ids: list[list[int]] = encoded["input_ids"]
+        best = win.WindowMax(len(texts), len(self._detox.class_names))
+        plan = win.plan_batches(
+            [len(w) for w in ids], max_windows=self._batch_size, max_tokens=self._batch_tokens
+        )
+        for batch in plan:
+            best.add([owners[i] for i in batch], self._forward([ids[i] for i in batch]))
+        return best.scores(self._columns)
 
-    def _forward(self, windows: list[dict[str, list[int]]]) -> torch.Tensor:
-        """Sigmoid of the model's outputs for the named classes, one row per window (on CPU)."""
-        width = max(len(w["input_ids"]) for w in windows)
-        pad_id = self._tokenizer.pad_token_id or 0
-        inputs = {
-            key: torch.tensor(
-                [
-                    w[key] + [pad_id if key == "input_ids" else 0] * (width - len(w[key]))
-                    for w in windows
-                ],
-                device=self._model.device,
-            )
-            for key in windows[0]
-        }
-        logits = self._model(**inputs)[0][:, : len(self._detox.class_names)]
-        return torch.sigmoid(logits).float().cpu()
+    def _forward(self, windows: list[list[int]]) -> np.ndarray:
+        """Sigmoid of the model's outputs for the named classes, one row per window."""
+        ids, mask = win.pad(windows, self._tokenizer.pad_token_id or 0)
+        inputs = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
+        if "token_type_ids" in self._tokenizer.model_input_names:
+            inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
+        device = self._model.device
+        logits = self._model(**{k: v.to(device) for k, v in inputs.items()})[0]
+        return win.sigmoid(logits[:, : len(self._detox.class_names)].float().cpu().numpy())
 
-    def _scores(self, row: torch.Tensor) -> Scores:
-        scores: Scores = dict.fromkeys(LABELS)
-        for i, name in self._columns:
-            scores[name] = round(float(row[i]), 6)
-        return scores
+    def export_onnx(self, path: Path) -> list[str]:
+        """Write the model as an ONNX graph (fp32, opset 17, batch and sequence dynamic) with
+        inputs named as the tokenizer names them and one output `logits`; returns the input
+        names. Exported with eager attention, which ONNX Runtime's optimizer fuses."""
+        import warnings
+
+        wanted = {"input_ids", "attention_mask"} | (
+            {"token_type_ids"} & set(self._tokenizer.model_input_names)
+        )
+        # In the order forward() takes them: the traced graph binds inputs by position.
+        names = [n for n in inspect.signature(self._model.forward).parameters if n in wanted]
+        # Two texts of different lengths, so the traced graph pads and masks.
+        ids, mask = win.pad(
+            [[self._tokenizer.cls_token_id or 0] * 7, [self._tokenizer.cls_token_id or 0] * 3],
+            self._tokenizer.pad_token_id or 0,
+        )
+        example = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        axes = {n: {0: "batch", 1: "sequence"} for n in names}
+        saved = self._model.config._attn_implementation
+        with self._lock, torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer and deprecation notices of the exporter
+            self._model.set_attn_implementation("eager")
+            try:
+                torch.onnx.export(
+                    self._model,
+                    tuple(torch.from_numpy(example[n]) for n in names),
+                    str(path),
+                    input_names=names,
+                    output_names=["logits"],
+                    dynamic_axes={**axes, "logits": {0: "batch"}},
+                    opset_version=17,
+                    dynamo=False,
+                )
+            finally:
+                self._model.set_attn_implementation(saved)
+        return names
 
 
 def window_tokens(tokenizer_max: int, config: Any) -> int:
@@ -177,6 +225,21 @@ def _check_device(device: str) -> None:
         raise ModelUnavailableError(
             f"device {device!r} was asked for but torch sees no CUDA GPU; use device 'cpu'."
         )
+
+
+def configure_threads(threads: int = 0) -> int:
+    """Size torch's intra-op pool to `threads` (0: the cores this process may use) and its
+    inter-op pool to 1 (a forward pass is one chain of operators: more pools only compete for
+    the same cores). Returns the intra-op thread count. The inter-op size can be set only
+    before the first parallel operation; later calls keep what is there."""
+    if threads < 0:
+        raise ConfigError(f"threads must be 0 (one per core) or more, not {threads}.")
+    count = threads or win.available_cores()
+    if torch.get_num_threads() != count:
+        torch.set_num_threads(count)
+    with contextlib.suppress(RuntimeError):
+        torch.set_num_interop_threads(1)
+    return count
 
 
 def _load(

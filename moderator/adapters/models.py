@@ -1,6 +1,8 @@
-"""Which toxicity model to run: spec parsing, the Detoxify weight cache, downloads, fallback.
+"""Which toxicity model to run: spec parsing, the Detoxify weight cache, downloads, fallback,
+and the ONNX export.
 
-A spec is `auto`, `offline`, `detoxify:<type>` or `detoxify:/path/to/model.ckpt`. Detoxify's
+A spec is `auto`, `offline`, `detoxify:<type>`, `detoxify:/path/to/model.ckpt` or
+`onnx:/path/to/model.onnx` (a folder written by `export_onnx`). Detoxify's
 checkpoints live where Detoxify itself looks for them (`torch.hub.get_dir()/checkpoints/`), and
 the config and tokenizer of their base models in the normal Hugging Face cache, so a model pulled
 here is found by a plain `Detoxify(model_type)` and vice versa.
@@ -22,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from moderator.adapters.windows import DEFAULT_BATCH_TOKENS
 from moderator.core.models import ModelInfo
 from moderator.core.ports import Scorer
 from moderator.errors import ConfigError, ModelUnavailableError
@@ -80,8 +83,8 @@ Log = Callable[[str], None]
 
 
 class ModelSpec(NamedTuple):
-    """A parsed spec: kind is "auto", "offline", "type" (value: a Detoxify type) or
-    "checkpoint" (value: a path)."""
+    """A parsed spec: kind is "auto", "offline", "type" (value: a Detoxify type),
+    "checkpoint" (value: a path) or "onnx" (value: the path of an exported .onnx file)."""
 
     kind: str
     value: str = ""
@@ -97,9 +100,12 @@ def parse_spec(spec: str) -> ModelSpec:
         return ModelSpec("type", value)
     if prefix == "detoxify" and ("/" in value or os.sep in value or value.endswith(".ckpt")):
         return ModelSpec("checkpoint", value)
+    if prefix == "onnx" and value.endswith(".onnx"):
+        return ModelSpec("onnx", value)
     raise ConfigError(
         f"unknown model spec {spec!r}: use 'auto', 'offline', 'detoxify:<type>' with <type> one "
-        f"of {', '.join(DETOXIFY_TYPES)}, or 'detoxify:/path/to/model.ckpt'."
+        f"of {', '.join(DETOXIFY_TYPES)}, 'detoxify:/path/to/model.ckpt' or "
+        "'onnx:/path/to/model.onnx'."
     )
 
 
@@ -113,6 +119,8 @@ def resolve_scorer(
     auto_type: str = "original",
     probe_hosts: Sequence[tuple[str, int]] | None = None,
     batch_size: int = 16,
+    batch_tokens: int = DEFAULT_BATCH_TOKENS,
+    threads: int = 0,
 ) -> Scorer:
     """Build the Scorer a spec names.
 
@@ -120,19 +128,24 @@ def resolve_scorer(
     (default: github.com and huggingface.co, or the HTTPS proxy) answer within
     `download_timeout_s`; when neither works it logs a multi-line banner through `log` saying
     which model is active, why, and how to fix it, and returns OfflineScorer (info.fallback is
-    True). An explicit `detoxify:...` spec never falls back: it raises ModelUnavailableError.
-    A bad spec raises ConfigError.
+    True). An explicit `detoxify:...` or `onnx:...` spec never falls back: it raises
+    ModelUnavailableError. A bad spec raises ConfigError. `batch_size` (windows) and
+    `batch_tokens` (padded tokens) bound each forward pass; `threads` sizes the runtime's thread
+    pool (0: one per core this process may use).
     """
     parsed = parse_spec(spec)
+    batching = Batching(batch_size, batch_tokens, threads)
     if parsed.kind == "offline":
         return _offline()
+    if parsed.kind == "onnx":
+        return _onnx(Path(parsed.value), device, batching)
     if parsed.kind == "checkpoint":
-        return _local_checkpoint(Path(parsed.value), hf_config, device, batch_size)
+        return _local_checkpoint(Path(parsed.value), hf_config, device, batching)
     model_type = parsed.value if parsed.kind == "type" else auto_type
     hosts = probe_hosts if probe_hosts is not None else default_probe_hosts()
     try:
         _ensure_cached(model_type, hosts, download_timeout_s, log)
-        return _cached_detoxify(model_type, device, batch_size)
+        return _cached_detoxify(model_type, device, batching)
     except ModelUnavailableError as exc:
         if parsed.kind != "auto":
             raise
@@ -251,14 +264,20 @@ def _ensure_cached(
     pull(model_type, timeout_s=max(timeout_s, 10.0), log=log)
 
 
-def _cached_detoxify(model_type: str, device: str, batch_size: int) -> Scorer:
+class Batching(NamedTuple):
+    batch_size: int
+    batch_tokens: int
+    threads: int
+
+
+def _cached_detoxify(model_type: str, device: str, batching: Batching) -> Scorer:
     from moderator.adapters.detoxify_scorer import DetoxifyScorer
 
-    return DetoxifyScorer(model_type, device=device, batch_size=batch_size, hub_offline=True)
+    return DetoxifyScorer(model_type, device=device, hub_offline=True, **batching._asdict())
 
 
 def _local_checkpoint(
-    path: Path, hf_config: str | Path | None, device: str, batch_size: int
+    path: Path, hf_config: str | Path | None, device: str, batching: Batching
 ) -> Scorer:
     from moderator.adapters.detoxify_scorer import DetoxifyScorer
 
@@ -266,9 +285,15 @@ def _local_checkpoint(
         raise ConfigError(
             f"hf_config {hf_config} must be a folder holding config.json and the tokenizer files."
         )
-    return DetoxifyScorer(
-        checkpoint=path, hf_config=hf_config, device=device, batch_size=batch_size
-    )
+    return DetoxifyScorer(checkpoint=path, hf_config=hf_config, device=device, **batching._asdict())
+
+
+def _onnx(path: Path, device: str, batching: Batching) -> Scorer:
+    from moderator.adapters.onnx_scorer import OnnxScorer
+
+    if device != "cpu":
+        raise ConfigError(f"onnx: models run on the CPU; set device to 'cpu', not {device!r}.")
+    return OnnxScorer(path, **batching._asdict())
 
 
 def _offline() -> Scorer:

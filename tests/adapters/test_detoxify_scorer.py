@@ -10,7 +10,8 @@ import pytest
 import torch
 from detoxify import Detoxify
 
-from moderator.adapters.detoxify_scorer import DetoxifyScorer, window_tokens
+from moderator.adapters.detoxify_scorer import DetoxifyScorer, configure_threads, window_tokens
+from moderator.adapters.windows import available_cores, plan_batches
 from moderator.core.models import LABELS
 from moderator.errors import ConfigError, ModelUnavailableError
 from tests.fixtures.tiny_detoxify import MAX_POSITIONS, TinyDetoxify, build_tiny_checkpoint
@@ -195,3 +196,38 @@ def test_cuda_without_gpu_is_unavailable(tiny_detoxify: TinyDetoxify) -> None:
 )
 def test_window_is_capped_by_model_positions(tokenizer_max, config, expected) -> None:
     assert window_tokens(tokenizer_max, config) == expected
+
+
+@pytest.mark.parametrize(
+    ("lengths", "max_windows", "max_tokens", "expected"),
+    [
+        ([], 16, 256, []),
+        ([5, 3, 4], 16, 256, [[1, 2, 0]]),  # shortest first, one batch
+        ([10, 10, 10], 2, 256, [[0, 1], [2]]),  # at most max_windows
+        ([100, 100, 100], 16, 256, [[0, 1], [2]]),  # 3 × 100 padded tokens > 256
+        ([300, 8, 8], 16, 256, [[1, 2], [0]]),  # a window over the budget runs alone
+        ([8, 200, 8, 9], 16, 64, [[0, 2, 3], [1]]),  # the long one would pad the short ones
+    ],
+)
+def test_batches_are_bucketed_by_length(lengths, max_windows, max_tokens, expected) -> None:
+    plan = plan_batches(lengths, max_windows=max_windows, max_tokens=max_tokens)
+
+    assert plan == expected
+    assert sorted(i for batch in plan for i in batch) == list(range(len(lengths)))
+
+
+def test_token_budget_does_not_change_scores(tiny_detoxify: TinyDetoxify) -> None:
+    texts = [HEAD + TAIL, *SHORT_TEXTS, TAIL]
+    paths = {"checkpoint": tiny_detoxify.checkpoint, "hf_config": tiny_detoxify.hf_config}
+    one_by_one = DetoxifyScorer(batch_tokens=1, **paths).score(texts)
+    wide = DetoxifyScorer(batch_tokens=4096, batch_size=64, **paths).score(texts)
+
+    for a, b in zip(one_by_one, wide, strict=True):
+        assert all(a[label] == pytest.approx(b[label], abs=1e-5) for label in LABELS[:6])
+
+
+def test_thread_pool_follows_the_setting() -> None:
+    assert configure_threads(1) == 1 and torch.get_num_threads() == 1
+    assert configure_threads(0) == available_cores() == torch.get_num_threads()
+    with pytest.raises(ConfigError, match="threads"):
+        configure_threads(-1)

@@ -1,0 +1,47 @@
+"""The benchmarks `python -m bench` knows, in the order it runs them. Each takes `quick` (tiny
+sizes for the smoke tests) and returns a report.Section."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bench.report import Section
+
+
+def lexicon(quick: bool) -> Section:
+    from bench.bench_lexicon_suite import run
+
+    return run(quick)
+
+
+def scoring(quick: bool) -> Section:
+    from bench.bench_scoring import run
+
+    return run(quick)
+
+
+def ingest(quick: bool) -> Section:
+    from bench.bench_ingest import run
+
+    return run(quick)
+
+
+def e2e(quick: bool) -> Section:
+    from bench.bench_e2e import run
+
+    return run(quick)
+
+
+def queue(quick: bool) -> Section:
+    from bench.bench_queue import run
+
+    return run(quick)
+
+
+BENCHMARKS: dict[str, Callable[..., Section]] = {
+    "lexicon": lexicon,
+    "scoring": scoring,
+    "ingest": ingest,
+    "e2e": e2e,
+    "queue": queue,
+}

@@ -1,0 +1,88 @@
+"""The benchmark suite runs: every benchmark at tiny sizes (`--quick`), and the report lands in
+docs/benchmarks.md section by section. No timing is asserted; correctness figures the
+benchmarks check on the way (every 202 stored, nothing dropped past capacity) are."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import report
+from bench.suite import BENCHMARKS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def met(section: report.Section) -> dict[str, bool]:
+    return dict(section.targets)
+
+
+def test_report_replaces_only_the_sections_it_ran(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    first = report.Section("alpha", "Alpha")
+    first.line("alpha one")
+    other = report.Section("beta", "Beta")
+    other.line("beta one")
+    report.write([first, other], "python -m bench", doc)
+    again = report.Section("alpha", "Alpha")
+    again.line("alpha two")
+    report.write([again], "python -m bench alpha", doc)
+
+    text = doc.read_text()
+    assert text.startswith("# Benchmarks")
+    assert "alpha two" in text and "alpha one" not in text and "beta one" in text
+    assert text.count("<!-- bench:alpha -->") == 1
+    assert "- command: `python -m bench alpha`" in text
+    assert "- machine: " in text and "- commit: " in text and "- date: " in text
+
+
+def test_unknown_benchmark_is_refused() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "nope", "--quick"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 2 and "unknown benchmark" in result.stderr
+
+
+def test_the_suite_knows_every_benchmark() -> None:
+    assert list(BENCHMARKS) == ["lexicon", "scoring", "ingest", "e2e", "queue"]
+
+
+def test_lexicon_quick() -> None:
+    section = BENCHMARKS["lexicon"](quick=True)
+    assert "comments/s" in "\n".join(section.body) and section.targets
+
+
+@pytest.mark.slow
+def test_scoring_quick() -> None:
+    section = BENCHMARKS["scoring"](quick=True)
+    body = "\n".join(section.body)
+    for variant in ("baseline", "torch", "onnx-fp32", "onnx-int8"):
+        assert f"`{variant}`" in body
+    assert met(section)["`tiny`: int8 within 0.02 of PyTorch fp32"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_ingest_quick() -> None:
+    section = BENCHMARKS["ingest"](quick=True)
+    assert met(section)["every 202 stored"]
+
+
+@pytest.mark.slow
+def test_e2e_quick() -> None:
+    section = BENCHMARKS["e2e"](quick=True)
+    outcome = met(section)  # whether the ceiling is reached at all depends on the machine
+    assert outcome[
+        "offline: nothing dropped past capacity (every 202 scored, every 503 stored nothing)"
+    ]
+
+
+@pytest.mark.slow
+def test_queue_quick() -> None:
+    section = BENCHMARKS["queue"](quick=True)
+    body = "\n".join(section.body)
+    assert "claim-next" in body and "bytes" in body
