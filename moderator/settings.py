@@ -51,6 +51,20 @@ class ModelSettings(_Section):
     device: str = "cpu"
     hf_config: str = ""
     download_timeout_s: float = Field(5.0, gt=0, le=120)
+    threads: int = Field(0, ge=0, le=256)  # model thread pool; 0: one per core we may use
+    batch_tokens: int = Field(256, ge=1, le=65536)  # padded tokens per forward pass
+    # Empty: one model for every language. "detoxify:multilingual": comments detected (or
+    # hinted) in multilingual_languages are scored by it instead.
+    multilingual_spec: str = ""
+    multilingual_languages: list[str] = ["es", "fr", "it", "pt", "tr", "ru"]
+
+
+class LanguageSettings(_Section):
+    detect: bool = True
+    detector: str = "py3langid"
+    languages: list[str] = ["en", "es", "pt", "fr", "it", "de"]
+    min_confidence: float = Field(0.7, ge=0, le=1)
+    min_letters: int = Field(15, ge=0, le=1000)
 
 
 class PolicySettings(_Section):
@@ -65,11 +79,25 @@ class CallbackSettings(_Section):
     timeout_s: float = Field(5.0, gt=0, le=120)
     backoff_base_s: float = Field(1.0, gt=0)
     backoff_max_s: float = Field(300.0, gt=0)
+    max_attempts: int = Field(30, ge=1, le=1000)  # then the delivery is dead-lettered
 
 
 class UiSettings(_Section):
     session_secret: str = ""
     session_ttl_s: int = Field(43200, ge=60)
+    login_max_failures_per_account: int = Field(5, ge=1)
+    login_max_failures_per_address: int = Field(20, ge=1)
+    login_window_s: int = Field(900, ge=1)
+
+
+class ReviewSettings(_Section):
+    lease_s: float = Field(120.0, gt=0, le=3600)
+    undo_window_s: float = Field(10.0, gt=0, le=3600)
+    page_size: int = Field(50, ge=1, le=500)
+    recent_max: int = Field(500, ge=1, le=100000)
+    scan_max: int = Field(2000, ge=10, le=1_000_000)
+    bulk_max: int = Field(500, ge=1, le=10000)
+    poll_s: float = Field(5.0, gt=0, le=600)
 
 
 class Settings(BaseSettings):
@@ -83,9 +111,11 @@ class Settings(BaseSettings):
     webhook: WebhookSettings = WebhookSettings()
     worker: WorkerSettings = WorkerSettings()
     model: ModelSettings = ModelSettings()
+    language: LanguageSettings = LanguageSettings()
     policy: PolicySettings = PolicySettings()
     callback: CallbackSettings = CallbackSettings()
     ui: UiSettings = UiSettings()
+    review: ReviewSettings = ReviewSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -149,6 +179,8 @@ def validate(settings: Settings, *, quickstart: bool) -> None:
     from moderator.core.spec import check_model_spec
 
     check_model_spec(settings.model.spec)
+    if settings.model.multilingual_spec:
+        check_model_spec(settings.model.multilingual_spec)
     if not quickstart:
         _check_secret("MODERATOR_WEBHOOK_SECRET", settings.webhook.secret)
         _check_secret("MODERATOR_SESSION_SECRET", settings.ui.session_secret)
