@@ -71,6 +71,7 @@ class PolicySettings(_Section):
     path: str = "config/policy.toml"
     lexicons: list[str] = ["config/lexicons/en.toml", "config/lexicons/es.toml"]
     overrides: list[str] = []
+    lexicon_budget_s: float = Field(0.25, gt=0, le=10)
 
 
 class CallbackSettings(_Section):

@@ -37,6 +37,7 @@ def build_scoring(settings: Settings, log: Callable[[str], None] = print) -> Sco
         detector=build_language_detector(settings),
         routes=routes,
         model_languages=model_languages(scorer.info),
+        lexicon_budget_s=settings.policy.lexicon_budget_s,
     )
 
 

@@ -20,7 +20,10 @@ def server_args(p: argparse.ArgumentParser) -> None:
 
 
 def model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="auto | offline | detoxify:<type> | detoxify:/path/model.ckpt")
+    p.add_argument(
+        "--model",
+        help="auto | offline | detoxify:<type> | detoxify:/path/model.ckpt | onnx:/path/model.onnx",
+    )
     p.add_argument("--hf-config", type=Path, help="local HF config/tokenizer dir for a checkpoint")
 
 

@@ -23,6 +23,7 @@ from moderator.errors import ConfigError
 _ACTION_RANK = {Action.APPROVE: 0, Action.REVIEW: 1, Action.HOLD: 2}
 _TOP_KEYS = {"version", "rules", "priority", "languages"}
 UNSUPPORTED_RULE = "unsupported-language"
+INCOMPLETE_RULE = "lexicon-timeout"
 _RULE_KEYS = {"name", "label", "category", "min", "max", "min_severity", "action"}
 _SCOPE_KEYS = {"sites", "languages", "models"}
 MAX_SEVERITY = 4
@@ -86,11 +87,13 @@ class Policy:
         language: str | None = None,
         lexicon_version: str = "",
         unsupported: str = "",
+        incomplete: str = "",
     ) -> Verdict:
         """Apply every rule in scope: the strongest action wins; each firing rule is a reason.
 
         `unsupported`, when not empty, says why the comment's language is covered by neither
         the model nor the lexicon; it adds the unsupported-language reason and action.
+        `incomplete`, when not empty, says the lexicon scan stopped early: at least review.
         """
         action = Action.APPROVE
         reasons: list[str] = []
@@ -105,6 +108,9 @@ class Policy:
         if unsupported:
             action = _stronger(action, self.unsupported_action)
             reasons.append(f"{self.unsupported_action}: rule {UNSUPPORTED_RULE}: {unsupported}")
+        if incomplete:
+            action = _stronger(action, Action.REVIEW)
+            reasons.append(f"{Action.REVIEW}: rule {INCOMPLETE_RULE}: {incomplete}")
         return Verdict(action, self._priority(scores, matches), reasons)
 
     def triggers(

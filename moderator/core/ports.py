@@ -37,6 +37,12 @@ class Lexicon(Protocol):
 
     def find(self, text: str, language: str | None = None) -> list[Match]: ...
 
+    def find_within(
+        self, text: str, language: str | None = None, budget_s: float | None = None
+    ) -> tuple[list[Match], bool]:
+        """`find` under a time ceiling: (matches so far, whether the scan completed)."""
+        ...
+
 
 class LanguageDetector(Protocol):
     """Guesses the language of each text offline (no download at run time).

@@ -39,6 +39,9 @@ class ScoringService:
     `model_languages` are the languages `scorer` was trained on. Together with the lexicon's
     languages they are the covered languages: a comment known to be in another one gets the
     policy's unsupported-language reason. Without a `detector` only hints give a language.
+    A lexicon scan that runs past `lexicon_budget_s` stops; the comment then goes to review
+    with a reason saying its matches may be incomplete (a timeout is never read as a match,
+    nor as clean).
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class ScoringService:
         routes: Mapping[str, Scorer] | None = None,
         model_languages: Collection[str] = ("en",),
         spans: bool = True,
+        lexicon_budget_s: float | None = 0.25,
     ) -> None:
         self.scorer = scorer
         self.lexicon = lexicon
@@ -59,6 +63,7 @@ class ScoringService:
         self.routes = dict(routes or {})
         self.covered = frozenset(lexicon.languages) | frozenset(model_languages) | set(self.routes)
         self.spans = spans
+        self.lexicon_budget_s = lexicon_budget_s
 
     def score(self, comments: Sequence[Comment]) -> list[ScoreRecord]:
         if not comments:
@@ -88,7 +93,17 @@ class ScoringService:
 
     def _record(self, item: _Item, scores: Scores) -> ScoreRecord:
         comment, language, info = item.comment, item.language, item.scorer.info
-        matches = self.lexicon.find(comment.text, language=None)
+        matches, complete = self.lexicon.find_within(
+            comment.text, None, budget_s=self.lexicon_budget_s
+        )
+        incomplete = (
+            ""
+            if complete
+            else (
+                f"the lexicon scan stopped at its {self.lexicon_budget_s:g} s ceiling "
+                f"(lexicon {self.lexicon.version}): matches shown may be incomplete"
+            )
+        )
         unsupported = ""
         if is_unsupported(language, self.covered):
             unsupported = (
@@ -104,6 +119,7 @@ class ScoringService:
             language=language.language,
             lexicon_version=self.lexicon.version,
             unsupported=unsupported,
+            incomplete=incomplete,
         )
         return ScoreRecord(
             id=comment.id,

@@ -146,3 +146,22 @@ def test_a_scorer_returning_too_few_results_raises(lexicon, policy):
 def test_no_comments_no_calls(lexicon, policy):
     scorer = FakeScorer()
     assert ScoringService(scorer, lexicon, policy).score([]) == [] and scorer.calls == []
+
+
+def test_a_lexicon_scan_past_its_ceiling_goes_to_review_not_approve(policy):
+    from moderator.settings import PROJECT_ROOT
+
+    full = load_lexicon(
+        [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]
+    )
+    text = "I will " + "r e t a r d " * 50  # phrase anchors and a spaced run: a full scan
+    _, complete = full.find_within(text, budget_s=0.0)
+    assert not complete
+    assert full.find_within(text, budget_s=None)[1]  # without a ceiling it completes
+    service = ScoringService(FakeScorer(), full, policy, lexicon_budget_s=0.0)
+    (record,) = service.score([Comment("c1", text)])
+    assert record.action is not Action.APPROVE
+    assert any("lexicon-timeout" in r and "incomplete" in r for r in record.reasons)
+    clean = ScoringService(FakeScorer(), full, policy, lexicon_budget_s=0.0)
+    (plain,) = clean.score([Comment("c2", "the council meets on tuesday")])
+    assert plain.action is Action.APPROVE  # a comment that needs no full scan never times out

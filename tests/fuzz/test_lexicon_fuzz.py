@@ -94,12 +94,6 @@ def _not_a_fixed_point() -> frozenset[str]:
 NOT_A_FIXED_POINT = _not_a_fixed_point()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported: MICRO SIGN folds to Greek mu, which folds to u (and ~250 accented Greek "
-    "capitals and tonos letters likewise), so 'f\u00b5ck' escapes the lexicon; the fold table "
-    "needs folding to a fixed point (core/lexicon/normalise.py).",
-)
 def test_every_character_folds_in_one_step() -> None:
     assert sorted(NOT_A_FIXED_POINT) == []
 

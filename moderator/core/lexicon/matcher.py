@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Mapping, Sequence
 
 from moderator.core.lexicon.entry import RECLAIMABLE_CAP, Entry
@@ -66,6 +67,15 @@ class LexiconMatcher:
         `language` "en"/"es" (or "es-VE") limits the search to that lexicon; None, or a
         language with no lexicon (detection is unreliable on short comments), searches all.
         """
+        return self.find_within(text, language)[0]
+
+    def find_within(
+        self, text: str, language: str | None = None, budget_s: float | None = None
+    ) -> tuple[list[Match], bool]:
+        """`find` with a time ceiling: (matches, complete). A scan that runs past `budget_s`
+        stops and returns what it found so far with complete=False; callers must not read
+        that as "no match" (the scoring service sends such a comment to review)."""
+        deadline = None if budget_s is None else time.monotonic() + budget_s
         norm = normalise(text)
         mask = self._mask(language)
         tokens = TOKEN.findall(norm)
@@ -75,8 +85,8 @@ class LexiconMatcher:
             if bits is None:
                 bits = self._info(token).bits
             if bits and self._worth_scanning(bits, mask, tokens, at):
-                return self._scan(text, norm, tokens, mask)
-        return []
+                return self._scan(text, norm, tokens, mask, deadline)
+        return [], True
 
     def _worth_scanning(self, bits: int, mask: int, tokens: list[str], at: int) -> bool:
         """Whether token `at` (with nonzero `bits`) can be part of a match."""
@@ -120,11 +130,13 @@ class LexiconMatcher:
             bits |= index.trigger_bits.get(key, 0)
         return Info(bits, frozenset(keys))
 
-    def _scan(self, text: str, norm: str, tokens: list[str], mask: int) -> list[Match]:
-        scan = Scan(self._index, self._info, norm, tokens, mask, self._cache)
+    def _scan(
+        self, text: str, norm: str, tokens: list[str], mask: int, deadline: float | None
+    ) -> tuple[list[Match], bool]:
+        scan = Scan(self._index, self._info, norm, tokens, mask, self._cache, deadline)
         kept = scan.run(self._max_window)
         mentions = MentionFinder(norm)
-        return [self._match(text, cand, mentions) for cand in kept]
+        return [self._match(text, cand, mentions) for cand in kept], scan.complete
 
     def _match(self, text: str, cand: Candidate, mentions: MentionFinder) -> Match:
         entry = self._index.entries[cand.entry]

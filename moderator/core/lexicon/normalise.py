@@ -70,6 +70,8 @@ _RANGES = (
     (0x1D00, 0x1EFF),
     (0x2000, 0x214F),
     (0x2460, 0x24FF),
+    (0x2C60, 0x2C7F),
+    (0xA720, 0xA7FF),
     (0xFE00, 0xFE2F),
     (0xFEFF, 0xFEFF),
     (0xFF00, 0xFFEF),
@@ -111,6 +113,15 @@ def _build_table() -> dict[int, str]:
             folded = _fold(chr(cp))
             if folded is not None:
                 table[cp] = folded
+    # Fold to a fixed point: MICRO SIGN folds to Greek mu, which folds to u; one step would let
+    # "fµck" through and make normalising twice change the text.
+    for cp, folded in table.items():
+        for _ in range(4):
+            nxt = table.get(ord(folded), folded) if len(folded) == 1 else folded
+            if nxt == folded:
+                break
+            folded = nxt
+        table[cp] = folded
     return table
 
 

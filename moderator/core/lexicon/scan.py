@@ -9,6 +9,7 @@ candidate wins, then the most severe, then the earliest.
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
@@ -54,6 +55,7 @@ class Scan:
         tokens: list[str],
         mask: int,
         cache: dict[str, Info],
+        deadline: float | None = None,
     ) -> None:
         """`tokens` is TOKEN.findall(norm), which the fast path already has; `info` reads a
         token (through `cache`, which is only read here)."""
@@ -65,6 +67,14 @@ class Scan:
         cached = cache.get
         self._infos = [cached(token) or info(token) for token in tokens]
         self.found: list[Candidate] = []
+        self._deadline = deadline
+        #: False when the scan stopped at its deadline: `found` may then miss matches.
+        self.complete = True
+
+    def _out_of_time(self) -> bool:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            self.complete = False
+        return not self.complete
 
     def run(self, max_window: int) -> list[Candidate]:
         """Single tokens, then phrases around anchor words, then spaced-out letters.
@@ -72,6 +82,21 @@ class Scan:
         Every phrase contains one of its anchor words (index.py), so phrases are only tried
         from the few tokens before an anchor where one of its phrases can start.
         """
+        starts, singles = self._single_tokens()
+        for first in starts:
+            if self._out_of_time():
+                break
+            self._walk_phrase(first, self._index.phrases)
+        if len(singles) >= MIN_SPACED and not self._out_of_time():
+            for run in spaced_runs(self._norm, self._spans, singles):
+                if self._out_of_time():
+                    break
+                self._add_spaced(run, max_window)
+        return non_overlapping(self._drop_exceptions(), self._index.entries)
+
+    def _single_tokens(self) -> tuple[dict[int, None], list[int]]:
+        """Add single-token candidates; return where phrases may start and the one-letter
+        tokens (pieces of spaced-out words)."""
         anchors = self._mask << ANCHOR_SHIFT
         starts: dict[int, None] = {}
         singles: list[int] = []
@@ -84,12 +109,7 @@ class Scan:
                 starts.update(dict.fromkeys(range(_first_start(self._index, info, i), i + 1)))
             if info.bits & SINGLE:
                 singles.append(i)
-        for first in starts:
-            self._walk_phrase(first, self._index.phrases)
-        if len(singles) >= MIN_SPACED:
-            for run in spaced_runs(self._norm, self._spans, singles):
-                self._add_spaced(run, max_window)
-        return non_overlapping(self._drop_exceptions(), self._index.entries)
+        return starts, singles
 
     def _drop_exceptions(self) -> list[Candidate]:
         """Candidates that none of their entry's allow-phrases overlaps.
@@ -171,7 +191,7 @@ class Scan:
         letters = "".join(clean_token(self._norm[s:e]) for s, e in run)  # one char each
         spaced = self._index.spaced
         i = 0
-        while i <= len(run) - MIN_SPACED:
+        while i <= len(run) - MIN_SPACED and not self._out_of_time():
             for j in range(min(len(run), i + max_window), i + MIN_SPACED - 1, -1):
                 keys = self._info(letters[i:j]).keys
                 start, end = run[i][0], run[j - 1][1]
