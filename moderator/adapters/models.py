@@ -27,15 +27,8 @@ from typing import BinaryIO, NamedTuple
 from moderator.adapters.windows import DEFAULT_BATCH_TOKENS
 from moderator.core.models import ModelInfo
 from moderator.core.ports import Scorer
+from moderator.core.spec import DETOXIFY_TYPES, parse_spec
 from moderator.errors import ConfigError, ModelUnavailableError
-
-DETOXIFY_TYPES: tuple[str, ...] = (
-    "original",
-    "unbiased",
-    "multilingual",
-    "original-small",
-    "unbiased-small",
-)
 
 #: Mirrors `detoxify.detoxify.MODEL_URLS` (a test keeps them equal) without importing detoxify.
 DOWNLOAD_URL = "https://github.com/unitaryai/detoxify/releases/download/"
@@ -80,33 +73,6 @@ _BASE_PATTERNS = [
 PROBE_HOSTS: tuple[tuple[str, int], ...] = (("github.com", 443), ("huggingface.co", 443))
 
 Log = Callable[[str], None]
-
-
-class ModelSpec(NamedTuple):
-    """A parsed spec: kind is "auto", "offline", "type" (value: a Detoxify type),
-    "checkpoint" (value: a path) or "onnx" (value: the path of an exported .onnx file)."""
-
-    kind: str
-    value: str = ""
-
-
-def parse_spec(spec: str) -> ModelSpec:
-    """Parse a `--model` spec. Raises ConfigError, listing the valid forms, for anything else."""
-    text = spec.strip()
-    if text in ("auto", "offline"):
-        return ModelSpec(text)
-    prefix, _, value = text.partition(":")
-    if prefix == "detoxify" and value in DETOXIFY_TYPES:
-        return ModelSpec("type", value)
-    if prefix == "detoxify" and ("/" in value or os.sep in value or value.endswith(".ckpt")):
-        return ModelSpec("checkpoint", value)
-    if prefix == "onnx" and value.endswith(".onnx"):
-        return ModelSpec("onnx", value)
-    raise ConfigError(
-        f"unknown model spec {spec!r}: use 'auto', 'offline', 'detoxify:<type>' with <type> one "
-        f"of {', '.join(DETOXIFY_TYPES)}, 'detoxify:/path/to/model.ckpt' or "
-        "'onnx:/path/to/model.onnx'."
-    )
 
 
 def resolve_scorer(

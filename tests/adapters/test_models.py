@@ -17,17 +17,15 @@ import pytest
 
 from moderator.adapters import detoxify_scorer, models
 from moderator.adapters.models import (
-    DETOXIFY_TYPES,
-    ModelSpec,
     checkpoint_path,
     download,
     is_cached,
-    parse_spec,
     resolve_scorer,
     unreachable,
 )
 from moderator.adapters.offline_scorer import OfflineScorer
 from moderator.core.models import LABELS, ModelInfo
+from moderator.core.spec import DETOXIFY_TYPES, ModelSpec, parse_spec
 from moderator.errors import ConfigError, ModelUnavailableError
 from tests.fixtures.tiny_detoxify import TinyDetoxify, build_tiny_checkpoint
 

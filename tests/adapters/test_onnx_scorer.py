@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from moderator.adapters.detoxify_scorer import DetoxifyScorer
-from moderator.adapters.models import ModelSpec, parse_spec, resolve_scorer
+from moderator.adapters.models import resolve_scorer
 from moderator.adapters.offline_scorer import OfflineScorer
 from moderator.adapters.onnx_export import ExportReport, export_onnx, max_difference
 from moderator.adapters.onnx_scorer import METADATA, OnnxScorer
 from moderator.cli import main
 from moderator.core.models import LABELS
-from moderator.core.spec import check_model_spec
+from moderator.core.spec import ModelSpec, check_model_spec, parse_spec
 from moderator.errors import ConfigError, ModelUnavailableError
 from tests.fixtures.tiny_detoxify import TinyDetoxify, build_tiny_checkpoint, vocabulary
 
