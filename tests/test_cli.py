@@ -182,3 +182,21 @@ def test_worker_exits_cleanly_on_sigterm(tmp_path: Path):
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=15)
     assert proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "sentence"),
+    [
+        (None, "Cannot read"),
+        ('{"id": "a", "text": "ok"}\n{"id": "b", "text": \n', "line 2 is not valid JSON"),
+        ('["not", "an", "object"]\n', "line 1 is not a JSON object"),
+        ('{"id": "a", "body": "no text"}\n', "line 1 needs a string 'text'"),
+    ],
+)
+def test_score_jsonl_errors_are_one_sentence(tmp_path: Path, content: str | None, sentence: str):
+    src = tmp_path / "in.jsonl"
+    if content is not None:
+        src.write_text(content)
+    out = moderator("score", "--input", str(src), "--model", "offline")
+    assert out.returncode == 2
+    assert sentence in out.stderr and out.stderr.startswith("moderator: ")

@@ -14,6 +14,7 @@ from typing import Any
 from moderator.bootstrap.scoring import build_scoring
 from moderator.commands import model_args, settings_from_args, store_args
 from moderator.errors import ConfigError
+from moderator.evaluation.dataset import read_jsonl
 
 
 def register(sub: Any) -> None:
@@ -35,21 +36,10 @@ def register(sub: Any) -> None:
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{path} line {n} is not valid JSON: {exc.msg}.") from None
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                raise ConfigError(f"{path} line {n} needs a string 'text'.")
-            yield {
-                "id": str(row.get("id", n)),
-                "text": row["text"],
-                "language": row.get("language"),
-            }
+    for n, row in read_jsonl(path):
+        if not isinstance(row.get("text"), str):
+            raise ConfigError(f"{path} line {n} needs a string 'text'.")
+        yield {"id": str(row.get("id", n)), "text": row["text"], "language": row.get("language")}
 
 
 def score(args: argparse.Namespace) -> int:

@@ -64,13 +64,23 @@ def read_examples(path: Path, columns: Columns = Columns()) -> list[Example]:
     return [_example(path, n, row, columns) for n, row in rows]
 
 
-def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    suffix = path.suffix.lower()
+def read_jsonl(path: Path) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """(line number, object) for each non-blank line of a JSONL file. ConfigError, naming the
+    file and line, when it cannot be read or a line is not a JSON object."""
+    with _open(path) as handle:
+        yield from _jsonl(path, handle)
+
+
+def _open(path: Path) -> Any:
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        return path.open(encoding="utf-8", newline="")
     except OSError as exc:
         raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
-    with handle:
+
+
+def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    suffix = path.suffix.lower()
+    with _open(path) as handle:
         if suffix in (".jsonl", ".ndjson", ".json"):
             yield from _jsonl(path, handle)
         elif suffix in (".csv", ".tsv"):
