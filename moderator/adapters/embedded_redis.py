@@ -5,7 +5,7 @@ Several moderator processes can share one data directory: the first starts the s
 it; later ones find its socket alive and attach. A file lock serialises the check-then-start.
 
 Start-up waits as long as the server is loading its data (a big append-only file takes
-seconds: about 4 s per million comments), logging its progress; only a server that does not
+seconds: about 4 s per million keys here), logging its progress; only a server that does not
 answer at all for `start_timeout_s` is given up on. It runs with `maxmemory-policy noeviction`
 (an accepted comment is never evicted) and `maxmemory` from the `redis.maxmemory` setting: when
 it is full, writes are refused (the webhook answers 503) and reads go on.
