@@ -13,12 +13,12 @@ from moderator.errors import ModeratorError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from moderator.commands import admin, evaluate, export, models, score, serve
+    from moderator.commands import admin, evaluate, export, models, replay, score, serve
 
     parser = argparse.ArgumentParser(prog="moderator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"moderator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (serve, score, evaluate, models, admin, export):
+    for module in (serve, score, evaluate, models, admin, export, replay):
         module.register(sub)
     return parser
 

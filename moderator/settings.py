@@ -44,6 +44,16 @@ class WorkerSettings(_Section):
     block_ms: int = Field(1000, ge=1, le=60000)
     claim_idle_ms: int = Field(60000, ge=10)
     max_attempts: int = Field(5, ge=1, le=100)
+    # A worker or callback deliverer whose heartbeat is older than this shows as not alive in
+    # /healthz and /metrics (a batch of long comments on a slow CPU can take tens of seconds).
+    heartbeat_stale_s: float = Field(120.0, gt=0, le=86400)
+
+
+class RedisSettings(_Section):
+    # The embedded Redis only (an external Redis is configured where it runs): its memory
+    # ceiling, "0" for none, else bytes or a size such as "512mb" or "2gb". It never evicts
+    # (noeviction): when full, writes are refused and the webhook answers 503 until there is room.
+    maxmemory: str = Field("0", pattern=r"^(?i)\d+(b|kb|mb|gb)?$")
 
 
 class ModelSettings(_Section):
@@ -117,6 +127,7 @@ class Settings(BaseSettings):
     callback: CallbackSettings = CallbackSettings()
     ui: UiSettings = UiSettings()
     review: ReviewSettings = ReviewSettings()
+    redis: RedisSettings = RedisSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -194,8 +205,23 @@ def validate(settings: Settings, *, quickstart: bool) -> None:
     url = settings.callback.url
     if url and not url.startswith(("http://", "https://")):
         raise ConfigError(f"MODERATOR_CALLBACK_URL must be an http(s) URL, got {url!r}.")
+    if url:
+        _check_url("MODERATOR_CALLBACK_URL", url)
     if settings.callback.backoff_base_s > settings.callback.backoff_max_s:
         raise ConfigError("callback.backoff_base_s must not exceed callback.backoff_max_s.")
+
+
+def _check_url(name: str, url: str) -> None:
+    import httpx
+
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ConfigError(f"{name} is not a valid URL ({exc}): {url!r}.") from None
+    if not parsed.host:
+        raise ConfigError(f"{name} has no host: {url!r}.")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise ConfigError(f"{name} has an impossible port {parsed.port}: {url!r}.")
 
 
 def _check_secret(name: str, value: str) -> None:

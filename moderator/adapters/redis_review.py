@@ -20,7 +20,13 @@ from moderator.adapters.redis_audit import just_after
 from moderator.adapters.redis_client import async_unavailable_as_error
 from moderator.core.models import Decision
 from moderator.core.ordering import queue_score
-from moderator.errors import ClaimedError, ConflictError, ForbiddenError, NotFoundError
+from moderator.errors import (
+    ClaimedError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    StaleRevisionError,
+)
 
 ALL_QUEUES = redis_index.QUEUE_NAMES
 REJECT_REASONS = (
@@ -84,13 +90,16 @@ class RedisReviewStore:
         note: str | None,
         now_ms: int,
         is_admin: bool = False,
+        revision: int | None = None,
     ) -> dict[str, Any]:
         """Record a reviewer's decision atomically with its feed, audit and outbox entries, and
-        release their claim.
+        release their claim. `revision` is the revision the reviewer saw (None: the current
+        one, whatever it is).
 
-        NotFoundError for an unknown comment; ConflictError when it is not awaiting a decision;
-        ClaimedError when another reviewer's claim has not expired; ForbiddenError for an
-        escalated comment and a caller who is not an admin.
+        NotFoundError for an unknown comment; StaleRevisionError when `revision` is not the
+        current revision (the comment was edited since); ConflictError when it is not awaiting
+        a decision; ClaimedError when another reviewer's claim has not expired; ForbiddenError
+        for an escalated comment and a caller who is not an admin.
         """
         for _ in range(_RETRIES):
             item = await self.get(ref)
@@ -101,12 +110,16 @@ class RedisReviewStore:
                 "by": by,
                 "at": now_ms,
                 "version": item["version"] + 1,
+                "revision": item["revision"] if revision is None else revision,
                 "previous": {
                     k: item.get(k) for k in ("state", "queue", "queue_score", "queued_at")
                 },
             }
             try:
                 return await self._run_decide(item, decision, body, is_admin)
+            except StaleRevisionError:
+                if revision is not None:
+                    raise
             except _StaleError:
                 continue
         raise ConflictError(f"Comment {ref!r} keeps changing; reload it and try again.")
@@ -139,6 +152,7 @@ class RedisReviewStore:
                 len(adding) // 2,
                 self.recent_max,
                 "1" if redis_index.author_keys(item["comment"])[2] else "0",
+                body["revision"],
             ],
         )
         return {**body, "ref": ref, "feed_id": reply[0], "version": int(reply[1]), "state": state}
@@ -210,6 +224,14 @@ class RedisReviewStore:
                 raise _script_error(ref, str(exc)) from None
         return reply
 
+    async def revisions(self, ref: str) -> list[dict[str, Any]]:
+        """The comment's earlier revisions, oldest first: each {revision, state (when it was
+        superseded: `received` means it was never scored), received_at, superseded_at,
+        version, comment, record, decision}. The current revision is the comment itself."""
+        async with async_unavailable_as_error():
+            raw = await self._client.lrange(keys.revisions(ref), 0, -1)
+        return [json.loads(r) for r in raw]
+
     async def add_note(self, ref: str, *, by: str, text: str, now_ms: int) -> dict[str, Any]:
         """Append a reviewer's note to the comment (the newest 100 are kept)."""
         await self.get(ref)
@@ -255,6 +277,7 @@ def _event(item: dict[str, Any], body: dict[str, Any], state: str) -> dict[str, 
         "site": comment["site"],
         "id": comment["id"],
         **{k: body[k] for k in ("decision", "reason", "note", "by", "at", "version")},
+        "revision": item["revision"],
         "state": state,
         "previous_state": item["state"],
         "queue": item.get("queue"),
@@ -273,6 +296,13 @@ def _script_error(ref: str, message: str) -> Exception:
         return NotFoundError(f"No comment {ref!r}.")
     if message.startswith("STALE"):
         return _StaleError()
+    if message.startswith("REVISION "):
+        current = int(message.removeprefix("REVISION ").strip() or 0)
+        return StaleRevisionError(
+            f"Comment {ref!r} was edited: revision {current} is current; reload it and decide "
+            "what it says now.",
+            current,
+        )
     if message.startswith("FORBIDDEN"):
         return ForbiddenError("Only admins decide escalated comments.")
     if message.startswith("CLAIMED "):
@@ -319,6 +349,7 @@ def _decode(ref: str, h: dict[str, str], claim: dict[str, Any] | None) -> dict[s
         "decision": json.loads(h["decision"]) if "decision" in h else None,
         "decided_at": int(h["decided_at"]) if "decided_at" in h else None,
         "version": int(h.get("version", 0)),
+        "revision": int(h.get("revision", 1)),
         "dims": json.loads(h["ix"]) if "ix" in h else redis_index.dims(comment, record),
         "claim": claim,
         "attempts": int(h.get("attempts", 0)),

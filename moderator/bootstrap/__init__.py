@@ -24,6 +24,7 @@ from moderator.adapters.redis_auth import LoginLimits, RedisAuthStore
 from moderator.adapters.redis_claims import RedisClaims
 from moderator.adapters.redis_client import connect, connect_async
 from moderator.adapters.redis_context import RedisContext
+from moderator.adapters.redis_dead_letters import RedisIngestDeadLetters
 from moderator.adapters.redis_ingest import RedisIngest, RedisIngestConsumer
 from moderator.adapters.redis_outbox import RedisOutbox
 from moderator.adapters.redis_queue import RedisQueues
@@ -44,6 +45,7 @@ class WebServices:
     context: RedisContext
     audit: RedisAudit
     outbox: RedisOutbox
+    ingest_dead: RedisIngestDeadLetters
     webhook_secret: str
     session_secret: str
     deliverer: OutboxDeliverer | None = None
@@ -60,7 +62,9 @@ def open_store(settings: Settings, *, hold_lock: bool = False) -> tuple[str, Emb
     attached to when another moderator process already runs it)."""
     if settings.redis_url:
         return settings.redis_url, None
-    embedded = EmbeddedRedis(settings.data_dir).start(hold_lock=hold_lock)
+    embedded = EmbeddedRedis(settings.data_dir, maxmemory=settings.redis.maxmemory).start(
+        hold_lock=hold_lock
+    )
     return embedded.url, embedded
 
 
@@ -82,6 +86,7 @@ def build_web(settings: Settings, url: str, *, deliver: bool = True) -> WebServi
         context=RedisContext(client),
         audit=RedisAudit(client, scan_max=review.scan_max),
         outbox=RedisOutbox(client),
+        ingest_dead=RedisIngestDeadLetters(client, max_backlog=settings.webhook.max_backlog),
         webhook_secret=settings.webhook.secret,
         session_secret=settings.ui.session_secret,
     )

@@ -12,6 +12,7 @@ from typing import Any
 from moderator import bootstrap
 from moderator.bootstrap.scoring import build_scoring
 from moderator.commands import model_args, server_args, settings_from_args, store_args
+from moderator.commands.checks import warn_durability
 from moderator.core.models import ModelInfo
 from moderator.settings import Settings
 
@@ -98,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings, generated = bootstrap.quickstart_secrets(settings_from_args(args, quickstart=True))
     url, embedded = bootstrap.open_store(settings)
+    if embedded is None:
+        warn_durability(url)
     try:
         admin = asyncio.run(_ensure_admin(url))
         service = build_scoring(settings)
@@ -134,6 +137,8 @@ def serve(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args, require_secrets=True)
     url, embedded = bootstrap.open_store(settings)
+    if embedded is None:
+        warn_durability(url)
     try:
         app = create_app(bootstrap.build_web(settings, url, deliver=not args.no_callbacks))
         uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
@@ -149,6 +154,8 @@ def worker(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     url, embedded = bootstrap.open_store(settings)
+    if embedded is None:
+        warn_durability(url)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -29,8 +29,11 @@ async def decide(
     decision: Decision,
     reason: str | None = None,
     note: str | None = None,
+    *,
+    revision: int | None = None,
 ) -> dict[str, Any]:
-    """One decision by the caller (see RedisReviewStore.decide for what it refuses)."""
+    """One decision by the caller on `revision` (None: the current one); see
+    RedisReviewStore.decide for what it refuses."""
     result: dict[str, Any] = await services.review.decide(
         ref,
         decision,
@@ -39,6 +42,7 @@ async def decide(
         note=note,
         now_ms=now_ms(),
         is_admin=caller.principal.is_admin,
+        revision=revision,
     )
     return result
 

@@ -1,8 +1,9 @@
 """Admin API (/v1/admin, admin token or admin session; 403 for reviewers): accounts, the audit
-log and callback dead letters."""
+log, callback dead letters and ingest dead letters (comments whose scoring failed)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -69,8 +70,14 @@ async def audit(
 async def dead_letters(
     request: Request, caller: AdminDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> dict[str, Any]:
-    """Callback events that failed callback.max_attempts times, newest first."""
-    return {"dead_letters": await request.app.state.services.outbox.dead_letters(limit)}
+    """Callback events that failed callback.max_attempts times (`dead_letters`), and comments
+    whose scoring failed worker.max_attempts times (`ingest_dead_letters`: each is held for
+    review; `rescorable` says whether a replay would rescore it), newest first."""
+    services = request.app.state.services
+    return {
+        "dead_letters": await services.outbox.dead_letters(limit),
+        "ingest_dead_letters": await services.ingest_dead.letters(limit),
+    }
 
 
 @router.post("/dead-letters/{feed_id}/replay", status_code=204)
@@ -79,3 +86,15 @@ async def replay(request: Request, caller: AdminDep, feed_id: str) -> Response:
     if not await request.app.state.services.outbox.replay(feed_id, now_ms()):
         raise Problem(404, f"{feed_id} is not a dead letter.")
     return Response(status_code=204)
+
+
+@router.post("/ingest-dead-letters/{entry_id}/replay")
+async def rescore(request: Request, caller: AdminDep, entry_id: str) -> dict[str, Any]:
+    """Rescore an ingest dead letter's comment (`rescored`), or only drop the dead letter when
+    its comment was decided, revised or rescored since (`resolved`); 404 if there is none."""
+    if not re.fullmatch(_FEED_ID, entry_id):
+        raise Problem(404, f"{entry_id} is not an ingest dead letter.")
+    status = await request.app.state.services.ingest_dead.replay(entry_id)
+    if status == "missing":
+        raise Problem(404, f"{entry_id} is not an ingest dead letter.")
+    return {"entry_id": entry_id, "status": status}

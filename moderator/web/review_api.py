@@ -93,7 +93,12 @@ async def get_context(
 async def get_comment(
     request: Request, caller: CallerDep, comment_id: str, site: str = "default"
 ) -> dict[str, Any]:
-    item: dict[str, Any] = await request.app.state.services.review.get(_ref(site, comment_id))
+    """The comment with its record, decision, claim, `revision` and `revisions` (its earlier
+    revisions, oldest first, each with its text, record and decision)."""
+    review = request.app.state.services.review
+    ref = _ref(site, comment_id)
+    item: dict[str, Any] = await review.get(ref)
+    item["revisions"] = await review.revisions(ref)
     return item
 
 
@@ -101,9 +106,10 @@ async def get_comment(
 async def decide(
     request: Request, caller: CallerDep, comment_id: str, body: DecisionIn, site: str = "default"
 ) -> dict[str, Any]:
-    """Record a decision (409 if the comment is not awaiting one, or another reviewer's claim on
-    it has not expired; 403 for an escalated comment unless an admin). Stored with who and when
-    in the same atomic step as its audit entry and its callback; `version` numbers it."""
+    """Record a decision (409 if the comment is not awaiting one, if `revision` is not its
+    current revision (edited since), or another reviewer's claim on it has not expired; 403 for
+    an escalated comment unless an admin). Stored with who and when in the same atomic step as
+    its audit entry and its callback; `version` numbers it."""
     return await actions.decide(
         request.app.state.services,
         caller,
@@ -111,6 +117,7 @@ async def decide(
         Decision(body.decision),
         body.reason,
         body.note,
+        revision=body.revision,
     )
 
 
