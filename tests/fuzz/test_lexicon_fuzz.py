@@ -23,7 +23,7 @@ from moderator.core.lexicon.normalise import normalise
 
 pytestmark = pytest.mark.slow
 
-LEXICONS = Path(__file__).resolve().parents[2] / "config" / "lexicons"
+LEXICONS = Path(__file__).resolve().parents[2] / "moderator" / "config" / "lexicons"
 LEXICON: LexiconMatcher = load_lexicon(sorted(LEXICONS.glob("*.toml")))
 #: CPU seconds one 20,000-character comment may take, whatever it holds.
 CEILING_S = 2.0
