@@ -28,12 +28,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from moderator.commands import admin, evaluate, export, init, models, score, serve
+    from moderator.commands import admin, evaluate, export, health, init, models, score, serve
 
     parser = _Parser(prog="moderator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"moderator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (init, serve, score, evaluate, models, admin, export):
+    for module in (init, serve, score, evaluate, models, admin, export, health):
         module.register(sub)
     return parser
 

@@ -33,11 +33,13 @@ class Worker:
         settings: WorkerSettings,
         *,
         clock: Callable[[], float] = time.time,
+        heartbeat: Callable[[], None] | None = None,
     ) -> None:
         self.consumer = consumer
         self.service = service
         self.settings = settings
         self.clock = clock
+        self.heartbeat = heartbeat  # called once per loop turn (`moderator healthcheck` reads it)
         self._last_reclaim = 0.0
         self.scored = 0
 
@@ -45,6 +47,8 @@ class Worker:
         """Loop until `stop` is set; survive Redis outages by waiting and trying again."""
         failures = 0
         while not stop.is_set():
+            if self.heartbeat is not None:
+                self.heartbeat()
             try:
                 self.consumer.ensure_group()
                 batch = self.next_batch()
