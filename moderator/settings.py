@@ -1,4 +1,6 @@
-"""One Settings object per entry point: defaults from config/moderator.toml, then MODERATOR_* env.
+"""One Settings object per entry point: the packaged defaults (moderator/config/moderator.toml),
+then a site's config directory (MODERATOR_CONFIG_DIR or --config DIR: its moderator.toml and .env),
+then MODERATOR_* environment variables, each merged key by key (moderator/configdir.py).
 
 Built by `load_settings()`, validated there; a problem raises ConfigError with one sentence.
 Nothing here is evaluated at import time.
@@ -7,21 +9,23 @@ Nothing here is evaluated at import time.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
+from moderator import configdir
 from moderator.errors import ConfigError
 
-#: Where config/ lives: the repository (or image) root, unless MODERATOR_CONFIG_DIR says otherwise.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The directory that holds the packaged defaults' config/ (the package itself since the defaults
+#: moved into the wheel), so `PROJECT_ROOT / "config/policy.toml"` still names the default policy.
+PROJECT_ROOT = Path(__file__).resolve().parent
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "xxx", "todo", "replace-me"}
 _MIN_SECRET_CHARS = 16
 
@@ -118,7 +122,7 @@ class Settings(BaseSettings):
 
     redis_url: str = ""
     data_dir: Path = Path("var")
-    config_dir: Path = PROJECT_ROOT / "config"
+    config_dir: Path | None = None  # a site's directory over the packaged defaults
     webhook: WebhookSettings = WebhookSettings()
     worker: WorkerSettings = WorkerSettings()
     model: ModelSettings = ModelSettings()
@@ -129,6 +133,11 @@ class Settings(BaseSettings):
     review: ReviewSettings = ReviewSettings()
     redis: RedisSettings = RedisSettings()
 
+    @field_validator("config_dir", mode="before")
+    @classmethod
+    def _site_dir(cls, value: Any) -> Path | None:
+        return configdir.site_dir(value)  # the directory the file sources were read from
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -138,20 +147,22 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
-        return init_settings, _FlatSecrets(settings_cls), env_settings, toml
+        site = configdir.site_dir(getattr(init_settings, "init_kwargs", {}).get("config_dir"))
+        files = configdir.file_sources(
+            settings_cls, site, lambda env: _FlatSecrets(settings_cls, env)
+        )
+        return init_settings, _FlatSecrets(settings_cls), env_settings, *files
 
     def path(self, value: str) -> Path:
-        """Resolve a config-relative path ("config/policy.toml") against the project root."""
-        p = Path(value)
-        if p.is_absolute() or p.exists():
-            return p
-        return self.config_dir.parent / p
+        """Resolve a configured file ("config/policy.toml"): in the site's config directory,
+        then the working directory, then the packaged defaults (configdir.resolve)."""
+        return configdir.resolve(value, self.config_dir)
 
 
 class _FlatSecrets(PydanticBaseSettingsSource):
     """Accept the documented flat names MODERATOR_WEBHOOK_SECRET, MODERATOR_SESSION_SECRET and
-    MODERATOR_CALLBACK_URL as well as the nested MODERATOR_WEBHOOK__SECRET forms."""
+    MODERATOR_CALLBACK_URL as well as the nested MODERATOR_WEBHOOK__SECRET forms, from the
+    environment or (`environ`) a site's .env file."""
 
     _FLAT: ClassVar[dict[str, tuple[str, str]]] = {
         "MODERATOR_WEBHOOK_SECRET": ("webhook", "secret"),
@@ -160,20 +171,22 @@ class _FlatSecrets(PydanticBaseSettingsSource):
         "MODERATOR_CALLBACK_SECRET": ("callback", "secret"),
     }
 
+    def __init__(
+        self, settings_cls: type[BaseSettings], environ: Mapping[str, str | None] | None = None
+    ) -> None:
+        super().__init__(settings_cls)
+        self._environ = os.environ if environ is None else environ
+
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
         found: dict[str, dict[str, str]] = {}
         for env, (section, key) in self._FLAT.items():
-            if env in os.environ:
-                found.setdefault(section, {})[key] = os.environ[env]
+            value = self._environ.get(env)
+            if value is not None:
+                found.setdefault(section, {})[key] = value
         return found
-
-
-def _config_file() -> Path:
-    base = Path(os.environ.get("MODERATOR_CONFIG_DIR", PROJECT_ROOT / "config"))
-    return base / "moderator.toml"
 
 
 def load_settings(*, quickstart: bool = False, **overrides: Any) -> Settings:
@@ -242,5 +255,5 @@ def _first_problem(exc: ValidationError) -> str:
     where = ".".join(str(p) for p in err["loc"])
     env = "MODERATOR_" + "__".join(str(p) for p in err["loc"]).upper()
     if err["type"] == "extra_forbidden":
-        return f"Unknown setting '{where}' (from config/moderator.toml or {env})."
+        return f"Unknown setting '{where}' (from moderator.toml, .env or {env})."
     return f"Setting '{where}' ({env}): {err['msg']}, got {err.get('input')!r}."

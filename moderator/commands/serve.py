@@ -13,6 +13,7 @@ from moderator import bootstrap
 from moderator.bootstrap.scoring import build_scoring
 from moderator.commands import model_args, server_args, settings_from_args, store_args
 from moderator.commands.checks import warn_durability
+from moderator.commands.health import heartbeat_args, heartbeat_file
 from moderator.core.models import ModelInfo
 from moderator.settings import Settings
 
@@ -33,6 +34,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("worker", help="a scoring worker (scale out by running several)")
     store_args(p)
     model_args(p)
+    heartbeat_args(p)
     p.set_defaults(handler=worker)
 
 
@@ -164,7 +166,8 @@ def worker(args: argparse.Namespace) -> int:
         consumer = bootstrap.build_consumer(settings, url)
         bootstrap.publish_model(consumer.client, service.scorer.info)
         print(f"worker {consumer.consumer} scoring with {service.scorer.info}", flush=True)
-        Worker(consumer, service, settings.worker).run(stop)
+        beat = heartbeat_file(args, settings)
+        Worker(consumer, service, settings.worker, touch=beat).run(stop)
     finally:
         if embedded is not None:
             embedded.stop()

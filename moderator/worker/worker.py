@@ -49,11 +49,15 @@ class Worker:
         settings: WorkerSettings,
         *,
         clock: Callable[[], float] = time.time,
+        touch: Callable[[], None] | None = None,
     ) -> None:
         self.consumer = consumer
         self.service = service
         self.settings = settings
         self.clock = clock
+        # Called once per loop turn: the liveness file `moderator healthcheck` reads, beside
+        # the heartbeat in Redis that /healthz and /metrics read.
+        self.touch = touch
         self._last_reclaim = 0.0
         self._stop = threading.Event()
         self.scored = 0
@@ -67,6 +71,8 @@ class Worker:
         self.heartbeat.start()
         failures = 0
         while not stop.is_set():
+            if self.touch is not None:
+                self.touch()
             try:
                 self.consumer.ensure_group()
                 batch = self.next_batch()

@@ -48,12 +48,17 @@ def test_unknown_benchmark_is_refused() -> None:
 
 
 def test_the_suite_knows_every_benchmark() -> None:
-    assert list(BENCHMARKS) == ["lexicon", "scoring", "ingest", "e2e", "queue"]
+    assert list(BENCHMARKS) == ["lexicon", "scoring", "ingest", "e2e", "queue", "hostile"]
 
 
 def test_lexicon_quick() -> None:
     section = BENCHMARKS["lexicon"](quick=True)
     assert "comments/s" in "\n".join(section.body) and section.targets
+
+
+def test_hostile_quick() -> None:
+    section = BENCHMARKS["hostile"](quick=True)
+    assert "× baseline" in "\n".join(section.body) and section.targets
 
 
 @pytest.mark.slow
