@@ -78,5 +78,11 @@ def session(sid: str) -> str:
 
 
 def login_failures(kind: str, value: str) -> str:
-    """Counter of failed logins for an account (`kind` "user") or an address ("addr"); expires."""
+    """Hash {n: attempts, until: ms} of logins for an account (`kind` "user") or an address
+    ("addr"), counted before the password is checked (adapters/redis_logins.py); expires."""
     return f"{PREFIX}login:{kind}:{value}"
+
+
+TOKEN_NAMES = PREFIX + "token-names"  # hash principal name -> digest of its one live token
+TOKEN_PREFIX = PREFIX + "token:"  # + digest: hash name, role, created_at, expires_at, user, uid
+USER_PREFIX = PREFIX + "user:"  # + name: hash password, role, disabled, uid, created_at

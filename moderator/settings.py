@@ -89,6 +89,9 @@ class UiSettings(_Section):
     login_max_failures_per_account: int = Field(5, ge=1)
     login_max_failures_per_address: int = Field(20, ge=1)
     login_window_s: int = Field(900, ge=1)
+    # Past the allowance each attempt waits this long, doubling, up to login_max_delay_s.
+    login_delay_s: float = Field(1.0, gt=0, le=3600)
+    login_max_delay_s: float = Field(900.0, gt=0, le=86400)
 
 
 class ReviewSettings(_Section):

@@ -88,7 +88,7 @@ def test_bad_model_spec_is_one_sentence():
 
 def test_tokens_and_users_on_the_embedded_store(tmp_path: Path):
     data = str(tmp_path / "var")
-    out = moderator("tokens", "create", "--role", "reviewer", "--data-dir", data)
+    out = moderator("tokens", "create", "--role", "reviewer", "--name", "ci", "--data-dir", data)
     assert out.returncode == 0, out.stderr
     token = out.stdout.strip().splitlines()[-1]
     assert token.startswith("mod_") and len(token) > 40
@@ -142,7 +142,9 @@ def test_run_serves_scores_and_keeps_data_across_restarts(tmp_path: Path):
     try:
         sent = moderator("send", RETARD, "--id", "first", "--url", url, "--data-dir", data)
         assert sent.returncode == 0 and sent.stdout.startswith("202"), sent.stdout + sent.stderr
-        token = moderator("tokens", "create", "--role", "admin", "--data-dir", data)
+        token = moderator(
+            "tokens", "create", "--role", "admin", "--name", "ops", "--data-dir", data
+        )
         token = token.stdout.strip().splitlines()[-1]
         auth = {"Authorization": f"Bearer {token}"}
         deadline = time.monotonic() + 30

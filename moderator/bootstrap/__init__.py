@@ -19,12 +19,14 @@ import redis.asyncio as aioredis
 from moderator import keys
 from moderator.adapters.callbacks import OutboxDeliverer
 from moderator.adapters.embedded_redis import EmbeddedRedis
+from moderator.adapters.passwords import Argon2Passwords
 from moderator.adapters.redis_audit import RedisAudit
-from moderator.adapters.redis_auth import LoginLimits, RedisAuthStore
+from moderator.adapters.redis_auth import RedisAuthStore
 from moderator.adapters.redis_claims import RedisClaims
 from moderator.adapters.redis_client import connect, connect_async
 from moderator.adapters.redis_context import RedisContext
 from moderator.adapters.redis_ingest import RedisIngest, RedisIngestConsumer
+from moderator.adapters.redis_logins import LoginLimits
 from moderator.adapters.redis_outbox import RedisOutbox
 from moderator.adapters.redis_queue import RedisQueues
 from moderator.adapters.redis_review import RedisReviewStore
@@ -50,6 +52,7 @@ class WebServices:
     http: httpx.AsyncClient | None = None
 
     async def aclose(self) -> None:
+        self.auth.passwords.close()
         if self.http is not None:
             await self.http.aclose()
         await self.redis.aclose()
@@ -64,19 +67,29 @@ def open_store(settings: Settings, *, hold_lock: bool = False) -> tuple[str, Emb
     return embedded.url, embedded
 
 
-def build_web(settings: Settings, url: str, *, deliver: bool = True) -> WebServices:
+def build_web(
+    settings: Settings,
+    url: str,
+    *,
+    deliver: bool = True,
+    passwords: Argon2Passwords | None = None,
+) -> WebServices:
     client = connect_async(url)
     callbacks = bool(settings.callback.url)
     review, ui = settings.review, settings.ui
     limits = LoginLimits(
-        ui.login_max_failures_per_account, ui.login_max_failures_per_address, ui.login_window_s
+        ui.login_max_failures_per_account,
+        ui.login_max_failures_per_address,
+        ui.login_window_s,
+        ui.login_delay_s,
+        ui.login_max_delay_s,
     )
     services = WebServices(
         settings=settings,
         redis=client,
         ingest=RedisIngest(client, max_backlog=settings.webhook.max_backlog),
         review=RedisReviewStore(client, deliver_callbacks=callbacks, recent_max=review.recent_max),
-        auth=RedisAuthStore(client, limits),
+        auth=RedisAuthStore(client, limits, passwords),
         queues=RedisQueues(client, scan_max=review.scan_max, recent_max=review.recent_max),
         claims=RedisClaims(client),
         context=RedisContext(client),
