@@ -194,11 +194,30 @@ def validate(settings: Settings, *, quickstart: bool) -> None:
     ):
         if value:
             _check_secret(name, value)
-    url = settings.callback.url
-    if url and not url.startswith(("http://", "https://")):
-        raise ConfigError(f"MODERATOR_CALLBACK_URL must be an http(s) URL, got {url!r}.")
+    _check_callback(settings, quickstart=quickstart)
     if settings.callback.backoff_base_s > settings.callback.backoff_max_s:
         raise ConfigError("callback.backoff_base_s must not exceed callback.backoff_max_s.")
+
+
+def _check_callback(settings: Settings, *, quickstart: bool) -> None:
+    """Callbacks are signed with their own secret, so one leaked secret cannot forge both
+    directions: required with a callback URL outside the quickstart (which generates one)."""
+    from moderator.core.urls import redact_url
+
+    url, secret = settings.callback.url, settings.callback.secret
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"MODERATOR_CALLBACK_URL must be an http(s) URL, got {redact_url(url)!r}."
+        )
+    if url and not quickstart:
+        _check_secret("MODERATOR_CALLBACK_SECRET", secret)
+    if secret:
+        _check_secret("MODERATOR_CALLBACK_SECRET", secret)
+        if secret == settings.webhook.secret:
+            raise ConfigError(
+                "MODERATOR_CALLBACK_SECRET must differ from MODERATOR_WEBHOOK_SECRET: one leaked "
+                "secret must not let anyone forge both comments and decisions."
+            )
 
 
 def _check_secret(name: str, value: str) -> None:

@@ -28,6 +28,7 @@ from moderator.adapters.redis_tokens import RedisTokens
 from moderator.errors import AuthError, ConflictError, NotFoundError
 
 ROLES = ("reviewer", "admin")  # of user accounts; tokens may also be "platform"
+_PLATFORM = "platform:"  # how platform decisions are signed: no principal's name starts so
 __all__ = ["ROLES", "LoginLimits", "Principal", "RedisAuthStore"]
 
 
@@ -82,8 +83,10 @@ class RedisAuthStore:
     async def add_user(self, name: str, password: str, role: str) -> None:
         """ConflictError if the name is a user's or a token principal's."""
         _check_role(role)
-        if not name or len(name) > 64 or not name.isprintable() or ":" in name:
-            raise AuthError("A user name must be 1 to 64 printable characters, without ':'.")
+        if not name or len(name) > 64 or not name.isprintable() or name.startswith(_PLATFORM):
+            raise AuthError(
+                f"A user name must be 1 to 64 printable characters, not starting {_PLATFORM!r}."
+            )
         if len(password) < 8:
             raise AuthError("A password must have at least 8 characters.")
         password_hash = await self.passwords.ahash(password)

@@ -472,3 +472,37 @@ redis.call('SREM', KEYS[2], ARGV[1])
 if name and redis.call('HGET', KEYS[3], name) == ARGV[1] then redis.call('HDEL', KEYS[3], name) end
 return redis.call('DEL', KEYS[1])
 """
+
+# KEYS: as DECIDE (1 comment hash, 2 claim, 3 feed stream, 4 audit stream, 5 outbox zset,
+#       6 outbox chain, 7 recently decided zset, 8 author counts hash, 9 decision history list,
+#       10.. every index key the comment can be in, ARGV[8] of them).
+# ARGV: 1 decision (approve | reject), 2 by (platform:<name>), 3 now ms, 4 decision json,
+#       5 feed json, 6 ref, 7 version the caller read, 8 count of index keys, 9 recent size,
+#       10 has author ('1'/'0').
+# A verdict made on the platform itself, accepted in any state: the comment leaves every queue
+# and claim, gets a new version, its feed event, audit entry and history; nothing goes to the
+# callback outbox (the platform made this decision; it is not sent back to it). Returns {feed
+# id, new version, new state} or an error reply: NOTFOUND, STALE (changed since it was read).
+PLATFORM_DECIDE = (
+    _RECORD
+    + """
+local h = KEYS[1]
+local state = redis.call('HGET', h, 'state')
+if not state then return redis.error_reply('NOTFOUND') end
+local version = tonumber(redis.call('HGET', h, 'version') or '0')
+if version ~= tonumber(ARGV[7]) then return redis.error_reply('STALE') end
+version = version + 1
+for i = 10, 9 + tonumber(ARGV[8]) do redis.call('ZREM', KEYS[i], ARGV[6]) end
+local new_state = ARGV[1] == 'approve' and 'approved' or 'rejected'
+redis.call('HDEL', h, 'queue')
+redis.call('HSET', h, 'state', new_state, 'version', version, 'decision', ARGV[4],
+           'decided_at', ARGV[3])
+redis.call('DEL', KEYS[2])
+redis.call('ZADD', KEYS[7], ARGV[3], ARGV[6])
+redis.call('ZREMRANGEBYRANK', KEYS[7], 0, -tonumber(ARGV[9]) - 1)
+-- an unscored (or dead-lettered) comment was never counted in its author's states
+if state ~= 'received' and state ~= 'failed' then recount(ARGV[10], state, new_state) end
+local fid = record(ARGV[5], ARGV[3])
+return {fid, version, new_state}
+"""
+)

@@ -49,8 +49,10 @@ class RedisTokens:
             role = None
         elif role not in TOKEN_ROLES:
             raise AuthError(f"Unknown role {role!r}: use reviewer, admin or platform.")
-        if not name or len(name) > 64 or not name.isprintable() or ":" in name:
-            raise AuthError("A token name must be 1 to 64 printable characters, without ':'.")
+        if not name or len(name) > 64 or not name.isprintable() or name.startswith("platform:"):
+            raise AuthError(
+                "A token name must be 1 to 64 printable characters, not starting 'platform:'."
+            )
         token = "mod_" + secrets.token_urlsafe(32)
         now = time.time()
         expires = "" if ttl_s is None else str(int((now + ttl_s) * 1000))

@@ -101,7 +101,7 @@ def build_web(
     if callbacks and deliver:
         services.http = httpx.AsyncClient(follow_redirects=False)
         services.deliverer = OutboxDeliverer(
-            client, services.http, settings.callback, settings.webhook.secret
+            client, services.http, settings.callback, settings.callback.secret
         )
     return services
 
@@ -124,9 +124,10 @@ def publish_model(client: redis.Redis, info: ModelInfo) -> None:
 
 
 def quickstart_secrets(settings: Settings) -> tuple[Settings, list[str]]:
-    """For `moderator run`: fill secrets the environment did not set from files in data_dir
-    (created with mode 0600 on first start), so they stay the same across restarts. Returns the
-    settings and the names of the secrets generated now."""
+    """For `moderator run`: fill secrets the environment did not set (webhook, session,
+    callback signing) from files in data_dir (created with mode 0600 on first start), so they
+    stay the same across restarts. Returns the settings and the names of the secrets generated
+    now (the only time they are shown)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     generated: list[str] = []
 
@@ -149,4 +150,8 @@ def quickstart_secrets(settings: Settings) -> tuple[Settings, list[str]]:
     ui = settings.ui.model_copy(
         update={"session_secret": kept("session_secret", settings.ui.session_secret)}
     )
-    return settings.model_copy(update={"webhook": webhook, "ui": ui}), generated
+    callback = settings.callback.model_copy(
+        update={"secret": kept("callback_secret", settings.callback.secret)}
+    )
+    update = {"webhook": webhook, "ui": ui, "callback": callback}
+    return settings.model_copy(update=update), generated
