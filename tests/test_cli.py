@@ -158,6 +158,8 @@ def test_run_serves_scores_and_keeps_data_across_restarts(tmp_path: Path):
         banner = stop(proc)
     assert "admin login created" in banner and "password:" in banner
     assert "offline" in banner.lower()
+    webhook_secret = (tmp_path / "var" / "webhook_secret").read_text().strip()
+    assert webhook_secret in banner  # generated on this start: shown, once
     proc = start()
     try:
         again = httpx.get(url + "/v1/comments/first", headers=auth).json()
@@ -166,6 +168,7 @@ def test_run_serves_scores_and_keeps_data_across_restarts(tmp_path: Path):
     finally:
         banner = stop(proc)
     assert "admin login created" not in banner
+    assert webhook_secret not in banner and "not shown again" in banner
 
 
 def test_worker_exits_cleanly_on_sigterm(tmp_path: Path):
