@@ -337,10 +337,14 @@ return 1
 # waiting (nothing written). Otherwise counts the attempt on both; a counter at or past its
 # allowance waits first delay × 2^(n - allowance), at most the longest delay (growing delays,
 # not a fixed lock-out); a counter expires a window (plus its wait) after its last attempt.
-# Returns 0 when the password may be checked.
+# Returns 0 when the password may be checked. A counter left by an older version (a plain
+# string) is dropped.
 LOGIN_ATTEMPT = """
 local now = tonumber(ARGV[1])
 local wait = 0
+for i = 1, 2 do
+  if redis.call('TYPE', KEYS[i]).ok == 'string' then redis.call('DEL', KEYS[i]) end
+end
 for i = 1, 2 do
   local left = tonumber(redis.call('HGET', KEYS[i], 'until') or '0') - now
   if left > wait then wait = left end
@@ -366,7 +370,7 @@ return 0
 # (only failures count against an address), and stops waiting once under its allowance.
 LOGIN_SUCCEEDED = """
 redis.call('DEL', KEYS[1])
-if redis.call('EXISTS', KEYS[2]) == 1 then
+if redis.call('TYPE', KEYS[2]).ok == 'hash' then
   local n = redis.call('HINCRBY', KEYS[2], 'n', -1)
   if n < tonumber(ARGV[1]) then redis.call('HDEL', KEYS[2], 'until') end
 end

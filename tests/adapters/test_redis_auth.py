@@ -115,6 +115,16 @@ async def test_an_address_is_limited_across_accounts_and_only_failures_count(are
 
 
 @pytest.mark.anyio
+async def test_counters_left_by_the_previous_version_do_not_break_logins(aredis, redis_client):
+    redis_client.set(keys.login_failures("user", "rita"), 2, ex=900)  # the old INCR counters
+    redis_client.set(keys.login_failures("addr", "10.0.0.1"), 2, ex=900)
+    logins = limiter(aredis, [1_000_000])
+    await logins.attempt("rita", "10.0.0.1")
+    await logins.succeeded("rita", "10.0.0.1")
+    assert redis_client.type(keys.login_failures("addr", "10.0.0.1")) == "hash"
+
+
+@pytest.mark.anyio
 async def test_a_refused_attempt_checks_no_password(aredis):
     auth = RedisAuthStore(aredis, LoginLimits(per_account=2, per_address=100))
     await auth.add_user("rita", "reviewer password", "reviewer")
