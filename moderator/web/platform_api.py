@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from moderator.core.models import Decision
 from moderator.web.auth import Caller, platform_caller
@@ -33,6 +33,13 @@ class PlatformDecisionIn(BaseModel):
     decision: Literal["approve", "reject"]
     reason: Annotated[str, Field(max_length=200)] | None = None
     note: Annotated[str, Field(max_length=5000)] | None = None
+
+    @field_validator("reason", "note")
+    @classmethod
+    def _unicode(cls, value: str | None) -> str | None:
+        if value is not None and any("\ud800" <= ch <= "\udfff" for ch in value):
+            raise ValueError("contains an unpaired UTF-16 surrogate (not valid Unicode text)")
+        return value
 
 
 class PlatformDecisionOut(BaseModel):

@@ -132,8 +132,18 @@ async def test_errors_are_problem_documents(web: Web):
     missing = await blog.post("/v1/comments/nope/platform-decision", json=SPAM)
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
-    for bad in ({"decision": "escalate"}, {"decision": "reject", "extra": 1}, {}):
-        r = await blog.post("/v1/comments/c1/platform-decision", json=bad)
+    for bad in (
+        {"decision": "escalate"},
+        {"decision": "reject", "extra": 1},
+        {},
+        {"decision": "reject", "note": "\ud800"},  # a lone surrogate, escaped in the JSON
+    ):
+        raw = json.dumps(bad).encode()  # ensure_ascii: the surrogate travels as \ud800
+        r = await blog.post(
+            "/v1/comments/c1/platform-decision",
+            content=raw,
+            headers={"Content-Type": "application/json"},
+        )
         assert r.status_code == 422, bad
         assert r.headers["content-type"] == "application/problem+json"
     wrong_site = await blog.post(
