@@ -158,7 +158,7 @@ class RedisAuthStore:
         async with async_unavailable_as_error():
             data = await self._client.hgetall(keys.user(name))
         right = await self.passwords.averify(data.get("password"), password)
-        if not right or not data or data.get("disabled") == "1":
+        if not right or not data.get("role") or data.get("disabled") == "1":
             raise AuthError("Wrong user name or password.")
         return Principal(name, data["role"])
 
