@@ -44,6 +44,12 @@ def hostile(quick: bool) -> Section:
     return run(quick)
 
 
+def login(quick: bool) -> Section:
+    from bench.bench_login import run
+
+    return run(quick)
+
+
 BENCHMARKS: dict[str, Callable[..., Section]] = {
     "lexicon": lexicon,
     "scoring": scoring,
@@ -51,4 +57,5 @@ BENCHMARKS: dict[str, Callable[..., Section]] = {
     "e2e": e2e,
     "queue": queue,
     "hostile": hostile,
+    "login": login,
 }

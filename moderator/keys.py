@@ -80,7 +80,8 @@ def session(sid: str) -> str:
 
 
 def login_failures(kind: str, value: str) -> str:
-    """Counter of failed logins for an account (`kind` "user") or an address ("addr"); expires."""
+    """Hash {n: attempts, until: ms} of logins for an account (`kind` "user") or an address
+    ("addr"), counted before the password is checked (adapters/redis_logins.py); expires."""
     return f"{PREFIX}login:{kind}:{value}"
 
 
@@ -94,3 +95,8 @@ def heartbeats(role: str) -> str:
     """Hash process name -> JSON heartbeat ({at, ...}) of every `role` loop ("worker",
     "deliverer"): written by the loop, read by /healthz and /metrics."""
     return f"{PREFIX}heartbeats:{role}"
+
+
+TOKEN_NAMES = PREFIX + "token-names"  # hash principal name -> digest of its one live token
+TOKEN_PREFIX = PREFIX + "token:"  # + digest: hash name, role, created_at, expires_at, user, uid
+USER_PREFIX = PREFIX + "user:"  # + name: hash password, role, disabled, uid, created_at

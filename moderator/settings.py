@@ -103,6 +103,9 @@ class UiSettings(_Section):
     login_max_failures_per_account: int = Field(5, ge=1)
     login_max_failures_per_address: int = Field(20, ge=1)
     login_window_s: int = Field(900, ge=1)
+    # Past the allowance each attempt waits this long, doubling, up to login_max_delay_s.
+    login_delay_s: float = Field(1.0, gt=0, le=3600)
+    login_max_delay_s: float = Field(900.0, gt=0, le=86400)
 
 
 class ReviewSettings(_Section):
@@ -215,26 +218,47 @@ def validate(settings: Settings, *, quickstart: bool) -> None:
     ):
         if value:
             _check_secret(name, value)
-    url = settings.callback.url
-    if url and not url.startswith(("http://", "https://")):
-        raise ConfigError(f"MODERATOR_CALLBACK_URL must be an http(s) URL, got {url!r}.")
-    if url:
-        _check_url("MODERATOR_CALLBACK_URL", url)
+    _check_callback(settings, quickstart=quickstart)
     if settings.callback.backoff_base_s > settings.callback.backoff_max_s:
         raise ConfigError("callback.backoff_base_s must not exceed callback.backoff_max_s.")
+
+
+def _check_callback(settings: Settings, *, quickstart: bool) -> None:
+    """Callbacks are signed with their own secret, so one leaked secret cannot forge both
+    directions: required with a callback URL outside the quickstart (which generates one)."""
+    from moderator.core.urls import redact_url
+
+    url, secret = settings.callback.url, settings.callback.secret
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"MODERATOR_CALLBACK_URL must be an http(s) URL, got {redact_url(url)!r}."
+        )
+    if url:
+        _check_url("MODERATOR_CALLBACK_URL", url)
+    if url and not quickstart:
+        _check_secret("MODERATOR_CALLBACK_SECRET", secret)
+    if secret:
+        _check_secret("MODERATOR_CALLBACK_SECRET", secret)
+        if secret == settings.webhook.secret:
+            raise ConfigError(
+                "MODERATOR_CALLBACK_SECRET must differ from MODERATOR_WEBHOOK_SECRET: one leaked "
+                "secret must not let anyone forge both comments and decisions."
+            )
 
 
 def _check_url(name: str, url: str) -> None:
     import httpx
 
+    from moderator.core.urls import redact_url
+
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
-        raise ConfigError(f"{name} is not a valid URL ({exc}): {url!r}.") from None
+        raise ConfigError(f"{name} is not a valid URL ({exc}): {redact_url(url)!r}.") from None
     if not parsed.host:
-        raise ConfigError(f"{name} has no host: {url!r}.")
+        raise ConfigError(f"{name} has no host: {redact_url(url)!r}.")
     if parsed.port is not None and not 0 < parsed.port < 65536:
-        raise ConfigError(f"{name} has an impossible port {parsed.port}: {url!r}.")
+        raise ConfigError(f"{name} has an impossible port {parsed.port}: {redact_url(url)!r}.")
 
 
 def _check_secret(name: str, value: str) -> None:

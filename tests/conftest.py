@@ -22,6 +22,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdef"
 SESSION_SECRET = "test-session-secret-0123456789abcdef"
+CALLBACK_SECRET = "test-callback-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +55,7 @@ def make_settings(redis_url: str, tmp_path: Path) -> Callable[..., Settings]:
             "data_dir": tmp_path / "var",
             "webhook": {"secret": WEBHOOK_SECRET},
             "ui": {"session_secret": SESSION_SECRET},
+            "callback": {"secret": CALLBACK_SECRET},
             "worker": {
                 "batch_size": 8,
                 "batch_wait_ms": 20,

@@ -2,7 +2,8 @@
 
 A decision is one atomic script (redis_scripts.DECIDE): state, version, the queue indexes, the
 claim, the author's counts, the recently-decided list, the feed event, the audit entry, the
-decision history and the callback all change together or not at all.
+decision history and the callback all change together or not at all. A platform's own verdict
+(redis_scripts.PLATFORM_DECIDE) does the same in any state, without a callback.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class RedisReviewStore:
         self.recent_max = recent_max
         self._decide = client.register_script(redis_scripts.DECIDE)
         self._undo = client.register_script(redis_scripts.UNDO)
+        self._platform_decide = client.register_script(redis_scripts.PLATFORM_DECIDE)
 
     async def list_queue(self, queue: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
         """Comments in priority order (then oldest first), by offset (see RedisQueues for
@@ -156,6 +158,40 @@ class RedisReviewStore:
             ],
         )
         return {**body, "ref": ref, "feed_id": reply[0], "version": int(reply[1]), "state": state}
+
+    async def platform_decide(
+        self,
+        ref: str,
+        decision: Decision,
+        *,
+        by: str,
+        reason: str | None,
+        note: str | None,
+        now_ms: int,
+    ) -> dict[str, Any]:
+        """Record a verdict the platform made itself (PLATFORM_DECIDE: any state; out of every
+        queue; feed, audit and history; no callback). The same verdict repeated by the same
+        platform (a retried request) changes nothing and comes back with `repeated: true`.
+        NotFoundError for an unknown comment."""
+        for _ in range(_RETRIES):
+            item = await self.get(ref)
+            last = item.get("decision") or {}
+            same = (last.get("by"), last.get("decision"), last.get("reason"))
+            if same == (by, str(decision), reason) and item["state"] == _STATES[str(decision)]:
+                return {**last, "ref": ref, "state": item["state"], "repeated": True}
+            body: dict[str, Any] = {"decision": str(decision), "reason": reason, "note": note}
+            body |= {"by": by, "at": now_ms, "version": item["version"] + 1, "previous": None}
+            state = _STATES[str(decision)]
+            args: list[Any] = [str(decision), by, now_ms, json.dumps(body)]
+            args += [json.dumps(_event(item, body, state)), ref, item["version"]]
+            args += [len(redis_index.all_index_keys(item["dims"])), self.recent_max]
+            args += ["1" if redis_index.author_keys(item["comment"])[2] else "0"]
+            try:
+                reply = await self._script(self._platform_decide, item, [], args)
+            except _StaleError:
+                continue
+            return {**body, "ref": ref, "version": int(reply[1]), "state": state, "repeated": False}
+        raise ConflictError(f"Comment {ref!r} keeps changing; try again.")
 
     async def undo(
         self, ref: str, version: int, *, by: str, now_ms: int, window_ms: int, lease_ms: int

@@ -436,3 +436,186 @@ for _, key in ipairs(KEYS) do
 end
 return 1
 """
+
+# KEYS: 1 account counter hash, 2 address counter hash.
+# ARGV: 1 now ms, 2 account allowance, 3 address allowance, 4 first delay ms, 5 longest delay ms,
+#       6 window ms.
+# Counts a login attempt before its password is checked, so parallel attempts cannot all pass
+# the check. Each counter is a hash {n: attempts not cleared by a success, until: ms before
+# which no attempt gets through}. Checks both first: returns the ms left to wait when either is
+# waiting (nothing written). Otherwise counts the attempt on both; a counter at or past its
+# allowance waits first delay × 2^(n - allowance), at most the longest delay (growing delays,
+# not a fixed lock-out); a counter expires a window (plus its wait) after its last attempt.
+# Returns 0 when the password may be checked. A counter left by an older version (a plain
+# string) is dropped.
+LOGIN_ATTEMPT = """
+local now = tonumber(ARGV[1])
+local wait = 0
+for i = 1, 2 do
+  if redis.call('TYPE', KEYS[i]).ok == 'string' then redis.call('DEL', KEYS[i]) end
+end
+for i = 1, 2 do
+  local left = tonumber(redis.call('HGET', KEYS[i], 'until') or '0') - now
+  if left > wait then wait = left end
+end
+if wait > 0 then return wait end
+for i = 1, 2 do
+  local n = redis.call('HINCRBY', KEYS[i], 'n', 1)
+  local allowance = tonumber(ARGV[1 + i])
+  local ttl = tonumber(ARGV[6])
+  if n >= allowance then
+    local delay = math.min(tonumber(ARGV[5]), tonumber(ARGV[4]) * 2 ^ (n - allowance))
+    delay = math.floor(delay)
+    redis.call('HSET', KEYS[i], 'until', now + delay)
+    ttl = ttl + delay
+  end
+  redis.call('PEXPIRE', KEYS[i], ttl)
+end
+return 0
+"""
+
+# KEYS: 1 account counter hash, 2 address counter hash. ARGV: 1 address allowance.
+# A right password: the account's counter is cleared; the address gives back this attempt
+# (only failures count against an address), and stops waiting once under its allowance.
+LOGIN_SUCCEEDED = """
+redis.call('DEL', KEYS[1])
+if redis.call('TYPE', KEYS[2]).ok == 'hash' then
+  local n = redis.call('HINCRBY', KEYS[2], 'n', -1)
+  if n < tonumber(ARGV[1]) then redis.call('HDEL', KEYS[2], 'until') end
+end
+return 1
+"""
+
+# KEYS: 1 user hash, 2 users set, 3 token names hash.
+# ARGV: 1 name, 2 password hash, 3 role, 4 account id, 5 created at (unix s).
+# Creates an account whole (hash and set membership) or nothing. Returns 1 when created, 0 when
+# the name is a user's, -1 when it is a token principal's.
+ADD_USER = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return -1 end
+redis.call('HSET', KEYS[1], 'password', ARGV[2], 'role', ARGV[3], 'disabled', '0',
+           'uid', ARGV[4], 'created_at', ARGV[5])
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
+"""
+
+# KEYS: 1 users set, 2 the user's hash, 3 token names hash, 4 tokens set.
+# ARGV: 1 user key prefix, 2 name, 3 new role ('' to keep), 4 disabled ('' to keep, '0', '1'),
+#       5 remove ('1'), 6 token key prefix.
+# Changes or removes an account, refusing to leave no enabled admin: the count of the others
+# and the write are one step, so two admins disabling each other cannot both succeed. Removing
+# also revokes the user's token. User hashes are read by name from the prefix (standalone
+# Redis; not Redis Cluster). Returns 1 when done, 0 when there is no such user, -1 when it
+# would leave no enabled admin.
+CHANGE_USER = """
+local function enabled_admin(key)
+  local found = redis.call('HMGET', key, 'role', 'disabled')
+  return found[1] == 'admin' and found[2] ~= '1'
+end
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+local role = ARGV[3] ~= '' and ARGV[3] or redis.call('HGET', KEYS[2], 'role')
+local disabled = ARGV[4] ~= '' and ARGV[4] or redis.call('HGET', KEYS[2], 'disabled')
+local stays = ARGV[5] ~= '1' and role == 'admin' and disabled ~= '1'
+if enabled_admin(KEYS[2]) and not stays then
+  local others = false
+  for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+    if name ~= ARGV[2] and enabled_admin(ARGV[1] .. name) then others = true break end
+  end
+  if not others then return -1 end
+end
+if ARGV[5] == '1' then
+  redis.call('DEL', KEYS[2])
+  redis.call('SREM', KEYS[1], ARGV[2])
+  local digest = redis.call('HGET', KEYS[3], ARGV[2])
+  if digest then
+    redis.call('DEL', ARGV[6] .. digest)
+    redis.call('SREM', KEYS[4], digest)
+    redis.call('HDEL', KEYS[3], ARGV[2])
+  end
+else
+  redis.call('HSET', KEYS[2], 'role', role, 'disabled', disabled)
+end
+return 1
+"""
+
+# KEYS: 1 session hash, 2 the user's hash. ARGV: 1 name, 2 role, 3 CSRF token, 4 lifetime ms.
+# A session is written with its expiry and the account's id in one step: never a session that
+# lives for ever, never one that outlives its account.
+CREATE_SESSION = """
+local uid = redis.call('HGET', KEYS[2], 'uid') or ''
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'role', ARGV[2], 'csrf', ARGV[3], 'uid', uid)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+# KEYS: 1 token names hash, 2 token hash, 3 tokens set, 4 user hash of the name.
+# ARGV: 1 name, 2 digest, 3 role ('' for a user's token: read from the account), 4 created at
+#       (unix s), 5 expires at (unix ms, '' for never), 6 for a user ('1'/'0'), 7 token key
+#       prefix.
+# One live token per principal name. Returns 1 when created, or an error reply: DUPLICATE (the
+# name has a live token), NOUSER (no such account for a user's token), USERNAME (a service
+# token may not take a user's name).
+CREATE_TOKEN = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old and redis.call('EXISTS', ARGV[7] .. old) == 1 then return redis.error_reply('DUPLICATE') end
+if old then redis.call('SREM', KEYS[3], old) end
+local uid = ''
+if ARGV[6] == '1' then
+  uid = redis.call('HGET', KEYS[4], 'uid')
+  if not uid then
+    if redis.call('EXISTS', KEYS[4]) == 0 then return redis.error_reply('NOUSER') end
+    uid = ''
+  end
+elseif redis.call('EXISTS', KEYS[4]) == 1 then
+  return redis.error_reply('USERNAME')
+end
+redis.call('HSET', KEYS[2], 'name', ARGV[1], 'role', ARGV[3], 'created_at', ARGV[4],
+           'expires_at', ARGV[5], 'user', ARGV[6], 'uid', uid)
+if ARGV[5] ~= '' then redis.call('PEXPIREAT', KEYS[2], ARGV[5]) end
+redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+
+# KEYS: 1 token hash, 2 tokens set, 3 token names hash. ARGV: 1 digest.
+# Revokes a token and frees its principal's name. Returns 1 when it was live, 0 otherwise.
+REVOKE_TOKEN = """
+local name = redis.call('HGET', KEYS[1], 'name')
+redis.call('SREM', KEYS[2], ARGV[1])
+if name and redis.call('HGET', KEYS[3], name) == ARGV[1] then redis.call('HDEL', KEYS[3], name) end
+return redis.call('DEL', KEYS[1])
+"""
+
+# KEYS: as DECIDE (1 comment hash, 2 claim, 3 feed stream, 4 audit stream, 5 outbox zset,
+#       6 outbox chain, 7 recently decided zset, 8 author counts hash, 9 decision history list,
+#       10.. every index key the comment can be in, ARGV[8] of them).
+# ARGV: 1 decision (approve | reject), 2 by (platform:<name>), 3 now ms, 4 decision json,
+#       5 feed json, 6 ref, 7 version the caller read, 8 count of index keys, 9 recent size,
+#       10 has author ('1'/'0').
+# A verdict made on the platform itself, accepted in any state: the comment leaves every queue
+# and claim, gets a new version, its feed event, audit entry and history; nothing goes to the
+# callback outbox (the platform made this decision; it is not sent back to it). Returns {feed
+# id, new version, new state} or an error reply: NOTFOUND, STALE (changed since it was read).
+PLATFORM_DECIDE = (
+    _RECORD
+    + """
+local h = KEYS[1]
+local state = redis.call('HGET', h, 'state')
+if not state then return redis.error_reply('NOTFOUND') end
+local version = tonumber(redis.call('HGET', h, 'version') or '0')
+if version ~= tonumber(ARGV[7]) then return redis.error_reply('STALE') end
+version = version + 1
+for i = 10, 9 + tonumber(ARGV[8]) do redis.call('ZREM', KEYS[i], ARGV[6]) end
+local new_state = ARGV[1] == 'approve' and 'approved' or 'rejected'
+redis.call('HDEL', h, 'queue')
+redis.call('HSET', h, 'state', new_state, 'version', version, 'decision', ARGV[4],
+           'decided_at', ARGV[3])
+redis.call('DEL', KEYS[2])
+redis.call('ZADD', KEYS[7], ARGV[3], ARGV[6])
+redis.call('ZREMRANGEBYRANK', KEYS[7], 0, -tonumber(ARGV[9]) - 1)
+-- an unscored (or dead-lettered) comment was never counted in its author's states
+if state ~= 'received' and state ~= 'failed' then recount(ARGV[10], state, new_state) end
+local fid = record(ARGV[5], ARGV[3])
+return {fid, version, new_state}
+"""
+)

@@ -15,6 +15,7 @@ from moderator.commands import model_args, server_args, settings_from_args, stor
 from moderator.commands.checks import warn_durability
 from moderator.commands.health import heartbeat_args, heartbeat_file
 from moderator.core.models import ModelInfo
+from moderator.core.urls import redact_url
 from moderator.settings import Settings
 
 
@@ -57,13 +58,7 @@ def _banner(
     if admin:
         lines.append(f"First start: admin login created  user: {admin[0]}  password: {admin[1]}")
         lines.append("  (shown once; add more with `moderator users add NAME --role reviewer`)")
-    path = settings.data_dir / "webhook_secret"
-    if "webhook_secret" in generated:
-        lines.append(f"Webhook secret (generated now, kept in {path}): {settings.webhook.secret}")
-    elif path.exists():
-        lines.append(f"Webhook secret (kept in {path}): {settings.webhook.secret}")
-    else:
-        lines.append("Webhook secret: from MODERATOR_WEBHOOK_SECRET")
+    lines += _secret_lines(settings, generated)
     lines.append(
         f'Post a first comment:  moderator send "Listen to what the retard Freddy '
         f'has to say about him" --data-dir {settings.data_dir}'
@@ -71,10 +66,33 @@ def _banner(
     lines.append(
         f"Data: {settings.data_dir.resolve()}  (embedded Redis, append-only file)"
         if not settings.redis_url
-        else f"Redis: {settings.redis_url}"
+        else f"Redis: {redact_url(settings.redis_url)}"
     )
     lines.append("=" * 72)
     return "\n".join(lines)
+
+
+def _secret_lines(settings: Settings, generated: list[str]) -> list[str]:
+    """A secret's value is shown once, on the start that generated it; later starts say where
+    it is kept (or that it came from the environment)."""
+    lines = []
+    for name, label, env, value in (
+        ("webhook_secret", "Webhook secret", "MODERATOR_WEBHOOK_SECRET", settings.webhook.secret),
+        (
+            "callback_secret",
+            "Callback signing secret",
+            "MODERATOR_CALLBACK_SECRET",
+            settings.callback.secret,
+        ),
+    ):
+        path = settings.data_dir / name
+        if name in generated:
+            lines.append(f"{label} (generated now, shown once, kept in {path}): {value}")
+        elif path.exists() and path.read_text().strip() == value:
+            lines.append(f"{label}: kept in {path} (not shown again)")
+        else:
+            lines.append(f"{label}: from {env}")
+    return lines
 
 
 async def _ensure_admin(url: str) -> tuple[str, str] | None:

@@ -35,13 +35,10 @@ async def add_user(request: Request, caller: AdminDep, body: UserIn) -> dict[str
 async def update_user(
     request: Request, caller: AdminDep, name: str, body: UserPatchIn
 ) -> dict[str, Any]:
-    """Change a role or disable/enable an account; takes effect on the account's next request.
-    409 when it would leave no enabled admin."""
+    """Change a role and/or disable/enable an account, in one step; takes effect on the
+    account's next request. 409 (nothing changed) when it would leave no enabled admin."""
     auth = request.app.state.services.auth
-    if body.role is not None:
-        await auth.set_role(name, body.role)
-    if body.disabled is not None:
-        await auth.set_disabled(name, body.disabled)
+    await auth.update_user(name, role=body.role, disabled=body.disabled)
     found = [u for u in await auth.list_users() if u["name"] == name]
     return found[0] if found else {"name": name}
 

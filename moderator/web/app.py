@@ -19,6 +19,7 @@ from moderator.web import (
     admin_api,
     claims_api,
     health,
+    platform_api,
     problems,
     review_api,
     ui,
@@ -62,7 +63,7 @@ def create_app(services: WebServices) -> FastAPI:
     app.state.services = services
     problems.install(app)
     app.include_router(webhook.router)
-    for module in (review_api, claims_api, actions_api, admin_api, health):
+    for module in (review_api, claims_api, actions_api, platform_api, admin_api, health):
         app.include_router(module.router)
     for module in (ui, ui_queue, ui_forms, ui_admin):
         app.include_router(module.router)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from moderator.core.models import Decision
 from moderator.web import actions
-from moderator.web.auth import Caller, api_caller
+from moderator.web.auth import Caller, api_caller, platform_caller
 from moderator.web.schemas import DecisionIn
 from moderator.web.views import check_queue, decode_cursor, encode_cursor, filters, view_of
 
@@ -124,11 +124,12 @@ async def decide(
 @router.get("/decisions")
 async def decisions(
     request: Request,
-    caller: CallerDep,
+    caller: Annotated[Caller, Depends(platform_caller)],
     after: Annotated[str | None, Query(pattern=_FEED_CURSOR)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    """The pull feed: scored and decided events after `after` (a cursor from a previous page).
-    Follow `next` until `events` is empty; keep the last cursor to resume."""
+    """The pull feed (platform and admin tokens): scored and decided events after `after` (a
+    cursor from a previous page). Follow `next` until `events` is empty; keep the last cursor
+    to resume."""
     events = await request.app.state.services.review.feed(after, limit)
     return {"events": events, "next": events[-1]["cursor"] if events else after}

@@ -48,7 +48,7 @@ def test_unknown_benchmark_is_refused() -> None:
 
 
 def test_the_suite_knows_every_benchmark() -> None:
-    assert list(BENCHMARKS) == ["lexicon", "scoring", "ingest", "e2e", "queue", "hostile"]
+    assert list(BENCHMARKS) == ["lexicon", "scoring", "ingest", "e2e", "queue", "hostile", "login"]
 
 
 def test_lexicon_quick() -> None:
@@ -91,3 +91,10 @@ def test_queue_quick() -> None:
     section = BENCHMARKS["queue"](quick=True)
     body = "\n".join(section.body)
     assert "claim-next" in body and "bytes" in body
+
+
+@pytest.mark.slow
+def test_login_quick() -> None:
+    section = BENCHMARKS["login"](quick=True)
+    assert met(section)["at most 5 password checks of 30"]
+    assert "/healthz during burst" in "\n".join(section.body)
