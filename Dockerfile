@@ -1,6 +1,6 @@
 # moderator: API, worker and CLI in one image.
 #   docker build -t moderator .                               # offline fallback model only
-#   docker build -t moderator --build-arg DETOXIFY_MODELS="original multilingual" .   # bake weights
+#   docker build -t moderator --build-arg DETOXIFY_MODELS="original multilingual" .   # bake weights + exports
 FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -20,8 +20,10 @@ COPY moderator ./moderator
 COPY config ./config
 RUN pip install . && python -c "import moderator.web.app"
 
-# Optional: bake Detoxify weights (and their tokenizer configs) into the image.
+# Optional: bake Detoxify weights (and their tokenizer configs) into the image, with the
+# ONNX int8 exports `models pull` makes of them (read from model.cache_dir at run time).
 ARG DETOXIFY_MODELS=""
+ENV MODERATOR_MODEL__CACHE_DIR=/opt/moderator/models/moderator
 RUN mkdir -p "$TORCH_HOME" "$HF_HOME" \
  && for m in $DETOXIFY_MODELS; do moderator models pull "$m"; done
 

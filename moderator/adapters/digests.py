@@ -2,11 +2,11 @@
 
 A checkpoint is hundreds of megabytes and hashing it takes seconds, which every `moderator
 score` would pay again. So each digest is remembered, in this process and (when a memo file is
-given) in a small JSON file, under the file's identity: resolved path, size, modification time
-in nanoseconds, inode and device. Rewriting a file changes its modification time, so the new
-version is hashed again. The memo is advisory: an unreadable or unwritable memo file only means
-hashing again; a lost update (two processes writing at once) loses a memo entry, never a wrong
-digest.
+given) in a small JSON file, under the file's identity: resolved path, size and modification
+time in nanoseconds (not inode or device, which change between an image's build and its run).
+Rewriting a file changes its modification time, so the new version is hashed again. The memo
+is advisory: an unreadable or unwritable memo file only means hashing again; a lost update (two
+processes writing at once) loses a memo entry, never a wrong digest.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def forget() -> None:
 def _identity(path: Path) -> str:
     resolved = path.resolve()
     st = resolved.stat()
-    return f"{resolved}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}|{st.st_dev}"
+    return f"{resolved}|{st.st_size}|{st.st_mtime_ns}"
 
 
 def _hash(path: Path) -> str:

@@ -111,13 +111,14 @@ def resolve_scorer(
     model_type = parsed.value if parsed.kind == "type" else auto_type
     try:
         _ensure_cached(model_type, fetching or Fetching(), log)
+        released = Checkpoint(checkpoint_path(model_type), None, model_type)
+        return detoxify_scorer(released, options, log)
     except ModelUnavailableError as exc:
         if parsed.kind != "auto":
             raise
         scorer = _offline()
         log(fallback_banner(scorer.info, model_type, str(exc)))
         return scorer
-    return detoxify_scorer(Checkpoint(checkpoint_path(model_type), None, model_type), options, log)
 
 
 def fallback_banner(active: ModelInfo, wanted_type: str, reason: str) -> str:
@@ -195,7 +196,9 @@ def cached_export(checkpoint: Checkpoint, options: Options, log: Log = print) ->
     cache = options.cache_dir or onnx_cache.default_cache_dir()
     return onnx_cache.ensure_export(
         cache,
-        onnx_cache.export_key(checkpoint.path, checkpoint.hf_config, cache),
+        onnx_cache.export_key(
+            checkpoint.path, checkpoint.hf_config, cache, name=checkpoint.model_type or ""
+        ),
         lambda: _torch(checkpoint, Options(batch_tokens=options.batch_tokens)),
         describe=checkpoint.describe(),
         log=log,

@@ -73,10 +73,14 @@ class Export:
         return self.folder / INT8
 
 
-def export_key(checkpoint: Path, hf_config: Path | None, cache_dir: Path) -> str:
+def export_key(checkpoint: Path, hf_config: Path | None, cache_dir: Path, *, name: str = "") -> str:
     """The cache key of a checkpoint (hashed once per file version, see digests.py) with the
-    config and tokenizer files of `hf_config`."""
-    parts = [f"export v{EXPORT_VERSION}", sha256_file(checkpoint, memo=cache_dir / DIGESTS)]
+    config and tokenizer files of `hf_config` and the `name` its export records (a released
+    type's, or "" for a local checkpoint)."""
+    parts = [
+        f"export v{EXPORT_VERSION} {name}",
+        sha256_file(checkpoint, memo=cache_dir / DIGESTS),
+    ]
     if hf_config is not None:
         for path in sorted(p for p in Path(hf_config).iterdir() if p.is_file()):
             parts.append(f"{path.name} {sha256_file(path)}")

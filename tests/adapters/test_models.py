@@ -168,6 +168,8 @@ def test_detoxify_spec_scores_with_a_checked_int8_export(
     ]
     check = json.loads((folder / "check.json").read_text())
     assert check["ok"] and check["max_difference"] <= 0.02
+    loaded = [key[1] for key in detoxify_scorer._loaded]
+    assert str(tiny_detoxify_int8.checkpoint) not in loaded  # PyTorch's copy was let go
     assert max_difference(torch_scorer.score(TEXTS), scorer.score(TEXTS)) <= 0.02
     again = resolve_scorer(
         _spec(tiny_detoxify_int8), hf_config=tiny_detoxify_int8.hf_config, cache_dir=cache
