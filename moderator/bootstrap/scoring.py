@@ -45,15 +45,16 @@ def build_routes(
     """Language → the scorer for it, beside `main`.
 
     `model.multilingual_spec` "auto" routes `model.multilingual_languages` to Detoxify
-    `multilingual` when the main spec is "auto" and Detoxify scores (not the offline model);
-    when the multilingual model cannot be had, a warning says so and those languages stay with
-    `main`. "" or "none": no routes. Any other spec is loaded as given and never falls back.
+    `multilingual` when the main spec is "auto" and a Detoxify model scores (not the offline
+    model: no Detoxify to route to); when the multilingual model cannot be had, a warning says
+    so and those languages stay with `main`. "" or "none": no routes. Any other spec is loaded
+    as given and never falls back.
     """
     spec = settings.model.multilingual_spec
     if spec in ("", "none"):
         return {}
     if spec == "auto":
-        if settings.model.spec != "auto" or main.info.fallback:
+        if settings.model.spec != "auto" or not main.info.name.startswith("detoxify-"):
             return {}
         try:
             multilingual = _scorer(settings, "detoxify:multilingual", log)
