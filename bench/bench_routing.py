@@ -27,6 +27,7 @@ VARIANTS = {
     "torch": '`auto` with `model.backend = "torch"`: both models in PyTorch',
 }
 RELEASED = checkpoints.CACHE / "released"
+COUNT = 200
 EXPORTS = checkpoints.CACHE / "moderator"
 
 
@@ -34,7 +35,7 @@ def run(quick: bool) -> Section:
     section = Section(
         "routing", "Two models loaded: `original` for English, `multilingual` for the rest"
     )
-    count = 24 if quick else 200
+    count = 24 if quick else COUNT
     kinds = {"original": "tiny", "multilingual": "tiny"} if quick else None
     root = _install(kinds)
     section.line(

@@ -29,12 +29,14 @@ DEFAULT_VARIANTS = ("default", "default-8")
 EXPORTS = checkpoints.CACHE / "moderator"
 TARGET_RATIO = 3.0
 SEED = 11
+KINDS = ("original", "multilingual")
+COUNT = 200
 
 
 def run(quick: bool) -> Section:
     section = Section("scoring", "Scoring speed: moderator vs a plain Detoxify loop")
-    kinds = ["tiny"] if quick else ["original", "multilingual"]
-    count = 24 if quick else 200
+    kinds = ["tiny"] if quick else list(KINDS)
+    count = 24 if quick else COUNT
     section.line(
         f"Corpus: {count} comments from `bench/corpus.py` (seed {SEED}): EN/ES political "
         "comments, 30 % short replies, 30 % one or two sentences, 22 % a paragraph, 12 % long "
