@@ -1,7 +1,7 @@
 # moderator: API, worker and CLI in one image, installed from the wheel built in the first stage
 # (the same wheel `make dist` builds), with every dependency at its version in constraints.txt.
 #   docker build -t moderator .                               # offline fallback model only
-#   docker build -t moderator --build-arg DETOXIFY_MODELS="original multilingual" .   # bake weights
+#   docker build -t moderator --build-arg DETOXIFY_MODELS="original multilingual" .   # bake weights + exports
 # The defaults (settings, policy, lexicons) are inside the wheel. A site's own directory, made by
 # `moderator init DIR`, overrides them: mount it and set MODERATOR_CONFIG_DIR (compose.yaml).
 # Roles: `moderator serve` (the default command) or `moderator worker`; the HEALTHCHECK below
@@ -34,8 +34,10 @@ RUN pip install --no-cache-dir -c /tmp/constraints.txt /tmp/dist/moderator-*.whl
  && rm -rf /tmp/dist /tmp/constraints.txt \
  && python -c "import moderator.web.app"
 
-# Optional: bake Detoxify weights (and their tokenizer configs) into the image.
+# Optional: bake Detoxify weights (and their tokenizer configs) into the image, with the
+# ONNX int8 exports `models pull` makes of them (read from model.cache_dir at run time).
 ARG DETOXIFY_MODELS=""
+ENV MODERATOR_MODEL__CACHE_DIR=/opt/moderator/models/moderator
 RUN mkdir -p "$TORCH_HOME" "$HF_HOME" \
  && for m in $DETOXIFY_MODELS; do moderator models pull "$m"; done
 

@@ -2,10 +2,11 @@
 same checkpoint, over the same comment thread (bench/corpus.py), each in its own process.
 
 Checkpoints: `original`-shaped (bert-base) and `multilingual`-shaped (xlm-roberta-base), full
-size with random weights (bench/checkpoints.py), exported once with `moderator models export
---onnx --int8` into bench/.cache/. Reported per variant: comments/s, the ratio to the baseline
-measured in the same run, load time, peak RSS, and the largest score difference from
-moderator's PyTorch fp32 scorer on every comment of the run.
+size with random weights (bench/checkpoints.py). `default` is what any `detoxify:` spec gives
+now: the ONNX int8 export moderator makes once and caches (here in bench/.cache/moderator/,
+made before the timed runs); `onnx-fp32` is `moderator models export --onnx` (fp32). Reported
+per variant: comments/s, the ratio to the baseline measured in the same run, load time, peak
+RSS, and the largest score difference from moderator's PyTorch fp32 scorer on every comment.
 
 The baseline truncates every comment at 512 tokens; moderator scores long comments whole (in
 overlapping windows), so on the few comments longer than that it does more work, not less.
@@ -23,21 +24,26 @@ from pathlib import Path
 from bench import checkpoints, corpus
 from bench.report import ROOT, Section
 
-VARIANTS = ("baseline", "torch", "onnx-fp32", "onnx-int8")
+VARIANTS = ("baseline", "torch", "onnx-fp32", "default", "default-8")
+DEFAULT_VARIANTS = ("default", "default-8")
+EXPORTS = checkpoints.CACHE / "moderator"
 TARGET_RATIO = 3.0
 SEED = 11
+KINDS = ("original", "multilingual")
+COUNT = 200
 
 
 def run(quick: bool) -> Section:
     section = Section("scoring", "Scoring speed: moderator vs a plain Detoxify loop")
-    kinds = ["tiny"] if quick else ["original", "multilingual"]
-    count = 24 if quick else 200
+    kinds = ["tiny"] if quick else list(KINDS)
+    count = 24 if quick else COUNT
     section.line(
         f"Corpus: {count} comments from `bench/corpus.py` (seed {SEED}): EN/ES political "
         "comments, 30 % short replies, 30 % one or two sentences, 22 % a paragraph, 12 % long "
         "posts, 6 % multi-paragraph essays; 15 % carry an abusive sentence. Baseline: "
         "`Detoxify(checkpoint=...).predict(list)` 8 comments per call. moderator: 16 comments "
-        "per call, as the worker calls it. Each variant runs in its own process."
+        "per call, as the worker calls it (`default-8`: 8 per call, like the baseline). Each "
+        "variant runs in its own process."
     )
     section.line()
     for kind in kinds:
@@ -48,6 +54,7 @@ def run(quick: bool) -> Section:
 def _one_checkpoint(section: Section, kind: str, count: int) -> None:
     built = checkpoints.build(kind)
     onnx_dir = _export(built, kind)
+    _prepare_default(built, onnx_dir)
     tokens = _tokens(built.hf_config, count)
     section.line(f"### `{kind}`-shaped checkpoint")
     section.line()
@@ -85,19 +92,27 @@ def _one_checkpoint(section: Section, kind: str, count: int) -> None:
         ["variant", "comments/s", "vs baseline", "load", "peak RSS", "max |Δ| vs `torch` fp32"],
         rows,
     )
-    best = max(results[v]["per_s"] for v in VARIANTS if v != "baseline")
-    section.target(f"`{kind}`: ≥ {TARGET_RATIO:g}× the plain loop", best / base >= TARGET_RATIO)
+    slowest = min(results[v]["per_s"] for v in DEFAULT_VARIANTS)
+    section.target(
+        f"`{kind}`: the default path ≥ {TARGET_RATIO:g}× the plain loop",
+        slowest / base >= TARGET_RATIO,
+    )
     section.target(
         f"`{kind}`: int8 within 0.02 of PyTorch fp32",
-        _max_diff(scores["torch"], scores["onnx-int8"]) <= 0.02,
+        max(_max_diff(scores["torch"], scores[v]) for v in DEFAULT_VARIANTS) <= 0.02,
     )
     section.line()
 
 
+def _prepare_default(built: checkpoints.Built, onnx_dir: Path) -> None:
+    """Make the default path's export (cached by moderator itself) before anything is timed."""
+    _variant("default", built, onnx_dir, 1, onnx_dir / "prepare.json")
+
+
 def _export(built: checkpoints.Built, kind: str) -> Path:
-    """`moderator models export --onnx --int8` of the checkpoint, once (cached)."""
+    """`moderator models export --onnx` (fp32) of the checkpoint, once (cached)."""
     onnx_dir = built.checkpoint.parent / "onnx"
-    if (onnx_dir / "model.int8.onnx").is_file() and (onnx_dir / "moderator-onnx.json").is_file():
+    if (onnx_dir / "model.onnx").is_file() and (onnx_dir / "moderator-onnx.json").is_file():
         return onnx_dir
     command = [
         sys.executable,
@@ -106,7 +121,6 @@ def _export(built: checkpoints.Built, kind: str) -> Path:
         "models",
         "export",
         "--onnx",
-        "--int8",
         "--model",
         f"detoxify:{built.checkpoint}",
         "--hf-config",
@@ -133,6 +147,8 @@ def _variant(
         str(built.hf_config),
         "--onnx-dir",
         str(onnx_dir),
+        "--cache-dir",
+        str(EXPORTS),
         "--count",
         str(count),
         "--seed",

@@ -9,6 +9,13 @@ tokenizer trained here on the benchmark's sentence bank with a vocabulary small 
 words split into pieces about as often as with the real tokenizers (the suite reports tokens
 per comment). Everything lands in `bench/.cache/` (gitignored), built once and reused.
 
+One thing about the outputs does change what moderator does: a comment whose model scores fire
+a policy rule has its sentences scored again for `spans`. A random classifier puts every output
+near 0.5, so every comment would fire a rule, which a trained model does not do on a real
+thread. The classifier's bias is therefore set (`calibrate`) so that about `FLAGGED_SHARE` of
+the bench's comments score toxicity ≥ 0.5, as many as the corpus has abusive comments, and
+every other output stays low; the benchmarks report the share that fired in their run.
+
     python -m bench.checkpoints original multilingual   # build ahead of time
 """
 
@@ -25,7 +32,11 @@ from bench import corpus
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 #: Bump when the way a checkpoint is built changes, so stale caches are rebuilt.
-BUILD_VERSION = 1
+BUILD_VERSION = 2
+#: Share of bench comments whose toxicity logit is lifted above 0 (score ≥ 0.5) by the bias.
+FLAGGED_SHARE = 0.15
+#: Logit margin that keeps the other outputs under every rule's threshold.
+_QUIET_MARGIN = 4.0
 
 UNBIASED_CLASSES = (
     "toxicity",
@@ -71,12 +82,29 @@ def build(kind: str, *, cache: Path = CACHE, log: object = print) -> Built:
     return built
 
 
+def calibrate(model: object, tokenizer: object, bias: object) -> None:
+    """Set the classifier's output bias (`bias`, a tensor) from the model's logits on bench
+    comments: toxicity (output 0) crosses 0 for FLAGGED_SHARE of them, every other output
+    stays _QUIET_MARGIN below 0 for all of them."""
+    import torch
+
+    texts = [c.text for c in corpus.comments(96, seed=101)]
+    with torch.inference_mode():
+        encoded = tokenizer(
+            texts, truncation=True, max_length=128, padding=True, return_tensors="pt"
+        )
+        logits = model(**encoded).logits
+        shift = -logits.max(dim=0).values - _QUIET_MARGIN
+        shift[0] = -torch.quantile(logits[:, 0], 1.0 - FLAGGED_SHARE)
+        bias.add_(shift)
+
+
 def _save(target: Path, model: object, args: dict[str, object], classes: tuple[str, ...]) -> None:
     import torch
 
     loaded = {
         "config": {"arch": {"args": args}, "dataset": {"args": {"classes": list(classes)}}},
-        "state_dict": model.state_dict(),  # type: ignore[attr-defined]
+        "state_dict": model.state_dict(),
     }
     partial = target / "model.ckpt.partial"
     torch.save(loaded, partial)
@@ -97,13 +125,13 @@ def build_original(target: Path) -> None:
     )
     vocab = sorted(trainer.get_vocab().items(), key=lambda kv: kv[1])
     (hf / "vocab.txt").write_text("\n".join(t for t, _ in vocab) + "\n", encoding="utf-8")
-    BertTokenizer(
-        vocab=str(hf / "vocab.txt"), do_lower_case=True, model_max_length=512
-    ).save_pretrained(hf)
+    tokenizer = BertTokenizer(vocab=str(hf / "vocab.txt"), do_lower_case=True, model_max_length=512)
+    tokenizer.save_pretrained(hf)
     config = BertConfig(num_labels=len(ORIGINAL_CLASSES))  # defaults = bert-base-uncased
     config.save_pretrained(hf)
     torch.manual_seed(0)
     model = BertForSequenceClassification(config).eval()
+    calibrate(model, tokenizer, model.classifier.bias.data)
     args = {
         "model_type": str(hf),
         "model_name": "BertForSequenceClassification",
@@ -124,7 +152,8 @@ def build_multilingual(target: Path) -> None:
 
     hf = target / "hf"
     hf.mkdir(parents=True, exist_ok=True)
-    XLMRobertaTokenizer(vocab=unigram_vocab(), model_max_length=512).save_pretrained(hf)
+    tokenizer = XLMRobertaTokenizer(vocab=unigram_vocab(), model_max_length=512)
+    tokenizer.save_pretrained(hf)
     config = XLMRobertaConfig(
         vocab_size=250002,
         max_position_embeddings=514,
@@ -138,6 +167,7 @@ def build_multilingual(target: Path) -> None:
     config.save_pretrained(hf)
     torch.manual_seed(0)
     model = XLMRobertaForSequenceClassification(config).eval()
+    calibrate(model, tokenizer, model.classifier.out_proj.bias.data)
     args = {
         "model_type": str(hf),
         "model_name": "XLMRobertaForSequenceClassification",

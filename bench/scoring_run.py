@@ -4,10 +4,12 @@
         --count N [--seed S] [--scores-out FILE]
 
 VARIANT is `baseline` (a plain `Detoxify(checkpoint).predict(list)` loop, 8 comments per call,
-as the issue measured it), `torch` (moderator's DetoxifyScorer), `onnx-fp32` or `onnx-int8`
-(moderator's OnnxScorer on the exported files). Ours are called 16 comments at a time, as the
-worker calls them. Each variant scores the first 16 comments once to warm up, then the whole
-corpus, timed. Prints one JSON line: comments, seconds, comments/s, load time, peak RSS.
+as the issue measured it), `torch` (moderator's DetoxifyScorer), `onnx-fp32` (moderator's
+OnnxScorer on the fp32 file of `moderator models export`), `default` (what a `detoxify:` spec
+gives by default: the cached, checked ONNX int8 export, from `--cache-dir`) or `default-8` (the
+same, 8 comments per call like the baseline). The others are called 16 comments at a time, as
+the worker calls them. Each variant scores the first call's comments once to warm up, then the
+whole corpus, timed. Prints one JSON line: comments, seconds, comments/s, load time, peak RSS.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -47,10 +50,19 @@ def load(args: argparse.Namespace) -> Callable[[list[str]], list[dict[str, Any]]
         return DetoxifyScorer(
             checkpoint=args.checkpoint, hf_config=args.hf_config, batch_tokens=args.batch_tokens
         ).score
+    if args.variant.startswith("default"):
+        from moderator.adapters.models import resolve_scorer
+
+        return resolve_scorer(
+            f"detoxify:{args.checkpoint}",
+            hf_config=args.hf_config,
+            cache_dir=args.cache_dir,
+            batch_tokens=args.batch_tokens,
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        ).score
     from moderator.adapters.onnx_scorer import OnnxScorer
 
-    name = "model.int8.onnx" if args.variant == "onnx-int8" else "model.onnx"
-    return OnnxScorer(args.onnx_dir / name, batch_tokens=args.batch_tokens).score
+    return OnnxScorer(args.onnx_dir / "model.onnx", batch_tokens=args.batch_tokens).score
 
 
 def peak_rss_mb() -> float:
@@ -64,10 +76,13 @@ def peak_rss_mb() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("variant", choices=["baseline", "torch", "onnx-fp32", "onnx-int8"])
+    parser.add_argument(
+        "variant", choices=["baseline", "torch", "onnx-fp32", "default", "default-8"]
+    )
     parser.add_argument("--checkpoint", type=Path, required=True)
     parser.add_argument("--hf-config", type=Path, required=True)
     parser.add_argument("--onnx-dir", type=Path)
+    parser.add_argument("--cache-dir", type=Path)
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--scores-out", type=Path)
@@ -78,7 +93,7 @@ def main() -> None:
     started = time.perf_counter()
     score = load(args)
     load_s = time.perf_counter() - started
-    step = BASELINE_BATCH if args.variant == "baseline" else WORKER_BATCH
+    step = BASELINE_BATCH if args.variant in ("baseline", "default-8") else WORKER_BATCH
     score(texts[:step])
     scores: list[dict[str, Any]] = []
     started = time.perf_counter()

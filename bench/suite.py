@@ -20,6 +20,18 @@ def scoring(quick: bool) -> Section:
     return run(quick)
 
 
+def cli(quick: bool) -> Section:
+    from bench.bench_cli import run
+
+    return run(quick)
+
+
+def routing(quick: bool) -> Section:
+    from bench.bench_routing import run
+
+    return run(quick)
+
+
 def ingest(quick: bool) -> Section:
     from bench.bench_ingest import run
 
@@ -53,6 +65,8 @@ def login(quick: bool) -> Section:
 BENCHMARKS: dict[str, Callable[..., Section]] = {
     "lexicon": lexicon,
     "scoring": scoring,
+    "cli": cli,
+    "routing": routing,
     "ingest": ingest,
     "e2e": e2e,
     "queue": queue,

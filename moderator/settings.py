@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -28,6 +28,8 @@ from moderator.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "xxx", "todo", "replace-me"}
 _MIN_SECRET_CHARS = 16
+#: model.multilingual_spec values that are not a spec: automatic routing, or none.
+MULTILINGUAL_KEYWORDS = ("auto", "none", "")
 
 
 class _Section(BaseModel):
@@ -67,16 +69,25 @@ class ModelSettings(_Section):
     download_timeout_s: float = Field(5.0, gt=0, le=120)
     threads: int = Field(0, ge=0, le=256)  # model thread pool; 0: one per core we may use
     batch_tokens: int = Field(256, ge=1, le=65536)  # padded tokens per forward pass
-    # Empty: one model for every language. "detoxify:multilingual": comments detected (or
-    # hinted) in multilingual_languages are scored by it instead.
-    multilingual_spec: str = ""
+    # "auto": with spec "auto" and Detoxify available, comments detected (or hinted) in
+    # multilingual_languages are scored by Detoxify multilingual. "" or "none": one model for
+    # every language. A spec ("detoxify:multilingual", ...): that model, for any main spec.
+    multilingual_spec: str = "auto"
     multilingual_languages: list[str] = ["es", "fr", "it", "pt", "tr", "ru"]
+    # auto: ONNX int8 export of every detoxify: model (made once, checked against PyTorch);
+    # onnx: the export even when its check failed; torch: PyTorch.
+    backend: Literal["auto", "onnx", "torch"] = "auto"
+    cache_dir: str = ""  # ONNX exports and checkpoint digests; "": $XDG_CACHE_HOME/moderator
+    auto_type: Literal["original", "unbiased"] = "original"  # the English model of "auto"
+    # Where `models pull` (and `auto`) fetch weights: a mirror's URL in a closed network.
+    download_url: str = "https://github.com/unitaryai/detoxify/releases/download/"
+    hf_endpoint: str = ""  # Hugging Face hub for config/tokenizer files; "": huggingface.co
 
 
 class LanguageSettings(_Section):
     detect: bool = True
     detector: str = "py3langid"
-    languages: list[str] = ["en", "es", "pt", "fr", "it", "de"]
+    languages: list[str] = ["en", "es", "pt", "fr", "it", "de", "tr", "ru"]
     min_confidence: float = Field(0.7, ge=0, le=1)
     min_letters: int = Field(15, ge=0, le=1000)
 
@@ -207,8 +218,12 @@ def validate(settings: Settings, *, quickstart: bool) -> None:
     from moderator.core.spec import check_model_spec
 
     check_model_spec(settings.model.spec)
-    if settings.model.multilingual_spec:
+    if settings.model.multilingual_spec not in MULTILINGUAL_KEYWORDS:
         check_model_spec(settings.model.multilingual_spec)
+    for name in ("download_url", "hf_endpoint"):
+        url = getattr(settings.model, name)
+        if url and not url.startswith(("http://", "https://")):
+            raise ConfigError(f"model.{name} must be an http(s) URL, got {url!r}.")
     if not quickstart:
         _check_secret("MODERATOR_WEBHOOK_SECRET", settings.webhook.secret)
         _check_secret("MODERATOR_SESSION_SECRET", settings.ui.session_secret)

@@ -4,8 +4,11 @@ MODERATOR_FAIL_ON_SKIP=1 (`.ci/run`), a skip not in tests/expected_skips.txt fai
 
 from __future__ import annotations
 
+import atexit
 import fnmatch
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +18,14 @@ import redis
 
 from moderator.adapters.embedded_redis import EmbeddedRedis
 from moderator.settings import Settings, load_settings
-from tests.fixtures.tiny_detoxify import tiny_detoxify  # noqa: F401
+from tests.fixtures.tiny_detoxify import tiny_detoxify, tiny_detoxify_int8  # noqa: F401
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# ONNX exports made by a test run go to a throwaway folder, never the user's model cache.
+if "MODERATOR_MODEL__CACHE_DIR" not in os.environ:
+    os.environ["MODERATOR_MODEL__CACHE_DIR"] = tempfile.mkdtemp(prefix="moderator-test-models-")
+    atexit.register(shutil.rmtree, os.environ["MODERATOR_MODEL__CACHE_DIR"], True)
 
 WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdef"
 SESSION_SECRET = "test-session-secret-0123456789abcdef"

@@ -11,7 +11,6 @@ this process may use. `export_onnx` writes the same model as an ONNX graph for `
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import inspect
 import os
 import threading
@@ -24,6 +23,7 @@ import torch
 from detoxify.detoxify import DOWNLOAD_URL, MODEL_URLS, Detoxify
 
 from moderator.adapters import windows as win
+from moderator.adapters.digests import sha256_file
 from moderator.core.models import ModelInfo, Scores
 from moderator.errors import ConfigError, ModelUnavailableError
 
@@ -41,6 +41,9 @@ _load_lock = threading.Lock()
 
 class DetoxifyScorer:
     """Scores texts with a Detoxify model: one of `MODEL_URLS`' types, or a local checkpoint.
+    Given both, the checkpoint file is loaded and named as the type (a released checkpoint
+    already on disk). `name_suffix` is appended to the model's name in every record (the
+    model chooser marks a PyTorch fallback this way).
 
     The Detoxify object is loaded once per process per (type, checkpoint, device, hf_config) and
     shared by every DetoxifyScorer built with the same arguments. With `hub_offline=True` the
@@ -56,7 +59,7 @@ class DetoxifyScorer:
 
     def __init__(
         self,
-        model_type: str = "original",
+        model_type: str | None = None,
         *,
         checkpoint: str | Path | None = None,
         device: str = "cpu",
@@ -66,6 +69,7 @@ class DetoxifyScorer:
         stride_tokens: int | None = None,
         hub_offline: bool = False,
         threads: int = 0,
+        name_suffix: str = "",
     ) -> None:
         if batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, not {batch_size}.")
@@ -73,12 +77,16 @@ class DetoxifyScorer:
             raise ConfigError(f"batch_tokens must be at least 1, not {batch_tokens}.")
         _check_device(device)
         configure_threads(threads)
-        if checkpoint is None and model_type not in MODEL_URLS:
+        if checkpoint is None:
+            model_type = model_type or "original"
+        if model_type is not None and model_type not in MODEL_URLS:
             raise ConfigError(
                 f"unknown Detoxify model type {model_type!r}: use one of {', '.join(MODEL_URLS)}."
             )
-        self._detox, self._lock = _load(model_type, checkpoint, device, hf_config, hub_offline)
-        self._info = _model_info(model_type, checkpoint)
+        self._key = _key(model_type, checkpoint, device, hf_config)
+        self._detox, self._lock = _load(self._key, model_type or "original", hub_offline)
+        info = _model_info(model_type, checkpoint)
+        self._info = ModelInfo(info.name + name_suffix, info.version)
         self._tokenizer = self._detox.tokenizer
         self._model = self._detox.model.eval()
         self._window = window_tokens(self._tokenizer.model_max_length, self._model.config)
@@ -117,6 +125,13 @@ class DetoxifyScorer:
             for start in range(0, len(items), _TOKENIZE_CHUNK):
                 results += self._score_chunk(items[start : start + _TOKENIZE_CHUNK])
         return results
+
+    def close(self) -> None:
+        """Let the process forget the loaded model (its memory is freed once no scorer holds
+        it); a later DetoxifyScorer with the same arguments loads it again."""
+        with _load_lock:
+            if _loaded.get(self._key, (None,))[0] is self._detox:
+                del _loaded[self._key]
 
     @property
     def tokenizer(self) -> Any:
@@ -242,21 +257,23 @@ def configure_threads(threads: int = 0) -> int:
     return count
 
 
-def _load(
-    model_type: str,
-    checkpoint: str | Path | None,
-    device: str,
-    hf_config: str | Path | None,
-    hub_offline: bool,
-) -> tuple[Detoxify, threading.Lock]:
-    """The shared Detoxify object for these arguments and its lock, loading it on first use.
+_Key = tuple[str | None, str | None, str, str | None]
+
+
+def _key(
+    model_type: str | None, checkpoint: str | Path | None, device: str, hf: str | Path | None
+) -> _Key:
+    ckpt = str(checkpoint) if checkpoint is not None else None
+    return (None if ckpt else model_type, ckpt, device, str(hf) if hf is not None else None)
+
+
+def _load(key: _Key, model_type: str, hub_offline: bool) -> tuple[Detoxify, threading.Lock]:
+    """The shared Detoxify object for this key and its lock, loading it on first use.
 
     Any failure (missing or corrupt checkpoint, missing config/tokenizer, no network) becomes
     ModelUnavailableError naming what was being loaded.
     """
-    ckpt = str(checkpoint) if checkpoint is not None else None
-    hf = str(hf_config) if hf_config is not None else None
-    key = (None if ckpt else model_type, ckpt, device, hf)
+    _, ckpt, device, hf = key
     with _load_lock:
         if key not in _loaded:
             what = f"checkpoint {ckpt}" if ckpt else f"model {model_type!r}"
@@ -297,17 +314,10 @@ def _hub_offline(enabled: bool) -> Iterator[None]:
             os.environ["HF_HUB_OFFLINE"] = saved_env
 
 
-def _model_info(model_type: str, checkpoint: str | Path | None) -> ModelInfo:
-    if checkpoint is None:
+def _model_info(model_type: str | None, checkpoint: str | Path | None) -> ModelInfo:
+    if model_type is not None:
         release = MODEL_URLS[model_type].removeprefix(DOWNLOAD_URL).removesuffix(".ckpt")
         return ModelInfo(name=f"detoxify-{model_type}", version=release)
-    path = Path(checkpoint)
-    return ModelInfo(name="detoxify-checkpoint", version=f"{path.name}@sha256:{_sha256(path)[:12]}")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    path = Path(str(checkpoint))
+    digest = sha256_file(path)[:12]
+    return ModelInfo(name="detoxify-checkpoint", version=f"{path.name}@sha256:{digest}")

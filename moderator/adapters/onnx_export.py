@@ -30,6 +30,13 @@ SAMPLES = (
     "eres un idiota y un pendejo, te voy a matar",
     "ok",
     "The raid on the village last night left three families without a home. " * 30,
+    "Ce gouvernement de voleurs ment à tout le monde, quelle bande d'idiots.",
+    "Questo articolo è ottimo, grazie per il lavoro serio.",
+    "Vocês são uns lixos e deviam calar a boca.",
+    "Bu haberi yazan gazeteciye teşekkürler, çok iyi bir haber.",
+    "Заткнись, идиот, тебя никто не спрашивал.",
+    "Lol",
+    "Los colectivos dispararon contra la marcha y la prensa no pudo entrar al barrio. " * 12,
 )
 
 
@@ -51,10 +58,12 @@ def export_onnx(
     int8: bool,
     log: Callable[[str], None] = print,
     samples: Sequence[str] = SAMPLES,
+    strict: bool = True,
 ) -> ExportReport:
     """Export `scorer` (a DetoxifyScorer) into the folder `output` (created; files there with
     the same names are replaced). Returns what was written and how far each file's scores are
-    from PyTorch fp32 on `samples`."""
+    from PyTorch fp32 on `samples`. With `strict`, an fp32 file further than FP32_TOLERANCE
+    from PyTorch raises ModelUnavailableError; without, the caller reads the report."""
     from moderator.adapters.detoxify_scorer import DetoxifyScorer
     from moderator.adapters.onnx_scorer import (
         METADATA,
@@ -100,11 +109,12 @@ def export_onnx(
         precisions=report.files,
     )
     (output / METADATA).write_text(metadata.to_json() + "\n", encoding="utf-8")
+    log(f"Checking the export against PyTorch fp32 on {len(samples)} sample texts")
     reference = scorer.score(list(samples))
     for name in report.files:
         got = OnnxScorer(output / name).score(list(samples))
         report.max_difference[name] = max_difference(reference, got)
-    if report.max_difference["model.onnx"] > FP32_TOLERANCE:
+    if strict and report.max_difference["model.onnx"] > FP32_TOLERANCE:
         raise ModelUnavailableError(
             f"the fp32 export differs from PyTorch by {report.max_difference['model.onnx']:.4f} "
             f"(more than {FP32_TOLERANCE}); this model does not export cleanly."

@@ -17,15 +17,18 @@ PyTorch side of the export lives in `DetoxifyScorer.export_onnx`.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import onnxruntime as ort
+
 from moderator.adapters import windows as win
+from moderator.adapters.digests import sha256_file
 from moderator.core.models import ModelInfo, Scores
 from moderator.errors import ConfigError, ModelUnavailableError
 
@@ -33,6 +36,9 @@ METADATA = "moderator-onnx.json"
 TOKENIZER = "tokenizer.json"
 FORMAT = 1
 _TOKENIZE_CHUNK = 1024
+
+_sessions: dict[tuple[str, int, int, int], Any] = {}
+_sessions_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,8 @@ class OnnxScorer:
     intra-op pool (0: one per core this process may use; the inter-op pool is 1). Batches hold
     at most `batch_size` windows and `batch_tokens` padded tokens. A missing or unreadable
     model, tokenizer or metadata raises ModelUnavailableError; bad options raise ConfigError.
+    `model_sha256` is the file's digest when the caller already knows it (the export cache
+    does), which saves hashing the file at every start.
     """
 
     def __init__(
@@ -104,6 +112,7 @@ class OnnxScorer:
         threads: int = 0,
         batch_size: int = 16,
         batch_tokens: int = win.DEFAULT_BATCH_TOKENS,
+        model_sha256: str | None = None,
     ) -> None:
         if batch_size < 1 or batch_tokens < 1 or threads < 0:
             raise ConfigError(
@@ -115,17 +124,16 @@ class OnnxScorer:
             raise ModelUnavailableError(f"ONNX model {self.path} does not exist.")
         self.metadata = ExportMetadata.read(self.path.parent)
         self._tokenizer = _load_tokenizer(self.path.parent / TOKENIZER, self.metadata)
-        self._session = _session(self.path, threads)
+        self._session = _shared_session(self.path, threads)
         self._names = {i.name for i in self._session.get_inputs()}
         self._columns = win.label_columns(self.metadata.classes)
         self._batch_size = batch_size
         self._batch_tokens = batch_tokens
         precision = self.metadata.precisions.get(self.path.name, "fp32")
+        digest = model_sha256 or sha256_file(self.path)
         self._info = ModelInfo(
             name=f"{self.metadata.source_name}-onnx-{precision}",
-            version=(
-                f"{self.metadata.source_version}+{self.path.name}@sha256:{_sha256(self.path)[:12]}"
-            ),
+            version=f"{self.metadata.source_version}+{self.path.name}@sha256:{digest[:12]}",
         )
 
     @property
@@ -188,13 +196,19 @@ def _load_tokenizer(path: Path, metadata: ExportMetadata) -> Any:
     return tokenizer
 
 
+def _shared_session(path: Path, threads: int) -> Any:
+    """One ONNX Runtime session per (file version, threads) per process: a model routed to
+    several languages, or built by several scorers, is loaded once. Sessions are safe to run
+    from several threads."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, threads)
+    with _sessions_lock:
+        if key not in _sessions:
+            _sessions[key] = _session(path, threads)
+        return _sessions[key]
+
+
 def _session(path: Path, threads: int) -> Any:
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        raise ModelUnavailableError(
-            "onnxruntime is not installed: `pip install onnxruntime`."
-        ) from None
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or win.available_cores()
     options.inter_op_num_threads = 1
@@ -247,11 +261,3 @@ def _quiet() -> Iterator[None]:
         yield
     finally:
         logging.disable(logging.NOTSET)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -11,6 +11,7 @@ from moderator.core.models import ModelInfo
 from moderator.core.policy import load_policy
 from moderator.core.ports import LanguageDetector, Scorer
 from moderator.core.scoring import ScoringService
+from moderator.errors import ModelUnavailableError
 from moderator.settings import Settings
 
 
@@ -26,10 +27,7 @@ def build_scoring(settings: Settings, log: Callable[[str], None] = print) -> Sco
         overrides=[settings.path(p) for p in settings.policy.overrides],
     )
     scorer = _scorer(settings, settings.model.spec, log)
-    routes: dict[str, Scorer] = {}
-    if settings.model.multilingual_spec:
-        multilingual = _scorer(settings, settings.model.multilingual_spec, log)
-        routes = dict.fromkeys(settings.model.multilingual_languages, multilingual)
+    routes = build_routes(settings, scorer, log)
     return ScoringService(
         scorer,
         lexicon,
@@ -39,6 +37,37 @@ def build_scoring(settings: Settings, log: Callable[[str], None] = print) -> Sco
         model_languages=model_languages(scorer.info),
         lexicon_budget_s=settings.policy.lexicon_budget_s,
     )
+
+
+def build_routes(
+    settings: Settings, main: Scorer, log: Callable[[str], None] = print
+) -> dict[str, Scorer]:
+    """Language → the scorer for it, beside `main`.
+
+    `model.multilingual_spec` "auto" routes `model.multilingual_languages` to Detoxify
+    `multilingual` when the main spec is "auto" and a Detoxify model scores (not the offline
+    model: no Detoxify to route to); when the multilingual model cannot be had, a warning says
+    so and those languages stay with `main`. "" or "none": no routes. Any other spec is loaded
+    as given and never falls back.
+    """
+    spec = settings.model.multilingual_spec
+    if spec in ("", "none"):
+        return {}
+    if spec == "auto":
+        if settings.model.spec != "auto" or not main.info.name.startswith("detoxify-"):
+            return {}
+        try:
+            multilingual = _scorer(settings, "detoxify:multilingual", log)
+        except ModelUnavailableError as exc:
+            log(
+                f"WARNING: Detoxify 'multilingual' is unavailable ({exc}); comments in "
+                f"{', '.join(settings.model.multilingual_languages)} are scored by {main.info}. "
+                "Fetch it with `moderator models pull multilingual`."
+            )
+            return {}
+    else:
+        multilingual = _scorer(settings, spec, log)
+    return dict.fromkeys(settings.model.multilingual_languages, multilingual)
 
 
 def build_language_detector(settings: Settings) -> LanguageDetector | None:
@@ -65,15 +94,23 @@ def model_languages(info: ModelInfo) -> frozenset[str]:
 
 
 def _scorer(settings: Settings, spec: str, log: Callable[[str], None]) -> Scorer:
+    from moderator.adapters.detoxify_hub import Fetching
     from moderator.adapters.models import resolve_scorer
 
-    hf_config = Path(settings.model.hf_config) if settings.model.hf_config else None
+    config = settings.model
     return resolve_scorer(
         spec,
-        device=settings.model.device,
-        hf_config=hf_config,
-        download_timeout_s=settings.model.download_timeout_s,
+        device=config.device,
+        hf_config=Path(config.hf_config) if config.hf_config else None,
         log=log,
-        threads=settings.model.threads,
-        batch_tokens=settings.model.batch_tokens,
+        auto_type=config.auto_type,
+        fetching=Fetching(
+            download_url=config.download_url,
+            hf_endpoint=config.hf_endpoint,
+            timeout_s=config.download_timeout_s,
+        ),
+        backend=config.backend,
+        cache_dir=Path(config.cache_dir) if config.cache_dir else None,
+        threads=config.threads,
+        batch_tokens=config.batch_tokens,
     )

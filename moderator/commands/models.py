@@ -1,4 +1,4 @@
-"""`moderator models …`: Detoxify weights, and their export to ONNX."""
+"""`moderator models …`: Detoxify weights, their hash check, and their export to ONNX."""
 
 from __future__ import annotations
 
@@ -8,15 +8,25 @@ from pathlib import Path
 from typing import Any
 
 from moderator.commands import model_args, settings_from_args
+from moderator.core.spec import DETOXIFY_TYPES
 from moderator.errors import ConfigError
+from moderator.settings import Settings
 
 
 def register(sub: Any) -> None:
     models = sub.add_parser("models", help="Detoxify weights").add_subparsers(
         dest="models_command", required=True
     )
-    p = models.add_parser("pull", help="download and cache Detoxify weights")
-    p.add_argument("type", nargs="?", default="original")
+    p = models.add_parser(
+        "pull",
+        help="download Detoxify weights and export them to ONNX int8 (cached)",
+        description="Download each model's checkpoint (its hash checked against its file name) "
+        "and its base model's config and tokenizer, then export it to ONNX int8 once and check "
+        "the export against PyTorch (skipped with model.backend = 'torch'). Default: the two "
+        "models `auto` uses (model.auto_type and multilingual). Sources: model.download_url "
+        "and model.hf_endpoint.",
+    )
+    p.add_argument("types", nargs="*", metavar="TYPE", help=" | ".join(DETOXIFY_TYPES))
     p.set_defaults(handler=models_pull)
 
     p = models.add_parser(
@@ -32,12 +42,46 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=models_export)
 
 
-def models_pull(args: argparse.Namespace) -> int:
-    from moderator.adapters.models import pull
+def _fetching(settings: Settings) -> Any:
+    from moderator.adapters.detoxify_hub import Fetching
 
-    path = pull(args.type)
-    print(f"Detoxify {args.type} is cached at {path}")
+    return Fetching(
+        download_url=settings.model.download_url,
+        hf_endpoint=settings.model.hf_endpoint,
+        timeout_s=settings.model.download_timeout_s,
+    )
+
+
+def models_pull(args: argparse.Namespace) -> int:
+    """Pull each type, then make (or find) its checked ONNX int8 export."""
+    from moderator.adapters.detoxify_hub import check_type, pull
+    from moderator.adapters.models import Checkpoint, Options, cached_export
+
+    settings = settings_from_args(args)
+    types = list(dict.fromkeys(args.types or [settings.model.auto_type, "multilingual"]))
+    for model_type in types:
+        check_type(model_type)
+    cache_dir = Path(settings.model.cache_dir) if settings.model.cache_dir else None
+    options = Options(backend=settings.model.backend, cache_dir=cache_dir)
+    log = _stderr
+    for model_type in types:
+        path = pull(model_type, fetching=_fetching(settings), log=log)
+        print(f"Detoxify {model_type}: weights at {path}")
+        if settings.model.backend == "torch":
+            continue
+        export = cached_export(Checkpoint(path, None, model_type), options, log)
+        if export.ok:
+            print(
+                f"  scores with the ONNX int8 export at {export.folder} (largest difference "
+                f"from PyTorch fp32 on the sample texts: {export.max_difference:.4f})"
+            )
+        else:
+            print(f"  scores with PyTorch: {export.reason}")
     return 0
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def models_export(args: argparse.Namespace) -> int:
@@ -54,8 +98,9 @@ def models_export(args: argparse.Namespace) -> int:
         spec,
         device="cpu",
         hf_config=settings.model.hf_config or None,
-        download_timeout_s=settings.model.download_timeout_s,
-        log=lambda s: print(s, file=sys.stderr),
+        fetching=_fetching(settings),
+        backend="torch",
+        log=_stderr,
     )
     report = export_onnx(scorer, args.output, int8=args.int8, log=lambda s: print(s, flush=True))
     fused = ", ".join(f"{n} {c}" for n, c in report.fused.items()) or "nothing"

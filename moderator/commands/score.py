@@ -16,6 +16,10 @@ from moderator.commands import model_args, settings_from_args, store_args
 from moderator.errors import ConfigError
 from moderator.evaluation.dataset import read_jsonl
 
+#: Comments per scoring call of `moderator score`: the model sorts every window of a call by
+#: length before batching, so a bigger call pads less (a worker's batch is what it read).
+SCORE_CHUNK = 256
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("score", help="score text or a JSONL file, without Redis")
@@ -57,7 +61,7 @@ def score(args: argparse.Namespace) -> int:
     )
     out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     try:
-        size = settings.worker.batch_size
+        size = max(settings.worker.batch_size, SCORE_CHUNK)
         for i in range(0, len(rows), size):
             comments = [
                 Comment(id=r["id"], text=r["text"], language=r["language"])

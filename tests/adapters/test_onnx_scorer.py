@@ -205,3 +205,13 @@ def test_scoring_with_onnx_never_imports_torch(exported) -> None:
         timeout=120,
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_one_session_per_file_per_process(exported) -> None:
+    first = OnnxScorer(exported.folder / "model.int8.onnx")
+    again = OnnxScorer(exported.folder / "model.int8.onnx")
+    other = OnnxScorer(exported.folder / "model.onnx")
+
+    assert again._session is first._session  # a model routed to six languages loads once
+    assert other._session is not first._session
+    assert again.score(SHORT) == first.score(SHORT)

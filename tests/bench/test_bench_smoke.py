@@ -48,7 +48,17 @@ def test_unknown_benchmark_is_refused() -> None:
 
 
 def test_the_suite_knows_every_benchmark() -> None:
-    assert list(BENCHMARKS) == ["lexicon", "scoring", "ingest", "e2e", "queue", "hostile", "login"]
+    assert list(BENCHMARKS) == [
+        "lexicon",
+        "scoring",
+        "cli",
+        "routing",
+        "ingest",
+        "e2e",
+        "queue",
+        "hostile",
+        "login",
+    ]
 
 
 def test_lexicon_quick() -> None:
@@ -65,9 +75,24 @@ def test_hostile_quick() -> None:
 def test_scoring_quick() -> None:
     section = BENCHMARKS["scoring"](quick=True)
     body = "\n".join(section.body)
-    for variant in ("baseline", "torch", "onnx-fp32", "onnx-int8"):
+    for variant in ("baseline", "torch", "onnx-fp32", "default", "default-8"):
         assert f"`{variant}`" in body
     assert met(section)["`tiny`: int8 within 0.02 of PyTorch fp32"]
+
+
+@pytest.mark.slow
+def test_cli_quick() -> None:
+    section = BENCHMARKS["cli"](quick=True)
+    body = "\n".join(section.body)
+    assert "`moderator score`" in body and "PyTorch path" in body
+    assert met(section)["`tiny`: max |Δtoxicity| ≤ 0.02 vs PyTorch fp32"]
+
+
+@pytest.mark.slow
+def test_routing_quick() -> None:
+    section = BENCHMARKS["routing"](quick=True)
+    body = "\n".join(section.body)
+    assert "RSS loaded" in body and "detoxify-multilingual-onnx-int8" in body
 
 
 @pytest.mark.slow
