@@ -72,6 +72,7 @@ class PolicySettings(_Section):
     lexicons: list[str] = ["config/lexicons/en.toml", "config/lexicons/es.toml"]
     overrides: list[str] = []
     lexicon_budget_s: float = Field(0.25, gt=0, le=10)
+    max_matches: int = Field(100, ge=1, le=100_000)  # kept per score record, worst first
 
 
 class CallbackSettings(_Section):
