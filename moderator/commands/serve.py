@@ -104,8 +104,9 @@ def run(args: argparse.Namespace) -> int:
         stop = threading.Event()
         thread = _start_worker(settings, url, service, stop)
         print(_banner(settings, args, admin, generated, service.scorer.info), flush=True)
-        app = create_app(bootstrap.build_web(settings, url))
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        app = create_app(bootstrap.build_web(settings, url), host=args.host)
+        # Forwarded headers are applied by the app itself, from web.trusted_proxies only.
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
         stop.set()
         thread.join()
     finally:
@@ -135,8 +136,10 @@ def serve(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, require_secrets=True)
     url, embedded = bootstrap.open_store(settings)
     try:
-        app = create_app(bootstrap.build_web(settings, url, deliver=not args.no_callbacks))
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
+        app = create_app(
+            bootstrap.build_web(settings, url, deliver=not args.no_callbacks), host=args.host
+        )
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
     finally:
         if embedded is not None:
             embedded.stop()

@@ -18,6 +18,9 @@ from moderator.errors import NotFoundError
 from moderator.web.problems import Problem
 
 COOKIE = "moderator_session"
+#: Over https every cookie gets the __Host- prefix: browsers then keep it only if it is Secure,
+#: has Path=/ and no Domain, so neither a sibling subdomain nor plain http can plant or read it.
+HOST_PREFIX = "__Host-"
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -28,13 +31,18 @@ class Caller:
     sid: str | None = None
 
 
+def cookie_name(request: Request, name: str) -> str:
+    """`name`, with the __Host- prefix when the request came over https."""
+    return HOST_PREFIX + name if request.url.scheme == "https" else name
+
+
 def signer(request: Request) -> TimestampSigner:
     return TimestampSigner(request.app.state.services.session_secret, salt="session")
 
 
 async def session_caller(request: Request) -> Caller | None:
     """The logged-in reviewer, or None (no cookie, bad signature, expired or ended session)."""
-    raw = request.cookies.get(COOKIE)
+    raw = request.cookies.get(cookie_name(request, COOKIE))
     if not raw:
         return None
     services = request.app.state.services
@@ -55,7 +63,15 @@ async def check_csrf(request: Request, caller: Caller, form_value: str | None = 
 
 
 async def api_caller(request: Request) -> Caller:
-    """Dependency for /v1 review endpoints: bearer token, or session + CSRF header."""
+    """Dependency for /v1 review endpoints: bearer token, or session + CSRF header. Resolved
+    once per request (the ApiAuth middleware does it before the body is read)."""
+    cached: Caller | None = getattr(request.state, "caller", None)
+    if cached is None:
+        cached = request.state.caller = await _api_caller(request)
+    return cached
+
+
+async def _api_caller(request: Request) -> Caller:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:

@@ -1,7 +1,17 @@
-"""Liveness, readiness and Prometheus metrics."""
+"""Liveness, readiness and Prometheus metrics.
+
+`/metrics` is for the operator's scrapers, not for strangers: with `web.metrics_token` set
+(MODERATOR_METRICS_TOKEN) it answers a request carrying `Authorization: Bearer <token>` from
+anywhere (Prometheus: `authorization: {credentials: ...}` in the scrape config); without one it
+answers only connections from this machine (loopback, after trusted-proxy resolution, so a
+request relayed by the reverse proxy for an outside client is refused). Refusals are 401/403
+problem documents. `/healthz` and `/readyz` stay open: they say nothing about the comments.
+"""
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,8 +19,36 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from moderator import __version__, keys
 from moderator.adapters.redis_client import DOWN
+from moderator.web.openapi import problems
+from moderator.web.problems import Problem
 
 router = APIRouter()
+
+
+def check_scraper(request: Request) -> None:
+    """Raise a 401/403 Problem unless the caller may read /metrics (see the module's doc)."""
+    token = request.app.state.services.settings.web.metrics_token
+    if token:
+        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            sent.strip().encode(), token.encode()
+        ):
+            return
+        raise Problem(401, "Send the metrics token as 'Authorization: Bearer <token>'.")
+    host = request.client.host if request.client else ""
+    if not _is_loopback(host):
+        raise Problem(
+            403,
+            "/metrics answers this machine only; set MODERATOR_METRICS_TOKEN to scrape it "
+            "from elsewhere with a bearer token.",
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 async def active_model(request: Request) -> dict[str, Any] | None:
@@ -47,7 +85,10 @@ async def healthz(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={503: {"description": "Redis is unreachable", "content": {"application/json": {}}}},
+)
 async def readyz(request: Request) -> JSONResponse:
     try:
         await request.app.state.services.redis.ping()
@@ -56,8 +97,10 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"ready": True})
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@router.get("/metrics", response_class=PlainTextResponse, responses=problems(401, 403))
 async def metrics(request: Request) -> str:
+    """Prometheus text format: queue sizes, backlogs, dead letters (token or loopback only)."""
+    check_scraper(request)
     services = request.app.state.services
     lines: list[str] = []
     try:

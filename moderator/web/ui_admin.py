@@ -47,7 +47,7 @@ async def users_page(request: Request, notice: str = "", error: str = "") -> Res
     users = await request.app.state.services.auth.list_users()
     context = page_context(request, caller, users=users, notice=_DONE.get(notice))
     context["error"] = _DONE["failed"] if error else None
-    return render(request, "admin_users.html", context)
+    return await render(request, "admin_users.html", context)
 
 
 @router.post("/users")
@@ -118,7 +118,7 @@ async def audit_page(
     form |= {"since": since, "until": until}
     more = urlencode({**form, "before": page.next_before}) if page.next_before else None
     context = page_context(request, caller, page=page, form=form, more=more, decisions=_DECISIONS)
-    return render(request, "admin_audit.html", context)
+    return await render(request, "admin_audit.html", context)
 
 
 def _ms(value: str, *, end: bool = False) -> int | None:
@@ -152,7 +152,7 @@ async def dead_page(request: Request, notice: str = "") -> Response:
         callback_url=services.settings.callback.url,
         notice=_DONE.get(notice),
     )
-    return render(request, "admin_dead.html", context)
+    return await render(request, "admin_dead.html", context)
 
 
 @router.post("/dead/replay")
