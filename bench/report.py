@@ -20,7 +20,7 @@ HEADER = """# Benchmarks
 
 Produced by `make bench` (`python -m bench`), which runs every benchmark in `bench/` and
 rewrites the section of each one it ran; `python -m bench NAME ...` runs a subset
-(`lexicon`, `scoring`, `ingest`, `e2e`, `queue`) and `--quick` runs tiny sizes (what the smoke
+(`lexicon`, `scoring`, `ingest`, `e2e`, `queue`, `ui`) and `--quick` runs tiny sizes (what the smoke
 tests in `tests/bench/` use; such runs are not written here). Every section says on which
 machine, at which commit, when and with which command its figures were measured. Each
 benchmark measures its baseline in the same run, side by side, and prints the ratio.

@@ -38,10 +38,17 @@ def queue(quick: bool) -> Section:
     return run(quick)
 
 
+def ui(quick: bool) -> Section:
+    from bench.bench_ui import run
+
+    return run(quick)
+
+
 BENCHMARKS: dict[str, Callable[..., Section]] = {
     "lexicon": lexicon,
     "scoring": scoring,
     "ingest": ingest,
     "e2e": e2e,
     "queue": queue,
+    "ui": ui,
 }

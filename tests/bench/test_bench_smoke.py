@@ -48,7 +48,7 @@ def test_unknown_benchmark_is_refused() -> None:
 
 
 def test_the_suite_knows_every_benchmark() -> None:
-    assert list(BENCHMARKS) == ["lexicon", "scoring", "ingest", "e2e", "queue"]
+    assert list(BENCHMARKS) == ["lexicon", "scoring", "ingest", "e2e", "queue", "ui"]
 
 
 def test_lexicon_quick() -> None:
@@ -86,3 +86,11 @@ def test_queue_quick() -> None:
     section = BENCHMARKS["queue"](quick=True)
     body = "\n".join(section.body)
     assert "claim-next" in body and "bytes" in body
+
+
+@pytest.mark.slow
+def test_ui_quick() -> None:
+    section = BENCHMARKS["ui"](quick=True)
+    body = "\n".join(section.body)
+    assert "`/healthz` while `GET /ui/queue` renders" in body
+    assert "matches kept per score record: 100 (" in body  # 500 found, policy.max_matches kept
