@@ -110,8 +110,8 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limits.get((scope["method"], scope["path"]), self.default_bytes)
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        declared = Headers(scope=scope).get("content-length", "").lstrip("0")
+        if declared.isascii() and declared.isdigit() and _over(declared, limit):
             await problems.problem(413, BodyTooLargeError(limit).detail)(scope, receive, send)
             return
         seen = 0
@@ -126,6 +126,12 @@ class BodyLimit:
             return message
 
         await self.app(scope, capped, send)
+
+
+def _over(digits: str, limit: int) -> bool:
+    """Whether a Content-Length (ASCII digits, no leading zeros) exceeds `limit`; never parses
+    more than 19 digits (a longer one is over any limit)."""
+    return len(digits) > 18 or int(digits) > limit
 
 
 class ApiAuth:
