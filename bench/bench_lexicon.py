@@ -87,7 +87,7 @@ def main() -> None:
     from moderator.core.lexicon import load_lexicon
 
     started = time.perf_counter()
-    lexicon = load_lexicon(sorted((ROOT / "config" / "lexicons").glob("*.toml")))
+    lexicon = load_lexicon(sorted((ROOT / "moderator" / "config" / "lexicons").glob("*.toml")))
     load_s = time.perf_counter() - started
     if args.input:
         lines = args.input.read_text(encoding="utf-8").splitlines()

@@ -38,6 +38,18 @@ def queue(quick: bool) -> Section:
     return run(quick)
 
 
+def hostile(quick: bool) -> Section:
+    from bench.bench_lexicon_hostile import run
+
+    return run(quick)
+
+
+def login(quick: bool) -> Section:
+    from bench.bench_login import run
+
+    return run(quick)
+
+
 def ui(quick: bool) -> Section:
     from bench.bench_ui import run
 
@@ -50,5 +62,7 @@ BENCHMARKS: dict[str, Callable[..., Section]] = {
     "ingest": ingest,
     "e2e": e2e,
     "queue": queue,
+    "hostile": hostile,
+    "login": login,
     "ui": ui,
 }

@@ -5,20 +5,45 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from moderator import __version__
+from moderator import __version__, configdir
 from moderator.errors import ModeratorError
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from moderator.commands import admin, evaluate, export, models, score, serve
+class _Parser(argparse.ArgumentParser):
+    """Every (sub)command takes --config DIR, before or after its name."""
 
-    parser = argparse.ArgumentParser(prog="moderator", description=__doc__)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument(
+            "--config",
+            metavar="DIR",
+            default=argparse.SUPPRESS,
+            help=f"a site's config directory over the packaged defaults (or {configdir.ENV_VAR})",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from moderator.commands import (
+        admin,
+        evaluate,
+        export,
+        health,
+        init,
+        models,
+        replay,
+        score,
+        serve,
+    )
+
+    parser = _Parser(prog="moderator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"moderator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (serve, score, evaluate, models, admin, export):
+    for module in (init, serve, score, evaluate, models, admin, export, replay, health):
         module.register(sub)
     return parser
 
@@ -29,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
     args = build_parser().parse_args(argv)
+    if getattr(args, "config", None):  # the same as MODERATOR_CONFIG_DIR, for every command
+        os.environ[configdir.ENV_VAR] = str(args.config)
     try:
         return int(args.handler(args))
     except ModeratorError as exc:

@@ -17,6 +17,11 @@ class StoreUnavailableError(ModeratorError):
     """Redis cannot be reached; nothing was written."""
 
 
+class StoreFullError(StoreUnavailableError):
+    """Redis refuses writes because it is out of memory (maxmemory, noeviction); nothing was
+    written."""
+
+
 class NotFoundError(ModeratorError):
     """No such comment, user or token."""
 
@@ -35,6 +40,15 @@ class BacklogFullError(ModeratorError):
 
 class ForbiddenError(ModeratorError):
     """The caller is known but its role may not do this (a reviewer on an admin page or API)."""
+
+
+class StaleRevisionError(ConflictError):
+    """A decision on a revision that is no longer current (the comment was edited since the
+    reviewer read it); `current` is the current revision."""
+
+    def __init__(self, message: str, current: int) -> None:
+        super().__init__(message)
+        self.current = current
 
 
 class ClaimedError(ConflictError):

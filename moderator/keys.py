@@ -4,7 +4,7 @@ PREFIX = "mod:"
 
 INGEST_STREAM = PREFIX + "ingest"
 INGEST_GROUP = "workers"
-DEAD_STREAM = PREFIX + "ingest:dead"
+DEAD_STREAM = PREFIX + "ingest:dead"  # comments whose scoring failed for good (held for review)
 FEED_STREAM = PREFIX + "feed"  # scored and decided events: the pull feed and the audit trail
 AUDIT_STREAM = PREFIX + "audit"  # decided events only (a copy): what audit search and export read
 OUTBOX = PREFIX + "outbox"  # sorted set of feed ids due for callback delivery, by due time (ms)
@@ -17,6 +17,8 @@ RECENT = PREFIX + "recent"  # sorted set of refs by decision time (ms), capped
 USERS = PREFIX + "users"  # set of user names
 TOKENS = PREFIX + "tokens"  # set of token digests
 CLAIM_PREFIX = PREFIX + "claim:"  # + ref: string holding the reviewer's name, with a TTL (lease)
+OUTBOX_REFS = PREFIX + "outbox:refs"  # hash feed id -> ref, for every event in a chain
+READY_PROBE = PREFIX + "ready-probe"  # string with a TTL: /readyz writes it to prove Redis writable
 
 
 def comment(ref: str) -> str:
@@ -84,5 +86,23 @@ def session(sid: str) -> str:
 
 
 def login_failures(kind: str, value: str) -> str:
-    """Counter of failed logins for an account (`kind` "user") or an address ("addr"); expires."""
+    """Hash {n: attempts, until: ms} of logins for an account (`kind` "user") or an address
+    ("addr"), counted before the password is checked (adapters/redis_logins.py); expires."""
     return f"{PREFIX}login:{kind}:{value}"
+
+
+def revisions(ref: str) -> str:
+    """List of JSON snapshots of the comment's earlier revisions (text, record, decision), oldest
+    first; the current revision is the comment hash itself."""
+    return f"{PREFIX}revisions:{ref}"
+
+
+def heartbeats(role: str) -> str:
+    """Hash process name -> JSON heartbeat ({at, ...}) of every `role` loop ("worker",
+    "deliverer"): written by the loop, read by /healthz and /metrics."""
+    return f"{PREFIX}heartbeats:{role}"
+
+
+TOKEN_NAMES = PREFIX + "token-names"  # hash principal name -> digest of its one live token
+TOKEN_PREFIX = PREFIX + "token:"  # + digest: hash name, role, created_at, expires_at, user, uid
+USER_PREFIX = PREFIX + "user:"  # + name: hash password, role, disabled, uid, created_at

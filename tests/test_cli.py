@@ -88,7 +88,7 @@ def test_bad_model_spec_is_one_sentence():
 
 def test_tokens_and_users_on_the_embedded_store(tmp_path: Path):
     data = str(tmp_path / "var")
-    out = moderator("tokens", "create", "--role", "reviewer", "--data-dir", data)
+    out = moderator("tokens", "create", "--role", "reviewer", "--name", "ci", "--data-dir", data)
     assert out.returncode == 0, out.stderr
     token = out.stdout.strip().splitlines()[-1]
     assert token.startswith("mod_") and len(token) > 40
@@ -142,7 +142,9 @@ def test_run_serves_scores_and_keeps_data_across_restarts(tmp_path: Path):
     try:
         sent = moderator("send", RETARD, "--id", "first", "--url", url, "--data-dir", data)
         assert sent.returncode == 0 and sent.stdout.startswith("202"), sent.stdout + sent.stderr
-        token = moderator("tokens", "create", "--role", "admin", "--data-dir", data)
+        token = moderator(
+            "tokens", "create", "--role", "admin", "--name", "ops", "--data-dir", data
+        )
         token = token.stdout.strip().splitlines()[-1]
         auth = {"Authorization": f"Bearer {token}"}
         deadline = time.monotonic() + 30
@@ -156,6 +158,8 @@ def test_run_serves_scores_and_keeps_data_across_restarts(tmp_path: Path):
         banner = stop(proc)
     assert "admin login created" in banner and "password:" in banner
     assert "offline" in banner.lower()
+    webhook_secret = (tmp_path / "var" / "webhook_secret").read_text().strip()
+    assert webhook_secret in banner  # generated on this start: shown, once
     proc = start()
     try:
         again = httpx.get(url + "/v1/comments/first", headers=auth).json()
@@ -164,6 +168,7 @@ def test_run_serves_scores_and_keeps_data_across_restarts(tmp_path: Path):
     finally:
         banner = stop(proc)
     assert "admin login created" not in banner
+    assert webhook_secret not in banner and "not shown again" in banner
 
 
 def test_worker_exits_cleanly_on_sigterm(tmp_path: Path):

@@ -8,6 +8,10 @@ one. Failures are logged and never raised; a failing endpoint delays only its ow
 (exponential backoff with jitter, capped) and never blocks decisions, which are already stored
 and already in the pull feed. After `max_attempts` failures an event is dead-lettered (logged
 as an error) until an admin replays it.
+
+Each request as a whole (not each phase) is bounded by `callback.timeout_s`, which is 10 s
+inside the delivery's lease. The loop never dies of an error: it logs, backs off and goes on,
+and beats a heartbeat (adapters/redis_heartbeats.py) that /healthz and /metrics show.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import redis.asyncio as aioredis
 
 from moderator import keys
 from moderator.adapters.redis_client import DOWN
+from moderator.adapters.redis_heartbeats import AsyncHeartbeat, process_name
 from moderator.adapters.redis_outbox import RedisOutbox
 from moderator.core.signing import HEADER, sign
 from moderator.settings import CallbackSettings
@@ -32,6 +37,8 @@ from moderator.settings import CallbackSettings
 log = logging.getLogger("moderator.callbacks")
 _CLAIM = 32
 VERSION_HEADER = "X-Moderator-Version"
+_LEASE_MARGIN_S = 10.0  # the lease is the request's time limit plus this
+_RETRY_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 class OutboxDeliverer:
@@ -41,6 +48,8 @@ class OutboxDeliverer:
         http: httpx.AsyncClient,
         settings: CallbackSettings,
         secret: str,
+        *,
+        name: str | None = None,
     ) -> None:
         self._client = client
         self._http = http
@@ -48,36 +57,69 @@ class OutboxDeliverer:
         self._secret = settings.secret or secret
         self.outbox = RedisOutbox(client)
         self.delivered = 0
+        self.last_error: str | None = None
+        self.heartbeat = AsyncHeartbeat(client, "deliverer", name or process_name())
+
+    @property
+    def lease_ms(self) -> int:
+        """How long a claimed delivery is ours: the whole request is bounded well inside it."""
+        return int((self._settings.timeout_s + _LEASE_MARGIN_S) * 1000)
 
     async def run(self, stop: asyncio.Event, idle_s: float = 0.5) -> None:
-        """Deliver until `stop` is set. Redis outages are waited out."""
+        """Deliver until `stop` is set. Nothing else ends the loop: any error (Redis down or
+        out of memory, a Redis error, a bug) is logged and retried with backoff; the heartbeat
+        carries the last one."""
+        failures = 0
         while not stop.is_set():
             try:
                 sent = await self.deliver_due()
-            except DOWN as exc:
-                log.warning("Callback delivery paused, Redis is unreachable: %s", exc)
-                sent = 0
+                failures, self.last_error = 0, None
+            except Exception as exc:
+                sent, delay = 0, _RETRY_S[min(failures, len(_RETRY_S) - 1)]
+                failures += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                if isinstance(exc, DOWN):
+                    log.warning("Callback delivery paused, Redis is unreachable: %s", exc)
+                else:
+                    log.exception("Callback delivery error (retrying in %.1f s): %s", delay, exc)
+                await self._beat(force=True)
+                await _wait(stop, delay)
+                continue
+            await self._beat()
             if not sent:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), idle_s)
+                await _wait(stop, idle_s)
+        await self.heartbeat.stop()
+
+    async def _beat(self, *, force: bool = False) -> None:
+        info: dict[str, Any] = {"delivered": self.delivered}
+        if self.last_error:
+            info["error"] = self.last_error
+        await self.heartbeat.beat(force=force, **info)
 
     async def deliver_due(self) -> int:
-        """Claim and attempt the entries that are due; returns how many were attempted."""
+        """Claim and attempt the entries that are due; returns how many were attempted. One
+        entry's unexpected error is logged and leaves it leased (retried when the lease ends);
+        it never stops the others."""
         now_ms = int(time.time() * 1000)
-        lease_ms = int((self._settings.timeout_s + 10) * 1000)
-        fids = await self.outbox.claim_due(now_ms, lease_ms, _CLAIM)
+        lease_end = time.monotonic() + self.lease_ms / 1000
+        fids = await self.outbox.claim_due(now_ms, self.lease_ms, _CLAIM)
         if fids:
-            await asyncio.gather(*(self._deliver(fid) for fid in fids))
+            results = await asyncio.gather(
+                *(self._deliver(fid, lease_end) for fid in fids), return_exceptions=True
+            )
+            for fid, result in zip(fids, results, strict=True):
+                if isinstance(result, Exception):
+                    self.last_error = f"{type(result).__name__}: {result}"[:300]
+                    log.error("Callback %s: %s; retried when its lease ends.", fid, result)
         return len(fids)
 
-    async def _deliver(self, fid: str) -> None:
+    async def _deliver(self, fid: str, lease_end: float) -> None:
         event = await self.outbox.event(fid)
-        if event is None:  # not in the feed (never trimmed by moderator): nothing to send
-            log.error("Callback %s: the feed has no such event; dropped.", fid)
-            await self._client.zrem(keys.OUTBOX, fid)
+        if event is None:
+            await self._vanished(fid)
             return
         ref = f"{event.get('site')}:{event.get('id')}"
-        error = await self._post(fid, {"cursor": fid, **event})
+        error = await self._post(fid, {"cursor": fid, **event}, lease_end)
         now_ms = int(time.time() * 1000)
         if error is None:
             await self.outbox.delivered(fid, ref, now_ms)
@@ -99,7 +141,21 @@ class OutboxDeliverer:
             "Callback %s failed (attempt %d, next in %.1f s): %s", fid, done, delay_s, error
         )
 
-    async def _post(self, fid: str, payload: dict[str, Any]) -> str | None:
+    async def _vanished(self, fid: str) -> None:
+        """The event is no longer in the feed: nothing to send, but its comment's later events
+        must not wait behind it forever."""
+        ref = await self.outbox.ref_of(fid)
+        log.error("Callback %s: the feed has no such event; skipped (comment %s).", fid, ref)
+        if ref is None:
+            await self._client.zrem(keys.OUTBOX, fid)
+            return
+        await self.outbox.delivered(fid, ref, int(time.time() * 1000))
+
+    async def _post(self, fid: str, payload: dict[str, Any], lease_end: float) -> str | None:
+        """POST one event; the error as text, or None on a 2xx. The whole request (connect,
+        send, every byte of the answer) is bounded by `callback.timeout_s` and by the lease,
+        so a slow-drip answer cannot outlive the lease and let a second deliverer send event
+        n again after n+1. Errors are returned, never raised (an invalid URL included)."""
         body = json.dumps(payload).encode()
         headers = {
             "Content-Type": "application/json",
@@ -108,12 +164,18 @@ class OutboxDeliverer:
         }
         if payload.get("version") is not None:
             headers[VERSION_HEADER] = str(payload["version"])
+        limit_s = min(self._settings.timeout_s, lease_end - time.monotonic() - _LEASE_MARGIN_S / 2)
+        if limit_s <= 0:
+            return "TimeoutError: the lease ran out before the request could start"
         try:
-            response = await self._http.post(
-                self._settings.url, content=body, headers=headers, timeout=self._settings.timeout_s
-            )
-        except httpx.HTTPError as exc:
-            return f"{type(exc).__name__}: {exc}"
+            async with asyncio.timeout(limit_s):
+                response = await self._http.post(
+                    self._settings.url, content=body, headers=headers, timeout=limit_s
+                )
+        except TimeoutError:
+            return f"TimeoutError: no complete answer within {limit_s:.1f} s"
+        except Exception as exc:
+            return describe(exc)
         if 200 <= response.status_code < 300:
             return None
         return f"HTTP {response.status_code}"
@@ -123,3 +185,16 @@ class OutboxDeliverer:
         s = self._settings
         delay: float = min(s.backoff_max_s, s.backoff_base_s * 2 ** min(attempts - 1, 30))
         return delay * random.uniform(0.8, 1.2)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+def describe(exc: BaseException) -> str:
+    """`Class: message` of the error, looking inside exception groups (anyio wraps some
+    connection errors, such as an impossible port, in one)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}"

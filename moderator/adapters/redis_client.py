@@ -1,4 +1,5 @@
-"""Redis connections and the translation of connection failures into StoreUnavailableError."""
+"""Redis connections, and the translation of "Redis cannot take this now" (unreachable, out of
+memory) into StoreUnavailableError / StoreFullError, which the web layer answers with 503."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from moderator.errors import StoreUnavailableError
+from moderator.errors import StoreFullError, StoreUnavailableError
 
 _SOCKET_TIMEOUT_S = 5.0
 _CONNECT_TIMEOUT_S = 2.0
@@ -19,6 +20,7 @@ _CONNECT_TIMEOUT_S = 2.0
 # served by a quick 503 it will retry itself. Every script we run is safe to repeat.
 _RETRIES = 2
 DOWN = (redis.ConnectionError, redis.TimeoutError)
+_OOM = "OOM command not allowed"
 
 
 def _backoff() -> ExponentialBackoff:
@@ -45,17 +47,44 @@ def connect_async(url: str) -> aioredis.Redis:
     )
 
 
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Redis refused a write for memory: a plain command answers OOM, a Lua script whose first
+    write is refused answers an error that quotes it (Redis 6)."""
+    if isinstance(exc, redis.exceptions.OutOfMemoryError):
+        return True
+    return isinstance(exc, redis.ResponseError) and _OOM in str(exc)
+
+
+def _store_error(exc: BaseException) -> StoreUnavailableError | None:
+    if isinstance(exc, DOWN):
+        return StoreUnavailableError(f"Redis is unreachable: {exc}.")
+    if is_out_of_memory(exc):
+        return StoreFullError(
+            "Redis refuses writes: it is out of memory (maxmemory reached, noeviction); "
+            "nothing was stored."
+        )
+    return None
+
+
 @contextlib.contextmanager
 def unavailable_as_error() -> Iterator[None]:
+    """Redis unreachable → StoreUnavailableError; out of memory → StoreFullError."""
     try:
         yield
-    except DOWN as exc:
-        raise StoreUnavailableError(f"Redis is unreachable: {exc}.") from exc
+    except redis.RedisError as exc:
+        mapped = _store_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
 
 
 @contextlib.asynccontextmanager
 async def async_unavailable_as_error() -> AsyncIterator[None]:
+    """Redis unreachable → StoreUnavailableError; out of memory → StoreFullError."""
     try:
         yield
-    except DOWN as exc:
-        raise StoreUnavailableError(f"Redis is unreachable: {exc}.") from exc
+    except redis.RedisError as exc:
+        mapped = _store_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc

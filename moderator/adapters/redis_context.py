@@ -1,5 +1,6 @@
 """What a reviewer sees around one comment: its parent, its author's history, notes and the
-decisions taken on it. One round trip for the lookups, one to load what they name.
+decisions taken on it, and its earlier revisions. One round trip for the lookups, one to load
+what they name.
 
 Costs: the parent is one hash read (by `parent_id` within the same site); the author's history
 is a capped sorted set (newest `AUTHOR_HISTORY_MAX` refs) plus a counts hash kept by the store
@@ -27,7 +28,8 @@ class RedisContext:
         self._client = client
 
     async def around(self, item: dict[str, Any]) -> dict[str, Any]:
-        """{parent, author: {counts, recent}, notes, decisions} for a loaded comment."""
+        """{parent, author: {counts, recent}, notes, decisions, revisions} for a loaded
+        comment (revisions: its earlier texts, oldest first)."""
         comment, ref = item["comment"], item["ref"]
         history, counts, has_author = author_keys(comment)
         async with async_unavailable_as_error():
@@ -36,7 +38,8 @@ class RedisContext:
             pipe.hgetall(counts)
             pipe.lrange(keys.notes(ref), 0, -1)
             pipe.lrange(keys.history(ref), 0, -1)
-            recent, tallies, notes, audit_ids = await pipe.execute()
+            pipe.lrange(keys.revisions(ref), 0, -1)
+            recent, tallies, notes, audit_ids, revisions = await pipe.execute()
             parent_ref = _parent_ref(comment)
             others = [r for r in (recent or []) if r != ref][:RECENT_BY_AUTHOR]
             loaded = await load_items(
@@ -54,6 +57,7 @@ class RedisContext:
             },
             "notes": [json.loads(n) for n in notes],
             "decisions": decisions,
+            "revisions": [json.loads(r) for r in revisions],
         }
 
     async def _decisions(self, audit_ids: list[str]) -> list[dict[str, Any]]:

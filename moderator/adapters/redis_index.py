@@ -72,13 +72,20 @@ def scored_extras(
     ref: str, comment: dict[str, Any], record: dict[str, Any], queue_score: int
 ) -> tuple[list[str], list[Any]]:
     """The KEYS and ARGV that STORE_SCORED takes after its first five keys and ten arguments:
-    outbox chain, author history and counts, then the queue's index keys (the whole queue by
-    priority excluded: that is its KEYS[2])."""
+    outbox chain, author history and counts, the ingest dead-letter stream, then the queue's
+    index keys (the whole queue by priority excluded: that is its KEYS[2])."""
     comment_dims = dims(comment, record)
     action = record["action"]
     by_priority, by_age = index_keys(action, comment_dims) if action != "approve" else ([], [])
     history, counts, has_author = author_keys(comment)
-    extra_keys = [keys.outbox_chain(ref), history, counts, *by_priority[1:], *by_age]
+    extra_keys = [
+        keys.outbox_chain(ref),
+        history,
+        counts,
+        keys.DEAD_STREAM,
+        *by_priority[1:],
+        *by_age,
+    ]
     extra_args = [
         json.dumps(comment_dims),
         queued_at_ms(queue_score),

@@ -3,12 +3,20 @@
 Delivery is at-least-once into the stream and exactly-once into the queue: storing a scored
 comment, queueing it and acknowledging its message happen in one Lua script, and a comment that
 is already scored is only acknowledged when its message comes round again.
+
+Revisions: a `(site, id)` sent again with the same text is a redelivery (nothing is written);
+with different text it is a new revision (REVISE, adapters/redis_requeue.py): the old one joins
+the comment's history and the new one goes on the stream with its revision number. Each stream
+entry names the revision it was written for; an entry whose revision was superseded before it
+was scored is acknowledged without scoring, and STORE_SCORED refuses a record for a revision
+that is no longer current, so each revision is scored at most once and the current one exactly
+once.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import redis
 import redis.asyncio as aioredis
@@ -16,34 +24,100 @@ import redis.asyncio as aioredis
 from moderator import keys
 from moderator.adapters import redis_index, redis_scripts
 from moderator.adapters.redis_client import async_unavailable_as_error, unavailable_as_error
+from moderator.adapters.redis_requeue import read_stored, requeue_keys, text_digest
 from moderator.core.models import Comment
-from moderator.errors import BacklogFullError
+from moderator.errors import BacklogFullError, StoreUnavailableError
+
+#: How often accept() reads and tries again when the comment changes under it (concurrent
+#: deliveries of different texts); each round at least one of them wins.
+_ACCEPT_ROUNDS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """What the webhook answers: `accepted` (new comment), `revised` (new text for a known one)
+    or `duplicate` (the current revision's text again: nothing written); `revision` is the
+    comment's current revision number."""
+
+    status: str
+    revision: int
+
+    @property
+    def created(self) -> bool:
+        return self.status != "duplicate"
 
 
 class RedisIngest:
-    """Web side: store a comment durably and put it on the stream, once per (site, id)."""
+    """Web side: store a comment (or a new revision of it) durably and put it on the stream."""
 
     def __init__(self, client: aioredis.Redis, *, max_backlog: int) -> None:
         self._client = client
         self._max_backlog = max_backlog
         self._accept = client.register_script(redis_scripts.ACCEPT)
+        self._revise = client.register_script(redis_scripts.REVISE)
 
-    async def accept(self, comment: Comment, received_ms: int) -> bool:
-        """True when stored now, False for a redelivery (nothing written).
+    async def accept(self, comment: Comment, received_ms: int) -> Accepted:
+        """Store `comment` as revision 1, as a new revision, or recognise a redelivery.
 
-        StoreUnavailableError when Redis is down, BacklogFullError when the workers are too far
-        behind: in both cases nothing was stored and the sender must retry.
+        StoreUnavailableError when Redis is down or refuses writes (out of memory),
+        BacklogFullError when the workers are too far behind: in both cases nothing was stored
+        and the sender must retry.
         """
+        body, digest = json.dumps(comment.to_dict()), text_digest(comment.text)
         async with async_unavailable_as_error():
-            created = await self._accept(
-                keys=[keys.comment(comment.ref), keys.INGEST_STREAM],
-                args=[json.dumps(comment.to_dict()), received_ms, comment.ref, self._max_backlog],
-            )
-        if created == -1:
-            raise BacklogFullError(
-                f"{self._max_backlog} comments are waiting to be scored; retry later."
-            )
-        return bool(created)
+            for _ in range(_ACCEPT_ROUNDS):
+                created = await self._accept(
+                    keys=[keys.comment(comment.ref), keys.INGEST_STREAM],
+                    args=[body, received_ms, comment.ref, self._max_backlog, digest],
+                )
+                if created == -1:
+                    raise self._full()
+                if created == 1:
+                    return Accepted("accepted", 1)
+                found = await self._revision(comment, body, digest, received_ms)
+                if found is not None:
+                    return found
+        raise StoreUnavailableError(
+            f"Comment {comment.ref!r} changed {_ACCEPT_ROUNDS} times while being stored; retry."
+        )
+
+    async def _revision(
+        self, comment: Comment, body: str, digest: str, received_ms: int
+    ) -> Accepted | None:
+        """A redelivery or a new revision of a stored comment; None to look again."""
+        stored = await read_stored(self._client, comment.ref)
+        if stored is None:
+            return None  # gone between the two reads: ACCEPT again
+        if stored.digest == digest:
+            return Accepted("duplicate", stored.revision)
+        script_keys, (given, has_author, changed) = requeue_keys(
+            stored, keys.revisions(comment.ref), comment.to_dict()
+        )
+        status, revision = await self._revise(
+            keys=script_keys,
+            args=[
+                body,
+                digest,
+                received_ms,
+                comment.ref,
+                self._max_backlog,
+                stored.revision,
+                given,
+                has_author,
+                changed,
+                received_ms,
+            ],
+        )
+        if status == "full":
+            raise self._full()
+        if status in ("revised", "duplicate"):
+            return Accepted(status, int(revision))
+        return None  # retry, missing: read again
+
+    def _full(self) -> BacklogFullError:
+        return BacklogFullError(
+            f"{self._max_backlog} comments are waiting to be scored; retry later."
+        )
 
     async def backlog(self) -> int:
         """Entries not yet scored (pending ones included): scored entries are deleted."""
@@ -58,6 +132,13 @@ class Delivery:
     comment: Comment | None  # None when the hash is gone (nothing to score: acknowledge it)
     received_ms: int
     deliveries: int = 1  # how many times the stream has handed this message out
+    revision: int = 1  # the comment's revision when the message was read (what is scored)
+    entry_revision: int | None = None  # the revision the entry was written for (None: old entry)
+
+    @property
+    def superseded(self) -> bool:
+        """A newer revision arrived before this entry was scored: its own entry scores it."""
+        return self.entry_revision is not None and self.entry_revision < self.revision
 
 
 class RedisIngestConsumer:
@@ -111,10 +192,7 @@ class RedisIngestConsumer:
             )
             entries = [e for e in reply[1] if e[1] is not None]
             loaded = self._load(entries)
-            return [
-                Delivery(d.message_id, d.ref, d.comment, d.received_ms, self._times_delivered(d))
-                for d in loaded
-            ]
+            return [replace(d, deliveries=self._times_delivered(d)) for d in loaded]
 
     def _times_delivered(self, delivery: Delivery) -> int:
         info = self._client.xpending_range(
@@ -126,9 +204,20 @@ class RedisIngestConsumer:
         )
         return int(info[0]["times_delivered"]) if info else 1
 
-    def store(self, delivery: Delivery, record: dict, queue_score: int, now_ms: int) -> None:
-        """Store the scored record, queue it (unless approved), append the feed event and
-        acknowledge, atomically."""
+    def store(
+        self,
+        delivery: Delivery,
+        record: dict,
+        queue_score: int,
+        now_ms: int,
+        *,
+        failed: tuple[str, int] | None = None,
+    ) -> str:
+        """Store the scored record of the delivery's revision, queue it (unless approved),
+        append the feed event and acknowledge, atomically. `failed` (error, attempts) marks a
+        record made because scoring failed for good: the comment is also listed as an ingest
+        dead letter. Returns the state found before ('superseded' when a newer revision
+        arrived meanwhile: nothing stored, only acknowledged)."""
         action = record["action"]
         comment = delivery.comment
         assert comment is not None
@@ -136,6 +225,7 @@ class RedisIngestConsumer:
             "event": "scored",
             "site": comment.site,
             "id": comment.id,
+            "revision": delivery.revision,
             "action": action,
             "priority": record["priority"],
             "reasons": record["reasons"],
@@ -146,8 +236,9 @@ class RedisIngestConsumer:
         extra_keys, extra_args = redis_index.scored_extras(
             delivery.ref, comment.to_dict(), record, queue_score
         )
+        error, attempts = failed or ("", 0)
         with unavailable_as_error():
-            self._store(
+            found = self._store(
                 keys=[
                     keys.comment(delivery.ref),
                     queue,
@@ -168,32 +259,27 @@ class RedisIngestConsumer:
                     "1" if self.deliver_callbacks else "0",
                     delivery.ref,
                     *extra_args,
+                    delivery.revision,
+                    error[:2000],
+                    attempts,
                 ],
             )
+        return str(found)
 
     def ack_missing(self, delivery: Delivery) -> None:
+        """Acknowledge and delete a message with nothing to score (comment gone, or superseded
+        by a newer revision whose own message scores it)."""
         with unavailable_as_error():
             self._client.xack(keys.INGEST_STREAM, keys.INGEST_GROUP, delivery.message_id)
             self._client.xdel(keys.INGEST_STREAM, delivery.message_id)
 
-    def fail(
-        self, delivery: Delivery, error: str, max_attempts: int, now_ms: int, *, force: bool = False
-    ) -> int:
-        """Count a failed attempt; returns attempts so far, negative once dead-lettered (at
-        `max_attempts`, or at once with `force`)."""
+    def fail(self, delivery: Delivery, error: str) -> int:
+        """Count a failed scoring attempt of the delivery's revision; returns the attempts so
+        far, or 0 when it no longer matters (scored meanwhile, or superseded)."""
         with unavailable_as_error():
             return int(
                 self._fail(
-                    keys=[keys.comment(delivery.ref), keys.INGEST_STREAM, keys.DEAD_STREAM],
-                    args=[
-                        delivery.message_id,
-                        keys.INGEST_GROUP,
-                        error[:2000],
-                        max_attempts,
-                        now_ms,
-                        delivery.ref,
-                        "1" if force else "0",
-                    ],
+                    keys=[keys.comment(delivery.ref)], args=[error[:2000], delivery.revision]
                 )
             )
 
@@ -202,9 +288,21 @@ class RedisIngestConsumer:
             return []
         pipe = self._client.pipeline(transaction=False)
         for _, fields in entries:
-            pipe.hmget(keys.comment(fields["ref"]), "comment", "received_at")
+            pipe.hmget(keys.comment(fields["ref"]), "comment", "received_at", "revision")
         out = []
-        for (message_id, fields), (raw, received) in zip(entries, pipe.execute(), strict=True):
+        for (message_id, fields), (raw, received, revision) in zip(
+            entries, pipe.execute(), strict=True
+        ):
             comment = Comment.from_dict(json.loads(raw)) if raw else None
-            out.append(Delivery(message_id, fields["ref"], comment, int(received or 0)))
+            entry_revision = int(fields["rev"]) if fields.get("rev") else None
+            out.append(
+                Delivery(
+                    message_id,
+                    fields["ref"],
+                    comment,
+                    int(received or 0),
+                    revision=int(revision or 1),
+                    entry_revision=entry_revision,
+                )
+            )
         return out

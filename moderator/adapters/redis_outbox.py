@@ -6,6 +6,11 @@ next becomes due only when the head is delivered. So one comment's events reach 
 order, one at a time (version n+1 never before n), while different comments go in parallel.
 An event that fails `max_attempts` times is dead-lettered: it leaves the outbox, its chain waits
 behind it, and an admin's replay puts it back. Each operation is O(log n).
+
+An event that vanished from the feed (trimmed, deleted by hand) is done with as if delivered:
+its chain moves on. The chain is found through `keys.OUTBOX_REFS` (feed id -> ref, written with
+the chain entry); for entries older than that map, by scanning the chains (the only O(n) path,
+and only for a vanished event).
 """
 
 from __future__ import annotations
@@ -41,9 +46,26 @@ class RedisOutbox:
     async def delivered(self, fid: str, ref: str, now_ms: int) -> None:
         """Done with `fid`: out of the outbox and its chain; the chain's next is due now."""
         await self._done(
-            keys=[keys.OUTBOX, keys.outbox_chain(ref), keys.OUTBOX_ATTEMPTS, keys.OUTBOX_ERRORS],
+            keys=[
+                keys.OUTBOX,
+                keys.outbox_chain(ref),
+                keys.OUTBOX_ATTEMPTS,
+                keys.OUTBOX_ERRORS,
+                keys.OUTBOX_REFS,
+            ],
             args=[fid, now_ms],
         )
+
+    async def ref_of(self, fid: str) -> str | None:
+        """The ref of the comment whose chain holds `fid` (None when no chain does)."""
+        ref = await self._client.hget(keys.OUTBOX_REFS, fid)
+        if ref is not None:
+            return str(ref)
+        prefix = keys.outbox_chain("")
+        async for chain in self._client.scan_iter(match=prefix + "*", count=1000):
+            if fid in await self._client.lrange(chain, 0, -1):
+                return str(chain)[len(prefix) :]
+        return None
 
     async def failed(
         self, fid: str, error: str, *, due_ms: int, max_attempts: int, now_ms: int

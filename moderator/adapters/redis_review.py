@@ -2,7 +2,8 @@
 
 A decision is one atomic script (redis_scripts.DECIDE): state, version, the queue indexes, the
 claim, the author's counts, the recently-decided list, the feed event, the audit entry, the
-decision history and the callback all change together or not at all.
+decision history and the callback all change together or not at all. A platform's own verdict
+(redis_scripts.PLATFORM_DECIDE) does the same in any state, without a callback.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from moderator.adapters.redis_audit import just_after
 from moderator.adapters.redis_client import async_unavailable_as_error
 from moderator.core.models import Decision
 from moderator.core.ordering import queue_score
-from moderator.errors import ClaimedError, ConflictError, ForbiddenError, NotFoundError
+from moderator.errors import (
+    ClaimedError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    StaleRevisionError,
+)
 
 ALL_QUEUES = redis_index.QUEUE_NAMES
 REJECT_REASONS = (
@@ -51,6 +58,7 @@ class RedisReviewStore:
         self.recent_max = recent_max
         self._decide = client.register_script(redis_scripts.DECIDE)
         self._undo = client.register_script(redis_scripts.UNDO)
+        self._platform_decide = client.register_script(redis_scripts.PLATFORM_DECIDE)
 
     async def list_queue(self, queue: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
         """Comments in priority order (then oldest first), by offset (see RedisQueues for
@@ -84,13 +92,16 @@ class RedisReviewStore:
         note: str | None,
         now_ms: int,
         is_admin: bool = False,
+        revision: int | None = None,
     ) -> dict[str, Any]:
         """Record a reviewer's decision atomically with its feed, audit and outbox entries, and
-        release their claim.
+        release their claim. `revision` is the revision the reviewer saw (None: the current
+        one, whatever it is).
 
-        NotFoundError for an unknown comment; ConflictError when it is not awaiting a decision;
-        ClaimedError when another reviewer's claim has not expired; ForbiddenError for an
-        escalated comment and a caller who is not an admin.
+        NotFoundError for an unknown comment; StaleRevisionError when `revision` is not the
+        current revision (the comment was edited since); ConflictError when it is not awaiting
+        a decision; ClaimedError when another reviewer's claim has not expired; ForbiddenError
+        for an escalated comment and a caller who is not an admin.
         """
         for _ in range(_RETRIES):
             item = await self.get(ref)
@@ -101,12 +112,16 @@ class RedisReviewStore:
                 "by": by,
                 "at": now_ms,
                 "version": item["version"] + 1,
+                "revision": item["revision"] if revision is None else revision,
                 "previous": {
                     k: item.get(k) for k in ("state", "queue", "queue_score", "queued_at")
                 },
             }
             try:
                 return await self._run_decide(item, decision, body, is_admin)
+            except StaleRevisionError:
+                if revision is not None:
+                    raise
             except _StaleError:
                 continue
         raise ConflictError(f"Comment {ref!r} keeps changing; reload it and try again.")
@@ -139,9 +154,44 @@ class RedisReviewStore:
                 len(adding) // 2,
                 self.recent_max,
                 "1" if redis_index.author_keys(item["comment"])[2] else "0",
+                body["revision"],
             ],
         )
         return {**body, "ref": ref, "feed_id": reply[0], "version": int(reply[1]), "state": state}
+
+    async def platform_decide(
+        self,
+        ref: str,
+        decision: Decision,
+        *,
+        by: str,
+        reason: str | None,
+        note: str | None,
+        now_ms: int,
+    ) -> dict[str, Any]:
+        """Record a verdict the platform made itself (PLATFORM_DECIDE: any state; out of every
+        queue; feed, audit and history; no callback). The same verdict repeated by the same
+        platform (a retried request) changes nothing and comes back with `repeated: true`.
+        NotFoundError for an unknown comment."""
+        for _ in range(_RETRIES):
+            item = await self.get(ref)
+            last = item.get("decision") or {}
+            same = (last.get("by"), last.get("decision"), last.get("reason"))
+            if same == (by, str(decision), reason) and item["state"] == _STATES[str(decision)]:
+                return {**last, "ref": ref, "state": item["state"], "repeated": True}
+            body: dict[str, Any] = {"decision": str(decision), "reason": reason, "note": note}
+            body |= {"by": by, "at": now_ms, "version": item["version"] + 1, "previous": None}
+            state = _STATES[str(decision)]
+            args: list[Any] = [str(decision), by, now_ms, json.dumps(body)]
+            args += [json.dumps(_event(item, body, state)), ref, item["version"]]
+            args += [len(redis_index.all_index_keys(item["dims"])), self.recent_max]
+            args += ["1" if redis_index.author_keys(item["comment"])[2] else "0"]
+            try:
+                reply = await self._script(self._platform_decide, item, [], args)
+            except _StaleError:
+                continue
+            return {**body, "ref": ref, "version": int(reply[1]), "state": state, "repeated": False}
+        raise ConflictError(f"Comment {ref!r} keeps changing; try again.")
 
     async def undo(
         self, ref: str, version: int, *, by: str, now_ms: int, window_ms: int, lease_ms: int
@@ -210,6 +260,14 @@ class RedisReviewStore:
                 raise _script_error(ref, str(exc)) from None
         return reply
 
+    async def revisions(self, ref: str) -> list[dict[str, Any]]:
+        """The comment's earlier revisions, oldest first: each {revision, state (when it was
+        superseded: `received` means it was never scored), received_at, superseded_at,
+        version, comment, record, decision}. The current revision is the comment itself."""
+        async with async_unavailable_as_error():
+            raw = await self._client.lrange(keys.revisions(ref), 0, -1)
+        return [json.loads(r) for r in raw]
+
     async def add_note(self, ref: str, *, by: str, text: str, now_ms: int) -> dict[str, Any]:
         """Append a reviewer's note to the comment (the newest 100 are kept)."""
         await self.get(ref)
@@ -255,6 +313,7 @@ def _event(item: dict[str, Any], body: dict[str, Any], state: str) -> dict[str, 
         "site": comment["site"],
         "id": comment["id"],
         **{k: body[k] for k in ("decision", "reason", "note", "by", "at", "version")},
+        "revision": item["revision"],
         "state": state,
         "previous_state": item["state"],
         "queue": item.get("queue"),
@@ -273,6 +332,13 @@ def _script_error(ref: str, message: str) -> Exception:
         return NotFoundError(f"No comment {ref!r}.")
     if message.startswith("STALE"):
         return _StaleError()
+    if message.startswith("REVISION "):
+        current = int(message.removeprefix("REVISION ").strip() or 0)
+        return StaleRevisionError(
+            f"Comment {ref!r} was edited: revision {current} is current; reload it and decide "
+            "what it says now.",
+            current,
+        )
     if message.startswith("FORBIDDEN"):
         return ForbiddenError("Only admins decide escalated comments.")
     if message.startswith("CLAIMED "):
@@ -319,6 +385,7 @@ def _decode(ref: str, h: dict[str, str], claim: dict[str, Any] | None) -> dict[s
         "decision": json.loads(h["decision"]) if "decision" in h else None,
         "decided_at": int(h["decided_at"]) if "decided_at" in h else None,
         "version": int(h.get("version", 0)),
+        "revision": int(h.get("revision", 1)),
         "dims": json.loads(h["ix"]) if "ix" in h else redis_index.dims(comment, record),
         "claim": claim,
         "attempts": int(h.get("attempts", 0)),

@@ -2,42 +2,140 @@
 writes cannot leave a comment half-stored, queued twice, indexed in the wrong queue or decided
 without an audit entry and its callback."""
 
+from moderator import keys
+
 # Appends a feed id to its comment's callback chain; only a chain's head is due in the outbox,
 # so one comment's events are delivered one at a time, in order (adapters/redis_outbox.py).
-_ENQUEUE = """
+# It also files the feed id under its comment's ref (keys.OUTBOX_REFS, the one key it does not
+# take as an argument), so an event that vanished from the feed can still advance its chain.
+_ENQUEUE = f"""
 local function enqueue(outbox, chain, fid, now)
   redis.call('RPUSH', chain, fid)
+  redis.call('HSET', '{keys.OUTBOX_REFS}', fid, string.sub(chain, {len(keys.outbox_chain("")) + 1}))
   if redis.call('LLEN', chain) == 1 then redis.call('ZADD', outbox, now, fid) end
 end
 """
 
-# KEYS: comment hash, ingest stream. ARGV: comment json, received_at ms, ref, max backlog.
-# Returns 1 when stored, 0 when the (site, id) was already received, -1 when the backlog is at
-# its ceiling (in both latter cases nothing is written).
+# KEYS: comment hash, ingest stream.
+# ARGV: comment json, received_at ms, ref, max backlog, text digest (optional).
+# Returns 1 when stored (revision 1), 0 when the (site, id) was already received (a redelivery
+# or a new revision: adapters/redis_ingest.py reads it and runs REVISE), -1 when the backlog is
+# at its ceiling (in both latter cases nothing is written).
 ACCEPT = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if redis.call('XLEN', KEYS[2]) >= tonumber(ARGV[4]) then return -1 end
-redis.call('HSET', KEYS[1], 'comment', ARGV[1], 'state', 'received', 'received_at', ARGV[2])
-redis.call('XADD', KEYS[2], '*', 'ref', ARGV[3])
+redis.call('HSET', KEYS[1], 'comment', ARGV[1], 'state', 'received', 'received_at', ARGV[2],
+           'revision', 1)
+if ARGV[5] then redis.call('HSET', KEYS[1], 'digest', ARGV[5]) end
+redis.call('XADD', KEYS[2], '*', 'ref', ARGV[3], 'rev', 1)
 return 1
 """
 
+# Shared by REVISE and RESCORE. KEYS: 1 comment hash, 2 ingest stream, 3 claim, 4 recently
+# decided zset, 5 (the script's own), 6 author counts, 7 author history, 8.. every index key the
+# comment can be in. Takes a comment out of whatever queue, claim, count and decision it has and
+# makes it `received` again, without its record (kept, when it matters, by the caller's snapshot).
+_BACK_TO_SCORING = """
+local function back_to_scoring(h, state, ref, has_author, author_changed)
+  if state == 'queued' or state == 'escalated' or state == 'approved' or state == 'rejected' then
+    for i = 8, #KEYS do redis.call('ZREM', KEYS[i], ref) end
+    if has_author == '1' then redis.call('HINCRBY', KEYS[6], state, -1) end
+    if author_changed == '1' then redis.call('ZREM', KEYS[7], ref) end
+  end
+  redis.call('DEL', KEYS[3])
+  redis.call('ZREM', KEYS[4], ref)
+  redis.call('HDEL', h, 'record', 'action', 'priority', 'scored_at', 'queue', 'queue_score',
+             'queued_at', 'ix', 'decision', 'decided_at', 'attempts', 'last_error',
+             'scoring_failed')
+  redis.call('HSET', h, 'state', 'received')
+end
+"""
+
+# KEYS: as _BACK_TO_SCORING, KEYS[5] the comment's revision history list.
+# ARGV: 1 comment json, 2 text digest, 3 received_at ms, 4 ref, 5 max backlog, 6 the revision
+#       the caller read, 7 '1' when KEYS 6.. are those of the scored comment it read, 8 the
+#       stored comment has an author ('1'/'0'), 9 the author changed ('1'/'0'), 10 now ms.
+# A new revision (different text) of a comment already received, in whatever state: the current
+# revision's snapshot (text, record, decision) joins the history, the comment leaves its queue,
+# claim and author counts, takes the new text as revision n+1 and goes back on the ingest stream.
+# Its decision `version` carries on (the next decision is n+1). Returns {status, revision}:
+# revised; duplicate (same text as the current revision: nothing written); full (backlog);
+# missing (no such comment); retry (it changed since the caller read it: read, retry).
+REVISE = (
+    _BACK_TO_SCORING
+    + """
+local h = KEYS[1]
+local state = redis.call('HGET', h, 'state')
+if not state then return {'missing', 0} end
+local rev = tonumber(redis.call('HGET', h, 'revision') or '1')
+if redis.call('HGET', h, 'digest') == ARGV[2] then return {'duplicate', rev} end
+if state ~= 'received' and state ~= 'failed' and (rev ~= tonumber(ARGV[6]) or ARGV[7] ~= '1') then
+  return {'retry', rev}
+end
+if redis.call('XLEN', KEYS[2]) >= tonumber(ARGV[5]) then return {'full', rev} end
+local f = redis.call('HMGET', h, 'comment', 'received_at', 'record', 'decision', 'version')
+redis.call('RPUSH', KEYS[5], '{"revision":' .. rev .. ',"state":' .. cjson.encode(state)
+  .. ',"received_at":' .. (f[2] or 'null') .. ',"superseded_at":' .. ARGV[10]
+  .. ',"version":' .. (f[5] or '0') .. ',"comment":' .. f[1]
+  .. ',"record":' .. (f[3] or 'null') .. ',"decision":' .. (f[4] or 'null') .. '}')
+back_to_scoring(h, state, ARGV[4], ARGV[8], ARGV[9])
+rev = rev + 1
+redis.call('HSET', h, 'comment', ARGV[1], 'digest', ARGV[2], 'revision', rev,
+           'received_at', ARGV[3])
+redis.call('XADD', KEYS[2], '*', 'ref', ARGV[4], 'rev', rev)
+return {'revised', rev}
+"""
+)
+
+# KEYS: as _BACK_TO_SCORING, KEYS[5] the ingest dead-letter stream.
+# ARGV: 1 dead-letter entry id, 2 ref, 3 the revision the caller read, 4 '1' when KEYS 6.. are
+#       those of the comment it read, 5 the comment has an author ('1'/'0'), 6 max backlog.
+# Rescores a comment held because its scoring failed (or, from before holds, left `failed`):
+# back to `received` and on the ingest stream, same revision; the dead letter is removed.
+# A dead letter whose comment was decided, revised or rescored since is only removed.
+# Returns {status, state}: rescored, resolved, full (backlog), retry (changed since read).
+RESCORE = (
+    _BACK_TO_SCORING
+    + """
+local h = KEYS[1]
+local state = redis.call('HGET', h, 'state')
+local rev = redis.call('HGET', h, 'revision') or '1'
+local held = state == 'failed'
+  or (state == 'queued' and redis.call('HGET', h, 'scoring_failed') == rev)
+if not held then
+  redis.call('XDEL', KEYS[5], ARGV[1])
+  return {'resolved', state or 'missing'}
+end
+if state ~= 'failed' and (rev ~= ARGV[3] or ARGV[4] ~= '1') then return {'retry', state} end
+if redis.call('XLEN', KEYS[2]) >= tonumber(ARGV[6]) then return {'full', state} end
+back_to_scoring(h, state, ARGV[2], ARGV[5], '0')
+redis.call('XADD', KEYS[2], '*', 'ref', ARGV[2], 'rev', rev)
+redis.call('XDEL', KEYS[5], ARGV[1])
+return {'rescored', state}
+"""
+)
+
 # KEYS: 1 comment hash, 2 queue zset (or any key for approve), 3 feed stream, 4 outbox zset,
 #       5 ingest stream, 6 outbox chain, 7 author history zset, 8 author counts hash,
-#       9.. the queue's other index zsets: ARGV[13] by priority, then the rest by age
-#       (adapters/redis_index.py builds 6.. and 11..).
+#       9 ingest dead-letter stream, 10.. the queue's other index zsets: ARGV[13] by priority,
+#       then the rest by age (adapters/redis_index.py builds 6..).
 # ARGV: 1 message id, 2 group, 3 record json, 4 action, 5 priority, 6 queue score, 7 now ms,
 #       8 feed json, 9 deliver ('1' when a callback URL is configured), 10 ref, 11 dims json,
 #       12 enqueue time ms, 13 count of priority index keys, 14 author history size,
-#       15 has author ('1'/'0').
+#       15 has author ('1'/'0'), 16 the revision that was scored ('' for any), 17 the error when
+#       scoring failed for good ('' otherwise), 18 attempts made.
 # Stores the scored comment, queues and indexes it, files it in its author's history, appends
-# the feed event, then acknowledges and deletes the ingest entry. A redelivered message whose
-# comment is already scored is only acknowledged.
+# the feed event, then acknowledges and deletes the ingest entry. A record for a failed scoring
+# (ARGV[17]) also marks the comment `scoring_failed` and adds an ingest dead letter. A
+# redelivered message whose comment is already scored, or whose revision was superseded by a
+# newer one, is only acknowledged. Returns the state found ('superseded' for the latter).
 STORE_SCORED = (
     _ENQUEUE
     + """
 local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'received' then
+local rev = redis.call('HGET', KEYS[1], 'revision') or '1'
+local current = state == 'received' and (ARGV[16] == '' or ARGV[16] == rev)
+if current then
   local queued = ARGV[4] ~= 'approve'
   local now_state = queued and 'queued' or 'approved'
   redis.call('HSET', KEYS[1], 'record', ARGV[3], 'action', ARGV[4], 'priority', ARGV[5],
@@ -47,8 +145,8 @@ if state == 'received' then
                'queued_at', ARGV[12], 'ix', ARGV[11])
     redis.call('ZADD', KEYS[2], ARGV[6], ARGV[10])
     local n = tonumber(ARGV[13])
-    for i = 9, #KEYS do
-      redis.call('ZADD', KEYS[i], i < 9 + n and ARGV[6] or ARGV[12], ARGV[10])
+    for i = 10, #KEYS do
+      redis.call('ZADD', KEYS[i], i < 10 + n and ARGV[6] or ARGV[12], ARGV[10])
     end
   end
   if ARGV[15] == '1' then
@@ -56,29 +154,32 @@ if state == 'received' then
     redis.call('ZREMRANGEBYRANK', KEYS[7], 0, -tonumber(ARGV[14]) - 1)
     redis.call('HINCRBY', KEYS[8], now_state, 1)
   end
+  if ARGV[17] ~= '' then
+    redis.call('HSET', KEYS[1], 'scoring_failed', rev)
+    redis.call('XADD', KEYS[9], '*', 'ref', ARGV[10], 'error', ARGV[17], 'attempts', ARGV[18],
+               'at', ARGV[7], 'revision', rev)
+  end
   local fid = redis.call('XADD', KEYS[3], '*', 'data', ARGV[8])
   if ARGV[9] == '1' then enqueue(KEYS[4], KEYS[6], fid, ARGV[7]) end
 end
 redis.call('XACK', KEYS[5], ARGV[2], ARGV[1])
 redis.call('XDEL', KEYS[5], ARGV[1])
+if state == 'received' and not current then return 'superseded' end
 return state or ''
 """
 )
 
-# KEYS: comment hash, ingest stream, dead-letter stream.
-# ARGV: message id, group, error text, max attempts, now ms, ref, force ('1': dead-letter now).
-# Counts a failed attempt; at max attempts (or when forced) moves the message to the dead-letter
-# stream with its error and acknowledges it. Returns the attempt count, negative once dead-lettered.
+# KEYS: comment hash. ARGV: error text, the revision that failed ('' for any).
+# Counts a failed scoring attempt of the current revision. Returns the attempts so far, or 0
+# when the attempt no longer matters (the comment is no longer `received` at that revision:
+# scored by another worker, or superseded by a new revision); nothing is counted then.
 FAIL = """
-local n = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'last_error', ARGV[3])
-if n >= tonumber(ARGV[4]) or ARGV[7] == '1' then
-  redis.call('XADD', KEYS[3], '*', 'ref', ARGV[6], 'error', ARGV[3], 'attempts', n, 'at', ARGV[5])
-  redis.call('HSET', KEYS[1], 'state', 'failed')
-  redis.call('XACK', KEYS[2], ARGV[2], ARGV[1])
-  redis.call('XDEL', KEYS[2], ARGV[1])
-  return -n
+local rev = redis.call('HGET', KEYS[1], 'revision') or '1'
+if redis.call('HGET', KEYS[1], 'state') ~= 'received' or (ARGV[2] ~= '' and ARGV[2] ~= rev) then
+  return 0
 end
+local n = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HSET', KEYS[1], 'last_error', ARGV[1])
 return n
 """
 
@@ -104,8 +205,10 @@ end
 #       the escalated queue's index keys (ARGV[12] by priority, then ARGV[12] by age).
 # ARGV: 1 decision, 2 reviewer, 3 now ms, 4 decision json, 5 feed json, 6 deliver flag, 7 ref,
 #       8 version the caller read, 9 caller is admin ('1'/'0'), 10 escalated queue score,
-#       11 count of index keys, 12 escalated index keys per order, 13 recent size, 14 has author.
-# Returns {feed id, new version, new state} or an error reply: NOTFOUND, STATE <state>,
+#       11 count of index keys, 12 escalated index keys per order, 13 recent size, 14 has author,
+#       15 the revision decided ('' or absent: whichever is current).
+# Returns {feed id, new version, new state} or an error reply: NOTFOUND, REVISION <current>
+# (the comment was edited: the caller decided an older revision), STATE <state>,
 # FORBIDDEN (an escalated comment, a caller who is not an admin), CLAIMED <owner> (another
 # reviewer's unexpired claim), STALE (decided or undone since the caller read it: read, retry).
 DECIDE = (
@@ -115,6 +218,10 @@ DECIDE = (
 local h = KEYS[1]
 local state = redis.call('HGET', h, 'state')
 if not state then return redis.error_reply('NOTFOUND') end
+local revision = redis.call('HGET', h, 'revision') or '1'
+if ARGV[15] and ARGV[15] ~= '' and ARGV[15] ~= revision then
+  return redis.error_reply('REVISION ' .. revision)
+end
 if state ~= 'queued' and state ~= 'escalated' then return redis.error_reply('STATE ' .. state) end
 if state == 'escalated' then
   if ARGV[9] ~= '1' then return redis.error_reply('FORBIDDEN') end
@@ -315,13 +422,15 @@ redis.call('DEL', KEYS[1])
 return 1
 """
 
-# KEYS: outbox zset, the comment's chain, attempts hash, errors hash. ARGV: feed id, now ms.
+# KEYS: outbox zset, the comment's chain, attempts hash, errors hash, refs hash.
+# ARGV: feed id, now ms.
 # A delivered (or vanished) event leaves the outbox and its chain; the chain's next event
 # becomes due now.
 OUTBOX_DONE = """
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
 if redis.call('LINDEX', KEYS[2], 0) == ARGV[1] then
   redis.call('LPOP', KEYS[2])
 else
@@ -366,3 +475,186 @@ for _, key in ipairs(KEYS) do
 end
 return 1
 """
+
+# KEYS: 1 account counter hash, 2 address counter hash.
+# ARGV: 1 now ms, 2 account allowance, 3 address allowance, 4 first delay ms, 5 longest delay ms,
+#       6 window ms.
+# Counts a login attempt before its password is checked, so parallel attempts cannot all pass
+# the check. Each counter is a hash {n: attempts not cleared by a success, until: ms before
+# which no attempt gets through}. Checks both first: returns the ms left to wait when either is
+# waiting (nothing written). Otherwise counts the attempt on both; a counter at or past its
+# allowance waits first delay × 2^(n - allowance), at most the longest delay (growing delays,
+# not a fixed lock-out); a counter expires a window (plus its wait) after its last attempt.
+# Returns 0 when the password may be checked. A counter left by an older version (a plain
+# string) is dropped.
+LOGIN_ATTEMPT = """
+local now = tonumber(ARGV[1])
+local wait = 0
+for i = 1, 2 do
+  if redis.call('TYPE', KEYS[i]).ok == 'string' then redis.call('DEL', KEYS[i]) end
+end
+for i = 1, 2 do
+  local left = tonumber(redis.call('HGET', KEYS[i], 'until') or '0') - now
+  if left > wait then wait = left end
+end
+if wait > 0 then return wait end
+for i = 1, 2 do
+  local n = redis.call('HINCRBY', KEYS[i], 'n', 1)
+  local allowance = tonumber(ARGV[1 + i])
+  local ttl = tonumber(ARGV[6])
+  if n >= allowance then
+    local delay = math.min(tonumber(ARGV[5]), tonumber(ARGV[4]) * 2 ^ (n - allowance))
+    delay = math.floor(delay)
+    redis.call('HSET', KEYS[i], 'until', now + delay)
+    ttl = ttl + delay
+  end
+  redis.call('PEXPIRE', KEYS[i], ttl)
+end
+return 0
+"""
+
+# KEYS: 1 account counter hash, 2 address counter hash. ARGV: 1 address allowance.
+# A right password: the account's counter is cleared; the address gives back this attempt
+# (only failures count against an address), and stops waiting once under its allowance.
+LOGIN_SUCCEEDED = """
+redis.call('DEL', KEYS[1])
+if redis.call('TYPE', KEYS[2]).ok == 'hash' then
+  local n = redis.call('HINCRBY', KEYS[2], 'n', -1)
+  if n < tonumber(ARGV[1]) then redis.call('HDEL', KEYS[2], 'until') end
+end
+return 1
+"""
+
+# KEYS: 1 user hash, 2 users set, 3 token names hash.
+# ARGV: 1 name, 2 password hash, 3 role, 4 account id, 5 created at (unix s).
+# Creates an account whole (hash and set membership) or nothing. Returns 1 when created, 0 when
+# the name is a user's, -1 when it is a token principal's.
+ADD_USER = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return -1 end
+redis.call('HSET', KEYS[1], 'password', ARGV[2], 'role', ARGV[3], 'disabled', '0',
+           'uid', ARGV[4], 'created_at', ARGV[5])
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
+"""
+
+# KEYS: 1 users set, 2 the user's hash, 3 token names hash, 4 tokens set.
+# ARGV: 1 user key prefix, 2 name, 3 new role ('' to keep), 4 disabled ('' to keep, '0', '1'),
+#       5 remove ('1'), 6 token key prefix.
+# Changes or removes an account, refusing to leave no enabled admin: the count of the others
+# and the write are one step, so two admins disabling each other cannot both succeed. Removing
+# also revokes the user's token. User hashes are read by name from the prefix (standalone
+# Redis; not Redis Cluster). Returns 1 when done, 0 when there is no such user, -1 when it
+# would leave no enabled admin.
+CHANGE_USER = """
+local function enabled_admin(key)
+  local found = redis.call('HMGET', key, 'role', 'disabled')
+  return found[1] == 'admin' and found[2] ~= '1'
+end
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+local role = ARGV[3] ~= '' and ARGV[3] or redis.call('HGET', KEYS[2], 'role')
+local disabled = ARGV[4] ~= '' and ARGV[4] or redis.call('HGET', KEYS[2], 'disabled')
+local stays = ARGV[5] ~= '1' and role == 'admin' and disabled ~= '1'
+if enabled_admin(KEYS[2]) and not stays then
+  local others = false
+  for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+    if name ~= ARGV[2] and enabled_admin(ARGV[1] .. name) then others = true break end
+  end
+  if not others then return -1 end
+end
+if ARGV[5] == '1' then
+  redis.call('DEL', KEYS[2])
+  redis.call('SREM', KEYS[1], ARGV[2])
+  local digest = redis.call('HGET', KEYS[3], ARGV[2])
+  if digest then
+    redis.call('DEL', ARGV[6] .. digest)
+    redis.call('SREM', KEYS[4], digest)
+    redis.call('HDEL', KEYS[3], ARGV[2])
+  end
+else
+  redis.call('HSET', KEYS[2], 'role', role, 'disabled', disabled)
+end
+return 1
+"""
+
+# KEYS: 1 session hash, 2 the user's hash. ARGV: 1 name, 2 role, 3 CSRF token, 4 lifetime ms.
+# A session is written with its expiry and the account's id in one step: never a session that
+# lives for ever, never one that outlives its account.
+CREATE_SESSION = """
+local uid = redis.call('HGET', KEYS[2], 'uid') or ''
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'role', ARGV[2], 'csrf', ARGV[3], 'uid', uid)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+# KEYS: 1 token names hash, 2 token hash, 3 tokens set, 4 user hash of the name.
+# ARGV: 1 name, 2 digest, 3 role ('' for a user's token: read from the account), 4 created at
+#       (unix s), 5 expires at (unix ms, '' for never), 6 for a user ('1'/'0'), 7 token key
+#       prefix.
+# One live token per principal name. Returns 1 when created, or an error reply: DUPLICATE (the
+# name has a live token), NOUSER (no such account for a user's token), USERNAME (a service
+# token may not take a user's name).
+CREATE_TOKEN = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old and redis.call('EXISTS', ARGV[7] .. old) == 1 then return redis.error_reply('DUPLICATE') end
+if old then redis.call('SREM', KEYS[3], old) end
+local uid = ''
+if ARGV[6] == '1' then
+  uid = redis.call('HGET', KEYS[4], 'uid')
+  if not uid then
+    if redis.call('EXISTS', KEYS[4]) == 0 then return redis.error_reply('NOUSER') end
+    uid = ''
+  end
+elseif redis.call('EXISTS', KEYS[4]) == 1 then
+  return redis.error_reply('USERNAME')
+end
+redis.call('HSET', KEYS[2], 'name', ARGV[1], 'role', ARGV[3], 'created_at', ARGV[4],
+           'expires_at', ARGV[5], 'user', ARGV[6], 'uid', uid)
+if ARGV[5] ~= '' then redis.call('PEXPIREAT', KEYS[2], ARGV[5]) end
+redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+
+# KEYS: 1 token hash, 2 tokens set, 3 token names hash. ARGV: 1 digest.
+# Revokes a token and frees its principal's name. Returns 1 when it was live, 0 otherwise.
+REVOKE_TOKEN = """
+local name = redis.call('HGET', KEYS[1], 'name')
+redis.call('SREM', KEYS[2], ARGV[1])
+if name and redis.call('HGET', KEYS[3], name) == ARGV[1] then redis.call('HDEL', KEYS[3], name) end
+return redis.call('DEL', KEYS[1])
+"""
+
+# KEYS: as DECIDE (1 comment hash, 2 claim, 3 feed stream, 4 audit stream, 5 outbox zset,
+#       6 outbox chain, 7 recently decided zset, 8 author counts hash, 9 decision history list,
+#       10.. every index key the comment can be in, ARGV[8] of them).
+# ARGV: 1 decision (approve | reject), 2 by (platform:<name>), 3 now ms, 4 decision json,
+#       5 feed json, 6 ref, 7 version the caller read, 8 count of index keys, 9 recent size,
+#       10 has author ('1'/'0').
+# A verdict made on the platform itself, accepted in any state: the comment leaves every queue
+# and claim, gets a new version, its feed event, audit entry and history; nothing goes to the
+# callback outbox (the platform made this decision; it is not sent back to it). Returns {feed
+# id, new version, new state} or an error reply: NOTFOUND, STALE (changed since it was read).
+PLATFORM_DECIDE = (
+    _RECORD
+    + """
+local h = KEYS[1]
+local state = redis.call('HGET', h, 'state')
+if not state then return redis.error_reply('NOTFOUND') end
+local version = tonumber(redis.call('HGET', h, 'version') or '0')
+if version ~= tonumber(ARGV[7]) then return redis.error_reply('STALE') end
+version = version + 1
+for i = 10, 9 + tonumber(ARGV[8]) do redis.call('ZREM', KEYS[i], ARGV[6]) end
+local new_state = ARGV[1] == 'approve' and 'approved' or 'rejected'
+redis.call('HDEL', h, 'queue')
+redis.call('HSET', h, 'state', new_state, 'version', version, 'decision', ARGV[4],
+           'decided_at', ARGV[3])
+redis.call('DEL', KEYS[2])
+redis.call('ZADD', KEYS[7], ARGV[3], ARGV[6])
+redis.call('ZREMRANGEBYRANK', KEYS[7], 0, -tonumber(ARGV[9]) - 1)
+-- an unscored (or dead-lettered) comment was never counted in its author's states
+if state ~= 'received' and state ~= 'failed' then recount(ARGV[10], state, new_state) end
+local fid = record(ARGV[5], ARGV[3])
+return {fid, version, new_state}
+"""
+)

@@ -19,12 +19,15 @@ import redis.asyncio as aioredis
 from moderator import keys
 from moderator.adapters.callbacks import OutboxDeliverer
 from moderator.adapters.embedded_redis import EmbeddedRedis
+from moderator.adapters.passwords import Argon2Passwords
 from moderator.adapters.redis_audit import RedisAudit
-from moderator.adapters.redis_auth import LoginLimits, RedisAuthStore
+from moderator.adapters.redis_auth import RedisAuthStore
 from moderator.adapters.redis_claims import RedisClaims
 from moderator.adapters.redis_client import connect, connect_async
 from moderator.adapters.redis_context import RedisContext
+from moderator.adapters.redis_dead_letters import RedisIngestDeadLetters
 from moderator.adapters.redis_ingest import RedisIngest, RedisIngestConsumer
+from moderator.adapters.redis_logins import LoginLimits
 from moderator.adapters.redis_outbox import RedisOutbox
 from moderator.adapters.redis_queue import RedisQueues
 from moderator.adapters.redis_review import RedisReviewStore
@@ -44,12 +47,14 @@ class WebServices:
     context: RedisContext
     audit: RedisAudit
     outbox: RedisOutbox
+    ingest_dead: RedisIngestDeadLetters
     webhook_secret: str
     session_secret: str
     deliverer: OutboxDeliverer | None = None
     http: httpx.AsyncClient | None = None
 
     async def aclose(self) -> None:
+        self.auth.passwords.close()
         if self.http is not None:
             await self.http.aclose()
         await self.redis.aclose()
@@ -60,35 +65,48 @@ def open_store(settings: Settings, *, hold_lock: bool = False) -> tuple[str, Emb
     attached to when another moderator process already runs it)."""
     if settings.redis_url:
         return settings.redis_url, None
-    embedded = EmbeddedRedis(settings.data_dir).start(hold_lock=hold_lock)
+    embedded = EmbeddedRedis(settings.data_dir, maxmemory=settings.redis.maxmemory).start(
+        hold_lock=hold_lock
+    )
     return embedded.url, embedded
 
 
-def build_web(settings: Settings, url: str, *, deliver: bool = True) -> WebServices:
+def build_web(
+    settings: Settings,
+    url: str,
+    *,
+    deliver: bool = True,
+    passwords: Argon2Passwords | None = None,
+) -> WebServices:
     client = connect_async(url)
     callbacks = bool(settings.callback.url)
     review, ui = settings.review, settings.ui
     limits = LoginLimits(
-        ui.login_max_failures_per_account, ui.login_max_failures_per_address, ui.login_window_s
+        ui.login_max_failures_per_account,
+        ui.login_max_failures_per_address,
+        ui.login_window_s,
+        ui.login_delay_s,
+        ui.login_max_delay_s,
     )
     services = WebServices(
         settings=settings,
         redis=client,
         ingest=RedisIngest(client, max_backlog=settings.webhook.max_backlog),
         review=RedisReviewStore(client, deliver_callbacks=callbacks, recent_max=review.recent_max),
-        auth=RedisAuthStore(client, limits),
+        auth=RedisAuthStore(client, limits, passwords),
         queues=RedisQueues(client, scan_max=review.scan_max, recent_max=review.recent_max),
         claims=RedisClaims(client),
         context=RedisContext(client),
         audit=RedisAudit(client, scan_max=review.scan_max),
         outbox=RedisOutbox(client),
+        ingest_dead=RedisIngestDeadLetters(client, max_backlog=settings.webhook.max_backlog),
         webhook_secret=settings.webhook.secret,
         session_secret=settings.ui.session_secret,
     )
     if callbacks and deliver:
         services.http = httpx.AsyncClient(follow_redirects=False)
         services.deliverer = OutboxDeliverer(
-            client, services.http, settings.callback, settings.webhook.secret
+            client, services.http, settings.callback, settings.callback.secret
         )
     return services
 
@@ -111,9 +129,10 @@ def publish_model(client: redis.Redis, info: ModelInfo) -> None:
 
 
 def quickstart_secrets(settings: Settings) -> tuple[Settings, list[str]]:
-    """For `moderator run`: fill secrets the environment did not set from files in data_dir
-    (created with mode 0600 on first start), so they stay the same across restarts. Returns the
-    settings and the names of the secrets generated now."""
+    """For `moderator run`: fill secrets the environment did not set (webhook, session,
+    callback signing) from files in data_dir (created with mode 0600 on first start), so they
+    stay the same across restarts. Returns the settings and the names of the secrets generated
+    now (the only time they are shown)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     generated: list[str] = []
 
@@ -136,4 +155,8 @@ def quickstart_secrets(settings: Settings) -> tuple[Settings, list[str]]:
     ui = settings.ui.model_copy(
         update={"session_secret": kept("session_secret", settings.ui.session_secret)}
     )
-    return settings.model_copy(update={"webhook": webhook, "ui": ui}), generated
+    callback = settings.callback.model_copy(
+        update={"secret": kept("callback_secret", settings.callback.secret)}
+    )
+    update = {"webhook": webhook, "ui": ui, "callback": callback}
+    return settings.model_copy(update=update), generated

@@ -1,5 +1,9 @@
 """`moderator tokens …` and `moderator users …`: API tokens and reviewer accounts. They work on
-the embedded store while `moderator run` is running (they attach to its Redis)."""
+the embedded store while `moderator run` is running (they attach to its Redis).
+
+Every token belongs to one principal: a service with a unique name and a role (`--name`,
+`--role`; `platform` for a site's integration), or a user (`--user`). Tokens expire (`--ttl`,
+90 days unless told otherwise; `never` must be asked for)."""
 
 from __future__ import annotations
 
@@ -12,27 +16,54 @@ from typing import Any
 
 from moderator import bootstrap
 from moderator.commands import settings_from_args, store_args
+from moderator.errors import ConfigError
 
 ROLES = ("reviewer", "admin")
+TOKEN_ROLES = ("reviewer", "admin", "platform")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DEFAULT_TTL = 90 * 86400
 
 
 def register(sub: Any) -> None:
     tokens = sub.add_parser("tokens", help="API bearer tokens").add_subparsers(
         dest="tokens_command", required=True
     )
-    p = tokens.add_parser("create", help="create a token (printed as the last line)")
-    p.add_argument("--role", choices=ROLES, required=True)
-    p.add_argument("--name", default="api-client")
+    p = tokens.add_parser(
+        "create",
+        help="create a token (printed as the last line): for a service (--name, --role) or "
+        "for a user (--user: their role, dies with the account)",
+    )
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--name", help="the service's unique name (the audit shows it)")
+    who.add_argument("--user", help="an existing user the token acts as")
+    p.add_argument("--role", choices=TOKEN_ROLES, help="with --name: what the service may do")
+    p.add_argument(
+        "--ttl",
+        type=parse_ttl,
+        default=DEFAULT_TTL,
+        help="lifetime: 90d (default), 12h, 3600s, never",
+    )
     store_args(p)
     p.set_defaults(handler=tokens_create)
     p = tokens.add_parser("revoke", help="revoke a token (the token, or its id from `list`)")
     p.add_argument("token")
     store_args(p)
     p.set_defaults(handler=tokens_revoke)
-    p = tokens.add_parser("list", help="live tokens: id, name, role, created")
+    p = tokens.add_parser("list", help="live tokens: id, role, created, expires, name")
     store_args(p)
     p.set_defaults(handler=tokens_list)
     _register_users(sub)
+
+
+def parse_ttl(text: str) -> int | None:
+    """Seconds from "90d", "12h", "30m", "3600s" or "3600"; None for "never"."""
+    if text == "never":
+        return None
+    unit = text[-1:] if text[-1:] in _UNITS else "s"
+    number = text[:-1] if text[-1:] in _UNITS else text
+    if not number.isdigit() or int(number) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a lifetime such as 90d, 12h or never")
+    return int(number) * _UNITS[unit]
 
 
 def _register_users(sub: Any) -> None:
@@ -57,6 +88,10 @@ def _register_users(sub: Any) -> None:
     p.add_argument("role", choices=ROLES)
     store_args(p)
     p.set_defaults(handler=users_role)
+    p = users.add_parser("remove", help="remove a user; their sessions and token die with them")
+    p.add_argument("name")
+    store_args(p)
+    p.set_defaults(handler=users_remove)
     p = users.add_parser("list", help="every user: name, role, status")
     store_args(p)
     p.set_defaults(handler=users_list)
@@ -84,10 +119,26 @@ def _with_auth(args: argparse.Namespace, action: Any) -> Any:
 
 
 def tokens_create(args: argparse.Namespace) -> int:
-    token = _with_auth(args, lambda auth: auth.create_token(args.name, args.role))
-    print(f"Created a {args.role} token for {args.name!r}. It is shown once; keep it secret:")
+    if args.user:
+        if args.role:
+            raise ConfigError("--role goes with --name; a user's token has the user's role.")
+        token = _with_auth(args, lambda auth: auth.create_user_token(args.user, ttl_s=args.ttl))
+        who = f"user {args.user!r} (their role, while the account lives)"
+    else:
+        if not args.role:
+            raise ConfigError("--name needs --role reviewer, admin or platform.")
+        token = _with_auth(
+            args, lambda auth: auth.create_token(args.name, args.role, ttl_s=args.ttl)
+        )
+        who = f"{args.role} {args.name!r}"
+    expires = "never expires" if args.ttl is None else f"expires {_when(time.time() + args.ttl)}"
+    print(f"Created a token for {who}; it {expires}. It is shown once; keep it secret:")
     print(token)
     return 0
+
+
+def _when(unix_s: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(unix_s))
 
 
 def tokens_revoke(args: argparse.Namespace) -> int:
@@ -98,8 +149,10 @@ def tokens_revoke(args: argparse.Namespace) -> int:
 
 def tokens_list(args: argparse.Namespace) -> int:
     for t in _with_auth(args, lambda auth: auth.list_tokens()):
-        created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(int(t.get("created_at", 0))))
-        print(f"{t['id']}  {t.get('role', '?'):8}  {created} UTC  {t.get('name', '')}")
+        created = _when(int(t.get("created_at", 0)))
+        expires = _when(int(t["expires_at"]) / 1000) if t.get("expires_at") else "never"
+        role = "user" if t.get("user") == "1" else t.get("role", "?")
+        print(f"{t['id']}  {role:8}  {created}  expires {expires}  {t.get('name', '')}")
     return 0
 
 
@@ -128,6 +181,12 @@ def users_enable(args: argparse.Namespace) -> int:
 def users_role(args: argparse.Namespace) -> int:
     _with_auth(args, lambda auth: auth.set_role(args.name, args.role))
     print(f"{args.name!r} is now {args.role}.")
+    return 0
+
+
+def users_remove(args: argparse.Namespace) -> int:
+    _with_auth(args, lambda auth: auth.remove_user(args.name))
+    print(f"Removed {args.name!r}.")
     return 0
 
 

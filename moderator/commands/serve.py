@@ -12,7 +12,10 @@ from typing import Any
 from moderator import bootstrap
 from moderator.bootstrap.scoring import build_scoring
 from moderator.commands import model_args, server_args, settings_from_args, store_args
+from moderator.commands.checks import warn_durability
+from moderator.commands.health import heartbeat_args, heartbeat_file
 from moderator.core.models import ModelInfo
+from moderator.core.urls import redact_url
 from moderator.settings import Settings
 
 
@@ -32,6 +35,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("worker", help="a scoring worker (scale out by running several)")
     store_args(p)
     model_args(p)
+    heartbeat_args(p)
     p.set_defaults(handler=worker)
 
 
@@ -54,13 +58,7 @@ def _banner(
     if admin:
         lines.append(f"First start: admin login created  user: {admin[0]}  password: {admin[1]}")
         lines.append("  (shown once; add more with `moderator users add NAME --role reviewer`)")
-    path = settings.data_dir / "webhook_secret"
-    if "webhook_secret" in generated:
-        lines.append(f"Webhook secret (generated now, kept in {path}): {settings.webhook.secret}")
-    elif path.exists():
-        lines.append(f"Webhook secret (kept in {path}): {settings.webhook.secret}")
-    else:
-        lines.append("Webhook secret: from MODERATOR_WEBHOOK_SECRET")
+    lines += _secret_lines(settings, generated)
     lines.append(
         f'Post a first comment:  moderator send "Listen to what the retard Freddy '
         f'has to say about him" --data-dir {settings.data_dir}'
@@ -68,10 +66,33 @@ def _banner(
     lines.append(
         f"Data: {settings.data_dir.resolve()}  (embedded Redis, append-only file)"
         if not settings.redis_url
-        else f"Redis: {settings.redis_url}"
+        else f"Redis: {redact_url(settings.redis_url)}"
     )
     lines.append("=" * 72)
     return "\n".join(lines)
+
+
+def _secret_lines(settings: Settings, generated: list[str]) -> list[str]:
+    """A secret's value is shown once, on the start that generated it; later starts say where
+    it is kept (or that it came from the environment)."""
+    lines = []
+    for name, label, env, value in (
+        ("webhook_secret", "Webhook secret", "MODERATOR_WEBHOOK_SECRET", settings.webhook.secret),
+        (
+            "callback_secret",
+            "Callback signing secret",
+            "MODERATOR_CALLBACK_SECRET",
+            settings.callback.secret,
+        ),
+    ):
+        path = settings.data_dir / name
+        if name in generated:
+            lines.append(f"{label} (generated now, shown once, kept in {path}): {value}")
+        elif path.exists() and path.read_text().strip() == value:
+            lines.append(f"{label}: kept in {path} (not shown again)")
+        else:
+            lines.append(f"{label}: from {env}")
+    return lines
 
 
 async def _ensure_admin(url: str) -> tuple[str, str] | None:
@@ -98,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings, generated = bootstrap.quickstart_secrets(settings_from_args(args, quickstart=True))
     url, embedded = bootstrap.open_store(settings)
+    if embedded is None:
+        warn_durability(url)
     try:
         admin = asyncio.run(_ensure_admin(url))
         service = build_scoring(settings)
@@ -135,6 +158,8 @@ def serve(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args, require_secrets=True)
     url, embedded = bootstrap.open_store(settings)
+    if embedded is None:
+        warn_durability(url)
     try:
         app = create_app(
             bootstrap.build_web(settings, url, deliver=not args.no_callbacks), host=args.host
@@ -152,6 +177,8 @@ def worker(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     url, embedded = bootstrap.open_store(settings)
+    if embedded is None:
+        warn_durability(url)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -160,7 +187,8 @@ def worker(args: argparse.Namespace) -> int:
         consumer = bootstrap.build_consumer(settings, url)
         bootstrap.publish_model(consumer.client, service.scorer.info)
         print(f"worker {consumer.consumer} scoring with {service.scorer.info}", flush=True)
-        Worker(consumer, service, settings.worker).run(stop)
+        beat = heartbeat_file(args, settings)
+        Worker(consumer, service, settings.worker, touch=beat).run(stop)
     finally:
         if embedded is not None:
             embedded.stop()

@@ -29,8 +29,11 @@ async def decide(
     decision: Decision,
     reason: str | None = None,
     note: str | None = None,
+    *,
+    revision: int | None = None,
 ) -> dict[str, Any]:
-    """One decision by the caller (see RedisReviewStore.decide for what it refuses)."""
+    """One decision by the caller on `revision` (None: the current one); see
+    RedisReviewStore.decide for what it refuses."""
     result: dict[str, Any] = await services.review.decide(
         ref,
         decision,
@@ -39,6 +42,7 @@ async def decide(
         note=note,
         now_ms=now_ms(),
         is_admin=caller.principal.is_admin,
+        revision=revision,
     )
     return result
 
@@ -55,13 +59,17 @@ async def decide_many(
     note: str | None = None,
 ) -> dict[str, Any]:
     """Decide the listed comments, or every comment of `scope` at or above `min_priority`
-    (at most `bulk_max`). Returns {decided: [results], skipped: [{ref, detail, claimed_by?}]}."""
+    (at most `bulk_max`; listed comments past it are skipped, each named). Returns
+    {decided: [results], skipped: [{ref, detail, claimed_by?}]}."""
     who, lease_ms = caller.principal.name, _lease_ms(services)
     skipped: list[dict[str, Any]] = []
     if scope is not None:
         refs, skipped = await _claim_scope(services, who, scope, min_priority or 0.0)
+    cap = services.settings.review.bulk_max
+    over = f"past review.bulk_max ({cap} a request): not decided, send it again"
+    skipped += [{"ref": ref, "detail": over} for ref in refs[cap:]]
     decided = []
-    for ref in refs[: services.settings.review.bulk_max]:
+    for ref in refs[:cap]:
         try:
             if scope is None:
                 await services.claims.claim(ref, who, lease_ms, now_ms())

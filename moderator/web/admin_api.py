@@ -1,8 +1,9 @@
 """Admin API (/v1/admin, admin token or admin session; 403 for reviewers): accounts, the audit
-log and callback dead letters."""
+log, callback dead letters and ingest dead letters (comments whose scoring failed)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -35,13 +36,10 @@ async def add_user(request: Request, caller: AdminDep, body: UserIn) -> dict[str
 async def update_user(
     request: Request, caller: AdminDep, name: str, body: UserPatchIn
 ) -> dict[str, Any]:
-    """Change a role or disable/enable an account; takes effect on the account's next request.
-    409 when it would leave no enabled admin."""
+    """Change a role and/or disable/enable an account, in one step; takes effect on the
+    account's next request. 409 (nothing changed) when it would leave no enabled admin."""
     auth = request.app.state.services.auth
-    if body.role is not None:
-        await auth.set_role(name, body.role)
-    if body.disabled is not None:
-        await auth.set_disabled(name, body.disabled)
+    await auth.update_user(name, role=body.role, disabled=body.disabled)
     found = [u for u in await auth.list_users() if u["name"] == name]
     return found[0] if found else {"name": name}
 
@@ -70,8 +68,14 @@ async def audit(
 async def dead_letters(
     request: Request, caller: AdminDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> dict[str, Any]:
-    """Callback events that failed callback.max_attempts times, newest first."""
-    return {"dead_letters": await request.app.state.services.outbox.dead_letters(limit)}
+    """Callback events that failed callback.max_attempts times (`dead_letters`), and comments
+    whose scoring failed worker.max_attempts times (`ingest_dead_letters`: each is held for
+    review; `rescorable` says whether a replay would rescore it), newest first."""
+    services = request.app.state.services
+    return {
+        "dead_letters": await services.outbox.dead_letters(limit),
+        "ingest_dead_letters": await services.ingest_dead.letters(limit),
+    }
 
 
 @router.post("/dead-letters/{feed_id}/replay", status_code=204, responses=problems(404))
@@ -80,3 +84,15 @@ async def replay(request: Request, caller: AdminDep, feed_id: str) -> Response:
     if not await request.app.state.services.outbox.replay(feed_id, now_ms()):
         raise Problem(404, f"{feed_id} is not a dead letter.")
     return Response(status_code=204)
+
+
+@router.post("/ingest-dead-letters/{entry_id}/replay", responses=problems(404))
+async def rescore(request: Request, caller: AdminDep, entry_id: str) -> dict[str, Any]:
+    """Rescore an ingest dead letter's comment (`rescored`), or only drop the dead letter when
+    its comment was decided, revised or rescored since (`resolved`); 404 if there is none."""
+    if not re.fullmatch(_FEED_ID, entry_id):
+        raise Problem(404, f"{entry_id} is not an ingest dead letter.")
+    status = await request.app.state.services.ingest_dead.replay(entry_id)
+    if status == "missing":
+        raise Problem(404, f"{entry_id} is not an ingest dead letter.")
+    return {"entry_id": entry_id, "status": status}

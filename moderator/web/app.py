@@ -27,6 +27,7 @@ from moderator.web import (
     health,
     middleware,
     openapi,
+    platform_api,
     problems,
     review_api,
     ui,
@@ -70,12 +71,14 @@ def create_app(services: WebServices, *, host: str = LOOPBACK) -> FastAPI:
     app.state.cpu = CpuPool(services.settings.web.cpu_threads)
     problems.install(app)
     app.include_router(webhook.router)
-    for module in (review_api, claims_api, actions_api, admin_api, health):
+    api = (review_api, claims_api, actions_api, platform_api, admin_api, health)
+    for module in api:
         app.include_router(module.router)
     for module in (ui, ui_queue, ui_forms, ui_admin):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    app.add_middleware(middleware.Stack, settings=services.settings)
+    routes = [route for module in api for route in module.router.routes]
+    app.add_middleware(middleware.Stack, settings=services.settings, routes=routes)
     openapi.install(app)
     return app
 

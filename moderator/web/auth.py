@@ -1,8 +1,18 @@
-"""Who is calling: an API bearer token (machine clients) or a signed session cookie (the UI).
+"""Who is calling, and whether their role may: the one role table (docs/DESIGN.md) is enforced
+here, by the dependency each route declares.
 
-A state-changing request authenticated by cookie must carry the session's CSRF token (form field
-`csrf` or header `X-CSRF-Token`, which the UI's script sends on its JSON calls); bearer requests
-need none (browsers never add them). Admin-only routes answer 403 to any other role.
+- admin: everything;
+- reviewer: the UI and the review API (queues, counts, comments, claims, decisions, notes,
+  bulk, undo): `api_caller`;
+- platform: machine-to-machine for a site (the pull feed, platform decisions, the
+  Perspective-compatible scoring endpoints): `platform_caller`;
+- admin only: `admin_caller`. `require_role(...)` builds the dependency for any other mix.
+
+Callers are an API bearer token (any role) or a signed session cookie (the UI: users, so reviewer
+or admin). A state-changing request authenticated by cookie must carry the session's CSRF token
+(form field `csrf` or header `X-CSRF-Token`, which the UI's script sends on its JSON calls);
+bearer requests need none (browsers never add them). No credentials: 401; a role the route does
+not admit: 403.
 """
 
 from __future__ import annotations
@@ -62,16 +72,17 @@ async def check_csrf(request: Request, caller: Caller, form_value: str | None = 
         raise Problem(403, "Missing or wrong CSRF token: reload the page and try again.")
 
 
-async def api_caller(request: Request) -> Caller:
-    """Dependency for /v1 review endpoints: bearer token, or session + CSRF header. Resolved
-    once per request (the ApiAuth middleware does it before the body is read)."""
+async def any_caller(request: Request) -> Caller:
+    """Whoever is calling (bearer token, or session + CSRF header), whatever their role.
+    Resolved once per request: the ApiAuth middleware does it before the body is read, and
+    keeps the caller in the request's state, where the route's dependency finds it again."""
     cached: Caller | None = getattr(request.state, "caller", None)
     if cached is None:
-        cached = request.state.caller = await _api_caller(request)
+        cached = request.state.caller = await _any_caller(request)
     return cached
 
 
-async def _api_caller(request: Request) -> Caller:
+async def _any_caller(request: Request) -> Caller:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
@@ -93,11 +104,44 @@ def require_admin(caller: Caller) -> None:
         raise Problem(403, "Only admins may do this.")
 
 
-async def admin_caller(request: Request) -> Caller:
-    """Dependency for /v1/admin endpoints: an admin's token or session (403 for reviewers)."""
-    caller = await api_caller(request)
-    require_admin(caller)
-    return caller
+def admits(principal: Principal, *roles: str) -> bool:
+    """Whether the role table lets this principal in where `roles` may go (admins always):
+    for routes that take their token elsewhere than the Authorization header (e.g. `?key=`)."""
+    return principal.role in {*roles, "admin"}
+
+
+class RequireRole:
+    """A dependency admitting callers of these roles, and admins (who may do everything);
+    401 without credentials, 403 for any other role. The ApiAuth middleware applies the same
+    check before the body is read (`route_roles`)."""
+
+    def __init__(self, *roles: str) -> None:
+        self.roles = roles
+        self.names = " or ".join(sorted({*roles, "admin"}))
+        self.__doc__ = f"Dependency: a caller whose role is {self.names}."
+
+    async def __call__(self, request: Request) -> Caller:
+        caller = await any_caller(request)
+        self.check(caller)
+        return caller
+
+    def check(self, caller: Caller) -> None:
+        if not admits(caller.principal, *self.roles):
+            role = caller.principal.role
+            raise Problem(403, f"This needs a {self.names} token; yours is {role}.")
+
+
+def require_role(*roles: str) -> RequireRole:
+    """The dependency for a route these roles (and admins) may call."""
+    return RequireRole(*roles)
+
+
+#: The review API and the UI's JSON calls (queues, claims, decisions, notes, bulk, undo).
+api_caller = require_role("reviewer")
+#: Machine-to-machine for a site: the pull feed, platform decisions, the Perspective endpoints.
+platform_caller = require_role("platform")
+#: /v1/admin: accounts, the audit log, dead letters.
+admin_caller = require_role()
 
 
 def client_address(request: Request) -> str:

@@ -9,25 +9,28 @@
    Content-Length over the limit answers 413 at once; a streamed body is counted as it
    arrives, and reading past the limit raises 413 in whoever reads it (nothing sees the excess).
 4. `ApiAuth`: every /v1 route but the signed webhook (whose signature covers the body)
-   authenticates before its body is read or parsed: 401/403 without touching the body.
+   authenticates, and checks the role table's rule for the route, before its body is read or
+   parsed: 401/403 without touching the body.
 
 Each refusal is an `application/problem+json` document (problems.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from moderator.errors import ModeratorError
 from moderator.settings import Settings
 from moderator.web import problems
-from moderator.web.auth import api_caller
+from moderator.web.auth import RequireRole, any_caller
 
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -44,12 +47,12 @@ WEBHOOK = ("POST", "/v1/comments")
 
 class Stack:
     """The four layers above around `app`, as one middleware (`app.add_middleware(Stack,
-    settings=...)`)."""
+    settings=..., routes=...)`; `routes`: the /v1 routes whose role rules ApiAuth applies)."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, routes: Sequence[BaseRoute] = ()) -> None:
         web = settings.web
         limits = {WEBHOOK: settings.webhook.max_body_bytes}
-        inner = BodyLimit(ApiAuth(app), web.max_body_bytes, limits)
+        inner = BodyLimit(ApiAuth(app, routes), web.max_body_bytes, limits)
         self.app = ProxyHeaders(SecurityHeaders(inner, web.hsts_max_age_s), web.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -135,24 +138,46 @@ def _over(digits: str, limit: int) -> bool:
 
 
 class ApiAuth:
-    """Authenticates /v1 requests (not the webhook, not /v1alpha1) before the route runs; the
-    caller is kept in the request's state, where `api_caller` finds it again."""
+    """Authenticates /v1 requests (not the webhook, not /v1alpha1) and applies the role rule of
+    the route they reach before the route runs; the caller is kept in the request's state,
+    where the route's own dependency finds it again."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute] = ()) -> None:
         self.app = app
+        self.rules = [(route, _role_rules(getattr(route, "dependant", None))) for route in routes]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _guarded(scope):
             await self.app(scope, receive, send)
             return
         try:
-            await api_caller(Request(scope))  # no receive: the body cannot be read here
+            caller = await any_caller(Request(scope))  # no receive: the body cannot be read here
+            for rule in self._rules_for(scope):
+                rule.check(caller)
         except (problems.Problem, ModeratorError) as exc:
             await problems.response_for(exc)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
+    def _rules_for(self, scope: Scope) -> list[RequireRole]:
+        """The role rules of the route this request reaches (none when no route fits: the
+        router answers 404 or 405 itself)."""
+        for route, rules in self.rules:
+            if route.matches(scope)[0] is Match.FULL:
+                return rules
+        return []
+
 
 def _guarded(scope: Scope) -> bool:
     path: str = scope["path"]
     return path.startswith("/v1/") and (scope["method"], path) != WEBHOOK
+
+
+def _role_rules(dependant: Any) -> list[RequireRole]:
+    """Every RequireRole among a route's dependencies, however deep."""
+    if dependant is None:
+        return []
+    found = [d.call for d in dependant.dependencies if isinstance(d.call, RequireRole)]
+    for sub in dependant.dependencies:
+        found += _role_rules(sub)
+    return found

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from moderator.core.models import Decision
 from moderator.web import actions
-from moderator.web.auth import Caller, api_caller
+from moderator.web.auth import Caller, api_caller, platform_caller
 from moderator.web.openapi import problems
 from moderator.web.schemas import DecisionIn
 from moderator.web.views import (
@@ -101,7 +101,12 @@ async def get_context(
 async def get_comment(
     request: Request, caller: CallerDep, comment_id: str, site: str = "default"
 ) -> dict[str, Any]:
-    item: dict[str, Any] = await request.app.state.services.review.get(_ref(site, comment_id))
+    """The comment with its record, decision, claim, `revision` and `revisions` (its earlier
+    revisions, oldest first, each with its text, record and decision)."""
+    review = request.app.state.services.review
+    ref = _ref(site, comment_id)
+    item: dict[str, Any] = await review.get(ref)
+    item["revisions"] = await review.revisions(ref)
     return item
 
 
@@ -109,9 +114,10 @@ async def get_comment(
 async def decide(
     request: Request, caller: CallerDep, comment_id: str, body: DecisionIn, site: str = "default"
 ) -> dict[str, Any]:
-    """Record a decision (409 if the comment is not awaiting one, or another reviewer's claim on
-    it has not expired; 403 for an escalated comment unless an admin). Stored with who and when
-    in the same atomic step as its audit entry and its callback; `version` numbers it."""
+    """Record a decision (409 if the comment is not awaiting one, if `revision` is not its
+    current revision (edited since), or another reviewer's claim on it has not expired; 403 for
+    an escalated comment unless an admin). Stored with who and when in the same atomic step as
+    its audit entry and its callback; `version` numbers it."""
     return await actions.decide(
         request.app.state.services,
         caller,
@@ -119,17 +125,19 @@ async def decide(
         Decision(body.decision),
         body.reason,
         body.note,
+        revision=body.revision,
     )
 
 
 @router.get("/decisions")
 async def decisions(
     request: Request,
-    caller: CallerDep,
+    caller: Annotated[Caller, Depends(platform_caller)],
     after: Annotated[str | None, Query(pattern=_FEED_CURSOR)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    """The pull feed: scored and decided events after `after` (a cursor from a previous page).
-    Follow `next` until `events` is empty; keep the last cursor to resume."""
+    """The pull feed (platform and admin tokens): scored and decided events after `after` (a
+    cursor from a previous page). Follow `next` until `events` is empty; keep the last cursor
+    to resume."""
     events = await request.app.state.services.review.feed(after, limit)
     return {"events": events, "next": events[-1]["cursor"] if events else after}

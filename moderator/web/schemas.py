@@ -90,9 +90,7 @@ class CommentIn(_In):
         )
 
 
-class DecisionIn(_In):
-    """Body of POST /v1/comments/{id}/decision."""
-
+class _DecisionFields(_In):
     decision: Literal["approve", "reject", "escalate"]
     reason: Annotated[str, Field(max_length=200)] | None = None
     note: Annotated[str, Field(max_length=5000)] | None = None
@@ -100,10 +98,21 @@ class DecisionIn(_In):
     _check = field_validator("reason", "note")(_no_surrogates)
 
 
+class DecisionIn(_DecisionFields):
+    """Body of POST /v1/comments/{id}/decision."""
+
+    # The revision the reviewer saw (409 when the comment was edited since); omitted: current.
+    revision: PositiveInt | None = None
+
+
 class AcceptedOut(BaseModel):
-    status: Literal["accepted", "duplicate"]
+    """`accepted`: a new comment (202); `revised`: new text for a known one, stored as a new
+    revision and rescored (202); `duplicate`: the current revision's text again (200)."""
+
+    status: Literal["accepted", "revised", "duplicate"]
     site: str
     id: str
+    revision: int
 
 
 class RefIn(_In):
@@ -132,7 +141,7 @@ class ScopeIn(_In):
     category: Annotated[str, Field(max_length=256)] | None = None
 
 
-class BulkIn(DecisionIn):
+class BulkIn(_DecisionFields):
     """Body of POST /v1/bulk: one decision for the listed comments or for a scope."""
 
     items: Annotated[list[RefIn], Field(max_length=10000)] = []

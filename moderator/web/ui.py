@@ -63,22 +63,20 @@ async def login(
     password: str = Form(..., max_length=1024),
     csrf: str = Form(""),
 ) -> Response:
-    """Refused with 403 without the login form's token, 429 while the account or the address
-    has too many recent failures (checked before the password is), 401 for bad credentials."""
+    """Refused with 403 without the login form's token; 429 with Retry-After while the
+    account or the address waits out its delay (the attempt is counted before the password is
+    checked, so parallel attempts cannot pass the allowance); 401 for bad credentials."""
     expected = request.cookies.get(cookie_name(request, _LOGIN_CSRF), "")
     if not expected or not secrets.compare_digest(expected, csrf):
         return await _login_page(request, "Your login form expired; please try again.", 403)
     services = request.app.state.services
     address = client_address(request)
     try:
-        await services.auth.check_login_allowed(username, address)
-        principal = await services.auth.check_password(username, password)
+        principal = await services.auth.login(username, password, address)
     except RateLimitedError as exc:
         return await _login_page(request, str(exc), 429, exc.retry_after_s)
     except AuthError as exc:
-        await services.auth.login_failed(username, address)
         return await _login_page(request, str(exc), 401)
-    await services.auth.login_succeeded(username)
     sid, _ = await services.auth.create_session(principal, services.settings.ui.session_ttl_s)
     response = RedirectResponse("/ui/queue", status_code=303)
     response.set_cookie(

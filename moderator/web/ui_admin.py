@@ -1,6 +1,6 @@
-"""Admin pages: accounts (add, re-role, disable, enable), the audit log search, and callback
-dead letters with a replay button. Every route answers 403 to a reviewer; every form post needs
-the session's CSRF token."""
+"""Admin pages: accounts (add, re-role, disable, enable), the audit log search, callback dead
+letters with a replay button and ingest dead letters with a rescore button. Every route answers
+403 to a reviewer; every form post needs the session's CSRF token."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ _DONE = {
     "added": "User added.",
     "updated": "User updated.",
     "replayed": "Dead letter queued for delivery again.",
+    "rescored": "Comment queued for scoring again.",
+    "cleared": "Dead letter cleared: its comment was decided, edited or rescored since.",
     "failed": "That change was refused.",
 }
 
@@ -151,6 +153,9 @@ async def dead_page(request: Request, notice: str = "") -> Response:
         dead=dead,
         callback_url=services.settings.callback.url,
         notice=_DONE.get(notice),
+        ingest_letters=await services.ingest_dead.letters(100),
+        ingest_dead=await services.ingest_dead.count(),
+        max_attempts=services.settings.worker.max_attempts,
     )
     return await render(request, "admin_dead.html", context)
 
@@ -165,3 +170,17 @@ async def replay(
         return to_login()
     await request.app.state.services.outbox.replay(feed_id, now_ms())
     return RedirectResponse("/ui/admin/dead?notice=replayed", status_code=303)
+
+
+@router.post("/dead/rescore")
+async def rescore(
+    request: Request,
+    entry_id: Annotated[str, Form(pattern=r"^\d{1,20}-\d{1,20}$")],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Rescore an ingest dead letter's comment (or clear it when it was decided since)."""
+    if await _admin(request, csrf) is None:
+        return to_login()
+    status = await request.app.state.services.ingest_dead.replay(entry_id)
+    notice = "rescored" if status == "rescored" else "cleared"
+    return RedirectResponse(f"/ui/admin/dead?notice={notice}", status_code=303)

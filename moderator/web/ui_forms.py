@@ -20,6 +20,7 @@ from moderator.errors import (
     ForbiddenError,
     ModeratorError,
     NotFoundError,
+    StaleRevisionError,
     TooManyClaimsError,
 )
 from moderator.web import actions
@@ -64,9 +65,11 @@ async def decide(
     back: Annotated[str, Form(max_length=2000)] = "",
     next: Annotated[str, Form(max_length=1)] = "",
     csrf: Annotated[str, Form()] = "",
+    revision: Annotated[int | None, Form(ge=1)] = None,
 ) -> Response:
-    """Decide one comment; back to the queue with a notice (and an Undo button), or, from an
-    item card (`next=1`), on to the next comment of the view."""
+    """Decide the revision of one comment the card showed; back to the queue with a notice
+    (and an Undo button), or, from an item card (`next=1`), on to the next comment of the
+    view. A comment edited since the card was drawn is not decided (notice `edited`)."""
     caller = await _form_caller(request, csrf)
     if caller is None:
         return to_login()
@@ -77,7 +80,7 @@ async def decide(
     keep = reason if choice is Decision.REJECT and reason in REJECT_REASONS else None
     try:
         done = await actions.decide(
-            request.app.state.services, caller, f"{site}:{id}", choice, keep
+            request.app.state.services, caller, f"{site}:{id}", choice, keep, revision=revision
         )
     except ModeratorError as exc:
         return _redirect("/ui/queue", back, notice=_notice(exc))
@@ -92,6 +95,8 @@ async def decide(
 def _notice(exc: ModeratorError) -> str:
     if isinstance(exc, NotFoundError):
         return "gone"
+    if isinstance(exc, StaleRevisionError):
+        return "edited"
     if isinstance(exc, ClaimedError):
         return "claimed"
     if isinstance(exc, TooManyClaimsError):

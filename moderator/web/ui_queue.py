@@ -41,6 +41,7 @@ NOTICES = {
     "rejected": "Comment rejected.",
     "escalated": "Comment escalated to the admins.",
     "gone": "That comment no longer exists.",
+    "edited": "That comment was edited since you opened it; not decided. It is being rescored.",
     "decided": "That comment was already decided by someone else.",
     "claimed": "That comment is being reviewed by another reviewer.",
     "forbidden": "Only admins decide escalated comments.",

@@ -1,9 +1,12 @@
 """POST /v1/comments: the platform's signed webhook (DESIGN.md).
 
 Order of checks: size (413) → signature (401) → media type (415) → UTF-8 and JSON (400) →
-schema (422) → store (202, or 200 for a redelivery; 503 when Redis is down or the backlog is
+schema (422) → store (202 for a new comment or a new revision of a known one, 200 for a
+redelivery of the current text; 503 when Redis is down, out of memory, or the backlog is
 full). Nothing is written unless every check passed, and 202 is sent only after Redis has the
-comment (the embedded Redis fsyncs its append-only file before answering).
+comment (the embedded Redis fsyncs its append-only file before answering). A new revision (same
+`site` + `id`, different text) is stored, rescored and requeued; the old one stays in the
+comment's history (adapters/redis_ingest.py).
 """
 
 from __future__ import annotations
@@ -69,7 +72,10 @@ def _parse(body: bytes, content_type: str) -> dict:
     status_code=202,
     response_model=AcceptedOut,
     responses={
-        200: {"model": AcceptedOut, "description": "Redelivery; nothing new stored"},
+        200: {
+            "model": AcceptedOut,
+            "description": "Redelivery of the current text; nothing stored",
+        },
         **problems(400, 401, 413, 415, 422, 503),
     },
     openapi_extra=webhook_body(),
@@ -104,8 +110,8 @@ async def receive_comment(request: Request) -> JSONResponse:
             errors=[{"field": "text", "message": message}],
         )
     comment = comment_in.to_comment()
-    created = await services.ingest.accept(comment, int(time.time() * 1000))
+    accepted = await services.ingest.accept(comment, int(time.time() * 1000))
     out = AcceptedOut(
-        status="accepted" if created else "duplicate", site=comment.site, id=comment.id
+        status=accepted.status, site=comment.site, id=comment.id, revision=accepted.revision
     )
-    return JSONResponse(out.model_dump(), status_code=202 if created else 200)
+    return JSONResponse(out.model_dump(), status_code=202 if accepted.created else 200)

@@ -48,12 +48,26 @@ def test_unknown_benchmark_is_refused() -> None:
 
 
 def test_the_suite_knows_every_benchmark() -> None:
-    assert list(BENCHMARKS) == ["lexicon", "scoring", "ingest", "e2e", "queue", "ui"]
+    assert list(BENCHMARKS) == [
+        "lexicon",
+        "scoring",
+        "ingest",
+        "e2e",
+        "queue",
+        "hostile",
+        "login",
+        "ui",
+    ]
 
 
 def test_lexicon_quick() -> None:
     section = BENCHMARKS["lexicon"](quick=True)
     assert "comments/s" in "\n".join(section.body) and section.targets
+
+
+def test_hostile_quick() -> None:
+    section = BENCHMARKS["hostile"](quick=True)
+    assert "× baseline" in "\n".join(section.body) and section.targets
 
 
 @pytest.mark.slow
@@ -86,6 +100,13 @@ def test_queue_quick() -> None:
     section = BENCHMARKS["queue"](quick=True)
     body = "\n".join(section.body)
     assert "claim-next" in body and "bytes" in body
+
+
+@pytest.mark.slow
+def test_login_quick() -> None:
+    section = BENCHMARKS["login"](quick=True)
+    assert met(section)["at most 5 password checks of 30"]
+    assert "/healthz during burst" in "\n".join(section.body)
 
 
 @pytest.mark.slow

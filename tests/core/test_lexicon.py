@@ -11,7 +11,7 @@ from moderator.core.lexicon import LexiconMatcher, load_lexicon
 from moderator.core.lexicon.entry import Entry
 from moderator.core.models import Match
 
-LEXICONS = Path(__file__).resolve().parents[2] / "config" / "lexicons"
+LEXICONS = Path(__file__).resolve().parents[2] / "moderator" / "config" / "lexicons"
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from moderator.core.lexicon import LexiconMatcher, load_lexicon
 from moderator.core.models import Match
 
-LEXICONS = Path(__file__).resolve().parents[2] / "config" / "lexicons"
+LEXICONS = Path(__file__).resolve().parents[2] / "moderator" / "config" / "lexicons"
 
 
 @pytest.fixture(scope="module")

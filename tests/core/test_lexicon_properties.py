@@ -15,7 +15,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-LEXICONS = Path(__file__).resolve().parents[2] / "config" / "lexicons"
+LEXICONS = Path(__file__).resolve().parents[2] / "moderator" / "config" / "lexicons"
 LEXICON: LexiconMatcher = load_lexicon([LEXICONS / "en.toml", LEXICONS / "es.toml"])
 
 TERMS = ["retard", "mamaguevo", "faggot", "pendejo", "asshole", "bitch", "sudaca"]

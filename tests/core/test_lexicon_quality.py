@@ -34,12 +34,14 @@ DICTIONARIES = [
 
 @pytest.fixture(scope="module")
 def lexicon() -> LexiconMatcher:
-    return load_lexicon([ROOT / "config/lexicons/en.toml", ROOT / "config/lexicons/es.toml"])
+    return load_lexicon(
+        [ROOT / "moderator/config/lexicons/en.toml", ROOT / "moderator/config/lexicons/es.toml"]
+    )
 
 
 @pytest.fixture(scope="module")
 def policy() -> Policy:
-    return load_policy(ROOT / "config/policy.toml")
+    return load_policy(ROOT / "moderator/config/policy.toml")
 
 
 def rows(name: str) -> list[dict[str, str]]:

@@ -9,7 +9,7 @@ import pytest
 from moderator.core.lexicon import LexiconMatcher, load_lexicon
 
 ROOT = Path(__file__).resolve().parents[2]
-LEXICONS = ROOT / "config" / "lexicons"
+LEXICONS = ROOT / "moderator" / "config" / "lexicons"
 CASES = [
     line.strip()
     for line in (ROOT / "tests" / "fixtures" / "lexicon" / "scunthorpe.txt")

@@ -12,8 +12,9 @@ import pytest
 from moderator.core.policy import load_policy
 from moderator.core.scoring import ScoringService
 from moderator.core.signing import HEADER, verify
+from moderator.errors import AuthError
 from moderator.settings import PROJECT_ROOT
-from tests.conftest import WEBHOOK_SECRET
+from tests.conftest import CALLBACK_SECRET, WEBHOOK_SECRET
 from tests.e2e.harness import callback_server, live_moderator
 
 RETARD = "Listen to what the retard Freddy has to say about him"
@@ -78,10 +79,14 @@ def test_webhook_to_decision_to_callback(make_settings, redis_client, offline_se
             delivered = live.wait_for(
                 lambda: [c for c in platform.received if c["json"]["event"] == "decided"]
             )
-            feed = httpx.get(f"{live.url}/v1/decisions", headers=auth).json()
+            platform_auth = {"Authorization": f"Bearer {live.token('platform', 'blog')}"}
+            feed = httpx.get(f"{live.url}/v1/decisions", headers=platform_auth).json()
 
     (call,) = delivered
-    verify(WEBHOOK_SECRET, call["headers"][HEADER], call["body"], now=time.time(), tolerance_s=60)
+    signature = call["headers"][HEADER]
+    verify(CALLBACK_SECRET, signature, call["body"], now=time.time(), tolerance_s=60)
+    with pytest.raises(AuthError):  # its own secret: the webhook's cannot forge a decision
+        verify(WEBHOOK_SECRET, signature, call["body"], now=time.time(), tolerance_s=60)
     assert call["json"]["decision"] == "reject" and call["json"]["by"] == "alice"
     assert call["json"]["id"] == "c1" and call["json"]["site"] == "blog"
     assert hmac.compare_digest(call["headers"]["Idempotency-Key"], call["json"]["cursor"])

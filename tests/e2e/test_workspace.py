@@ -1,7 +1,8 @@
 """The reviewer workspace in a real Chromium against a live moderator (uvicorn, worker thread,
 real Redis, offline model, real lexicon and policy): a keyboard-only session, two reviewers who
 never hold the same comment, bulk decisions by selection and by score, undo, new arrivals that
-do not move the open comment, and the item card. Saves the README's screenshots.
+do not move the open comment, and the item card. Saves the README's screenshots in
+build/screenshots/ (tests never write tracked files; `make screenshots` copies them into docs/).
 
 Run: python -m pytest tests/e2e/test_workspace.py -q   (needs /usr/bin/chromium)
 """
@@ -9,11 +10,11 @@ Run: python -m pytest tests/e2e/test_workspace.py -q   (needs /usr/bin/chromium)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from moderator.settings import PROJECT_ROOT
 from tests.e2e.browser import (  # noqa: F401 (the *_fixture names register fixtures)
     APP_PATHS,
     VIEWPORT,
@@ -36,7 +37,7 @@ from tests.e2e.live_app import (  # noqa: F401
 )
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 CURRENT = "li.card.current"
 CURRENT_NOW = "() => document.querySelector('li.card.current')?.dataset.ref ?? null"
 

@@ -27,7 +27,7 @@ from moderator import bootstrap, keys
 from moderator.core.signing import HEADER, sign
 from moderator.settings import Settings
 from moderator.web.app import create_app
-from tests.conftest import SESSION_SECRET, WEBHOOK_SECRET
+from tests.conftest import CALLBACK_SECRET, SESSION_SECRET, WEBHOOK_SECRET
 from tests.e2e.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +68,7 @@ class Processes:
             MODERATOR_REDIS_URL=self.redis_url,
             MODERATOR_WEBHOOK_SECRET=WEBHOOK_SECRET,
             MODERATOR_SESSION_SECRET=SESSION_SECRET,
+            MODERATOR_CALLBACK_SECRET=CALLBACK_SECRET,
             MODERATOR_DATA_DIR=str(self.workdir / "var"),
             HF_HUB_OFFLINE="1",
             **WORKER_SETTINGS,

@@ -36,7 +36,13 @@ class Web:
         return c
 
     async def bearer(self, role: str = "reviewer", name: str = "rita") -> httpx.AsyncClient:
-        token = await self.services.auth.create_token(name, role)
+        """A client with a service principal's token, or the user's own token when `name` is
+        a user (then `role` is theirs)."""
+        auth = self.services.auth
+        if name in {u["name"] for u in await auth.list_users()}:
+            token = await auth.create_user_token(name)
+        else:
+            token = await auth.create_token(name, role)
         return self.client(Authorization=f"Bearer {token}")
 
     async def session(self, name: str = "rita", role: str = "reviewer") -> httpx.AsyncClient:
@@ -74,7 +80,12 @@ def anyio_backend() -> str:
 def web_settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings(
         review={"lease_s": 60, "undo_window_s": 30},
-        ui={"login_max_failures_per_account": 3, "login_max_failures_per_address": 5},
+        # A long first delay: a loaded machine must not let the delay run out between attempts.
+        ui={
+            "login_max_failures_per_account": 3,
+            "login_max_failures_per_address": 5,
+            "login_delay_s": 60,
+        },
     )
 
 

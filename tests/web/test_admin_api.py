@@ -32,8 +32,8 @@ async def test_reviewers_get_403_and_strangers_401(web: Web):
 
 
 async def test_admins_add_re_role_disable_and_enable_accounts(web: Web):
-    admin = await web.bearer("admin", "ada")
     await web.services.auth.add_user("ada", PASSWORD, "admin")
+    admin = await web.bearer("admin", "ops")  # a service principal with the admin role
     added = await admin.post("/v1/admin/users", json={"name": "rita", "password": PASSWORD})
     assert added.status_code == 201 and added.json()["role"] == "reviewer"
     taken = await admin.post("/v1/admin/users", json={"name": "rita", "password": PASSWORD})

@@ -62,23 +62,43 @@ async def test_accepts_and_stores_before_answering(client, redis_client):
     )
     response = await client.post("/v1/comments", content=body, headers=signed(body))
     assert response.status_code == 202
-    assert response.json() == {"status": "accepted", "site": "blog", "id": "c1"}
+    assert response.json() == {"status": "accepted", "site": "blog", "id": "c1", "revision": 1}
     stored = redis_client.hgetall(keys.comment("blog:c1"))
     assert stored["state"] == "received"
     assert json.loads(stored["comment"])["author"]["name"] == "Ana"
     assert redis_client.xlen(keys.INGEST_STREAM) == 1
 
 
-async def test_redelivery_creates_nothing_new(client, redis_client):
+async def test_redelivery_of_the_same_text_creates_nothing_new(client, redis_client):
     body = comment()
     first = await client.post("/v1/comments", content=body, headers=signed(body))
-    changed = comment(text="a different text under the same id")
-    second = await client.post("/v1/comments", content=changed, headers=signed(changed))
+    again = comment(author={"id": "u1", "name": "a new display name"})  # same text
+    second = await client.post("/v1/comments", content=again, headers=signed(again))
     assert (first.status_code, second.status_code) == (202, 200)
-    assert second.json()["status"] == "duplicate"
+    assert second.json() == {"status": "duplicate", "site": "default", "id": "c1", "revision": 1}
     assert redis_client.xlen(keys.INGEST_STREAM) == 1
     stored = json.loads(redis_client.hget(keys.comment("default:c1"), "comment"))
-    assert stored["text"].startswith("The raid")
+    assert stored["author"]["name"] is None and stored["text"].startswith("The raid")
+
+
+async def test_a_different_text_under_the_same_id_is_a_new_revision(client, redis_client):
+    body = comment()
+    first = await client.post("/v1/comments", content=body, headers=signed(body))
+    assert first.status_code == 202
+    changed = comment(text="a different text under the same id")
+    second = await client.post("/v1/comments", content=changed, headers=signed(changed))
+    assert second.status_code == 202
+    assert second.json() == {"status": "revised", "site": "default", "id": "c1", "revision": 2}
+    again = await client.post("/v1/comments", content=changed, headers=signed(changed))
+    assert (again.status_code, again.json()["revision"]) == (200, 2)
+    stored = redis_client.hgetall(keys.comment("default:c1"))
+    assert json.loads(stored["comment"])["text"] == "a different text under the same id"
+    assert (stored["revision"], stored["state"]) == ("2", "received")
+    entries = redis_client.xrange(keys.INGEST_STREAM)
+    assert [(f["ref"], f["rev"]) for _, f in entries] == [("default:c1", "1"), ("default:c1", "2")]
+    (old,) = [json.loads(r) for r in redis_client.lrange(keys.revisions("default:c1"), 0, -1)]
+    assert old["revision"] == 1 and old["comment"]["text"].startswith("The raid")
+    assert old["state"] == "received" and old["record"] is None  # superseded before scoring
 
 
 async def test_same_id_on_two_sites_is_two_comments(client, redis_client):

@@ -7,37 +7,18 @@ import threading
 import time
 from collections.abc import Sequence
 
-import pytest
 import redis
 
 from moderator import keys
 from moderator.adapters import redis_scripts
-from moderator.adapters.offline_scorer import OfflineScorer
 from moderator.bootstrap import build_consumer
-from moderator.core.lexicon import load_lexicon
 from moderator.core.models import Comment, ModelInfo, Scores
-from moderator.core.policy import load_policy
 from moderator.core.scoring import ScoringService
 from moderator.settings import Settings
 from moderator.worker.worker import Worker
 
 RETARD = "Listen to what the retard Freddy has to say about him"
 RAID = "The police raid on the village was reported on the evening news."
-
-
-@pytest.fixture(scope="module")
-def service_parts(request: pytest.FixtureRequest):
-    from moderator.settings import PROJECT_ROOT
-
-    lexicon = load_lexicon(
-        [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]
-    )
-    return OfflineScorer(), lexicon, load_policy(PROJECT_ROOT / "config/policy.toml")
-
-
-@pytest.fixture
-def service(service_parts) -> ScoringService:
-    return ScoringService(*service_parts)
 
 
 def enqueue(r: redis.Redis, *comments: Comment) -> None:
@@ -134,10 +115,13 @@ class FailsOn:
         return self.inner.score(texts)
 
 
-def test_poison_message_is_isolated_then_dead_lettered(make_settings, redis_client, service):
+def test_poison_message_is_isolated_then_held_for_review(make_settings, redis_client, service):
+    """Issue 9 item 1: a comment whose scoring fails max_attempts times is held for a human with
+    the reason, announced in the feed (so a callback goes out), and listed as a dead letter."""
     settings = make_settings(worker={"claim_idle_ms": 100, "max_attempts": 3})
     failing = ScoringService(FailsOn(service.scorer, "POISON"), service.lexicon, service.policy)
     worker = make_worker(settings, failing, redis_client)
+    worker.consumer.deliver_callbacks = True
     enqueue(redis_client, Comment("ok1", RAID), Comment("bad", "POISON"), Comment("ok2", RETARD))
     deadline = time.monotonic() + 10
     while redis_client.xlen(keys.DEAD_STREAM) == 0 and time.monotonic() < deadline:
@@ -150,11 +134,24 @@ def test_poison_message_is_isolated_then_dead_lettered(make_settings, redis_clie
     ((_, dead),) = redis_client.xrange(keys.DEAD_STREAM)
     assert dead["ref"] == "default:bad" and dead["attempts"] == "3"
     assert "model exploded on this text" in dead["error"]
-    assert redis_client.hget(keys.comment("default:bad"), "state") == "failed"
+    held = redis_client.hgetall(keys.comment("default:bad"))
+    assert (held["state"], held["queue"], held["scoring_failed"]) == ("queued", "hold", "1")
+    assert "default:bad" in redis_client.zrange(keys.queue("hold"), 0, -1)
+    (reason,) = json.loads(held["record"])["reasons"]
+    assert reason == (
+        "hold: rule scoring-failed: ValueError after 3 attempts: model exploded on this text "
+        f"(model {service.scorer.info})"
+    )
+    events = [json.loads(f["data"]) for _, f in redis_client.xrange(keys.FEED_STREAM)]
+    (bad,) = [e for e in events if e["id"] == "bad"]
+    assert (bad["event"], bad["action"], bad["reasons"]) == ("scored", "hold", [reason])
+    assert len(redis_client.zrange(keys.OUTBOX, 0, -1)) == 3  # its callback is due
     assert redis_client.xlen(keys.INGEST_STREAM) == 0
 
 
-def test_message_that_keeps_killing_workers_is_dead_lettered(make_settings, redis_client, service):
+def test_message_that_keeps_killing_workers_is_held_for_review(
+    make_settings, redis_client, service
+):
     settings = make_settings(worker={"claim_idle_ms": 50, "max_attempts": 2})
     enqueue(redis_client, Comment("c1", RAID))
     make_worker(settings, service, redis_client).consumer.read(8, None)  # taken, worker dies
@@ -167,6 +164,10 @@ def test_message_that_keeps_killing_workers_is_dead_lettered(make_settings, redi
     ((_, dead),) = redis_client.xrange(keys.DEAD_STREAM)
     assert dead["ref"] == "default:c1" and "without being stored" in dead["error"]
     assert redis_client.xlen(keys.INGEST_STREAM) == 0
+    held = redis_client.hgetall(keys.comment("default:c1"))
+    assert (held["state"], held["queue"]) == ("queued", "hold")
+    (reason,) = json.loads(held["record"])["reasons"]
+    assert reason.startswith("hold: rule scoring-failed: WorkerLost after 4 attempts: handed")
 
 
 def test_stop_lets_the_batch_in_hand_finish(make_settings, redis_client, service):

@@ -217,8 +217,9 @@
     if (scope || selected.size) return decideMany(decision, reason);
     const card = current;
     if (!card) return toast('No comment is open: press j.');
+    const revision = Number(card.dataset.revision) || null; // 409 if edited since it was drawn
     const r = await api('POST', itemUrl(card, 'comments', '/decision'),
-      { decision, reason: decision === 'reject' ? reason : null });
+      { decision, reason: decision === 'reject' ? reason : null, revision });
     if (!r.ok) {
       if (r.data && r.data.claimed_by) setClaim(card, r.data.claimed_by);
       return r.status === 409 ? afterDecision(card, detail(r)) : toast(detail(r));
