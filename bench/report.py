@@ -20,10 +20,10 @@ HEADER = """# Benchmarks
 
 Produced by `make bench` (`python -m bench`), which runs every benchmark in `bench/` and
 rewrites the section of each one it ran; `python -m bench NAME ...` runs a subset
-(`lexicon`, `scoring`, `ingest`, `e2e`, `queue`, `hostile`, `login`) and `--quick` runs tiny
-sizes (what the smoke tests in `tests/bench/` use; such runs are not written here). Every section
-says on which machine, at which commit, when and with which command its figures were measured.
-Each benchmark measures its baseline in the same run, side by side, and prints the ratio.
+(`lexicon`, `scoring`, `ingest`, `e2e`, `queue`, `hostile`, `login`, `ui`) and `--quick` runs
+tiny sizes (what the smoke tests in `tests/bench/` use; such runs are not written here). Every
+section says on which machine, at which commit, when and with which command its figures were
+measured. Each benchmark measures its baseline in the same run, side by side, and prints the ratio.
 Timings are never asserted in tests.
 
 Reading the figures: the machine these were taken on has 2 cores and was shared with other

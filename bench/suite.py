@@ -62,6 +62,12 @@ def login(quick: bool) -> Section:
     return run(quick)
 
 
+def ui(quick: bool) -> Section:
+    from bench.bench_ui import run
+
+    return run(quick)
+
+
 BENCHMARKS: dict[str, Callable[..., Section]] = {
     "lexicon": lexicon,
     "scoring": scoring,
@@ -72,4 +78,5 @@ BENCHMARKS: dict[str, Callable[..., Section]] = {
     "queue": queue,
     "hostile": hostile,
     "login": login,
+    "ui": ui,
 }

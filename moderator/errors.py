@@ -59,6 +59,10 @@ class ClaimedError(ConflictError):
         self.owner = owner
 
 
+class TooManyClaimsError(ConflictError):
+    """The caller already holds review.max_claims live claims; a new one is refused."""
+
+
 class RateLimitedError(ModeratorError):
     """Too many attempts (failed logins) for now; `retry_after_s` says when to try again."""
 

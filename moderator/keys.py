@@ -42,6 +42,12 @@ def claim(ref: str) -> str:
     return CLAIM_PREFIX + ref
 
 
+def claims_of(who: str) -> str:
+    """Sorted set of the refs a reviewer claimed, by lease expiry (ms): what review.max_claims
+    counts (entries whose claim key is gone or someone else's are dropped as it counts)."""
+    return f"{PREFIX}claims-of:{who}"
+
+
 def history(ref: str) -> str:
     """List of audit-stream ids: every decision on one comment, oldest first."""
     return f"{PREFIX}history:{ref}"

@@ -97,6 +97,7 @@ class PolicySettings(_Section):
     lexicons: list[str] = ["config/lexicons/en.toml", "config/lexicons/es.toml"]
     overrides: list[str] = []
     lexicon_budget_s: float = Field(0.25, gt=0, le=10)
+    max_matches: int = Field(100, ge=1, le=100_000)  # kept per score record, worst first
 
 
 class CallbackSettings(_Section):
@@ -127,6 +128,18 @@ class ReviewSettings(_Section):
     scan_max: int = Field(2000, ge=10, le=1_000_000)
     bulk_max: int = Field(500, ge=1, le=10000)
     poll_s: float = Field(5.0, gt=0, le=600)
+    max_claims: int = Field(100, ge=1, le=100_000)  # live claims one caller may hold
+
+
+class WebSettings(_Section):
+    """The HTTP side: body limits, the render pool, proxies, exposure (docs, metrics, HSTS)."""
+
+    max_body_bytes: int = Field(1_048_576, ge=1024, le=64 * 1024 * 1024)  # webhook: its own
+    cpu_threads: int = Field(2, ge=1, le=64)  # page rendering off the event loop
+    trusted_proxies: list[str] = ["127.0.0.1", "::1"]  # addresses or networks; "*" trusts all
+    api_docs: Literal["auto", "on", "off"] = "auto"  # auto: on for a loopback bind only
+    metrics_token: str = ""  # bearer token for /metrics; empty: loopback scrapers only
+    hsts_max_age_s: int = Field(31_536_000, ge=0)  # sent on https answers; 0: no HSTS
 
 
 class Settings(BaseSettings):
@@ -146,6 +159,7 @@ class Settings(BaseSettings):
     ui: UiSettings = UiSettings()
     review: ReviewSettings = ReviewSettings()
     redis: RedisSettings = RedisSettings()
+    web: WebSettings = WebSettings()
 
     @field_validator("config_dir", mode="before")
     @classmethod
@@ -183,6 +197,7 @@ class _FlatSecrets(PydanticBaseSettingsSource):
         "MODERATOR_SESSION_SECRET": ("ui", "session_secret"),
         "MODERATOR_CALLBACK_URL": ("callback", "url"),
         "MODERATOR_CALLBACK_SECRET": ("callback", "secret"),
+        "MODERATOR_METRICS_TOKEN": ("web", "metrics_token"),
     }
 
     def __init__(
@@ -236,6 +251,25 @@ def validate(settings: Settings, *, quickstart: bool) -> None:
     _check_callback(settings, quickstart=quickstart)
     if settings.callback.backoff_base_s > settings.callback.backoff_max_s:
         raise ConfigError("callback.backoff_base_s must not exceed callback.backoff_max_s.")
+    _check_proxies(settings.web.trusted_proxies)
+    if settings.web.metrics_token:
+        _check_secret("MODERATOR_METRICS_TOKEN", settings.web.metrics_token)
+
+
+def _check_proxies(entries: list[str]) -> None:
+    """Each trusted proxy is an IP address, a network (10.0.0.0/8) or "*"."""
+    import ipaddress
+
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"web.trusted_proxies: {entry!r} is not an IP address or network "
+                "(e.g. 10.0.0.0/8), nor '*'."
+            ) from None
 
 
 def _check_callback(settings: Settings, *, quickstart: bool) -> None:

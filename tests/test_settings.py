@@ -44,6 +44,10 @@ def test_environment_overrides(monkeypatch):
         ({"MODERATOR_WORKER__BATCH_SIZE": "0"}, "worker.batch_size"),
         ({"MODERATOR_WEBHOOK__TOLERANCE_S": "-5"}, "webhook.tolerance_s"),
         ({"MODERATOR_CALLBACK_URL": "ftp://x"}, "must be an http(s) URL"),
+        ({"MODERATOR_WEB__TRUSTED_PROXIES": '["proxy.local"]'}, "not an IP address or network"),
+        ({"MODERATOR_METRICS_TOKEN": "short"}, "MODERATOR_METRICS_TOKEN looks like a placeholder"),
+        ({"MODERATOR_WEB__API_DOCS": "maybe"}, "web.api_docs"),
+        ({"MODERATOR_REVIEW__MAX_CLAIMS": "0"}, "review.max_claims"),
     ],
 )
 def test_invalid_values_are_one_clear_sentence(monkeypatch, env, sentence):

@@ -5,7 +5,8 @@ lease. It expires on its own when nobody renews it (the UI renews it while the c
 claiming or renewing is one Lua script that checks and sets in one step, and claim-next
 (RedisQueues.claim_next) takes its claims inside the same walk that picks the comments, so two
 reviewers are never handed the same comment. A decision releases the claim in its own script and
-is refused while another reviewer's claim is live. Every operation is O(1) per comment.
+is refused while another reviewer's claim is live. Every operation is O(1) per comment, but
+a capped claim (`max_claims`), which counts the reviewer's live claims first: O(max_claims).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import redis.asyncio as aioredis
 from moderator import keys
 from moderator.adapters import redis_scripts
 from moderator.adapters.redis_client import async_unavailable_as_error
-from moderator.errors import ClaimedError, ConflictError, NotFoundError
+from moderator.errors import ClaimedError, ConflictError, NotFoundError, TooManyClaimsError
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,17 +34,23 @@ class RedisClaims:
         self._claim_one = client.register_script(redis_scripts.CLAIM_ONE)
         self._release = client.register_script(redis_scripts.RELEASE)
 
-    async def claim(self, ref: str, who: str, lease_ms: int, now_ms: int) -> Claim:
+    async def claim(
+        self, ref: str, who: str, lease_ms: int, now_ms: int, *, max_claims: int = 0
+    ) -> Claim:
         """Claim (or renew) the comment for `who`. ClaimedError naming the holder when another
         reviewer's claim is live; NotFoundError for an unknown comment; ConflictError when it
-        is not awaiting a decision."""
+        is not awaiting a decision; TooManyClaimsError when `who` already holds `max_claims`
+        live claims (0: no cap, and the claim is not counted: bulk actions decide at once)."""
         async with async_unavailable_as_error():
-            owner, left = await self._claim_one(
-                keys=[keys.claim(ref), keys.comment(ref)], args=[who, lease_ms]
+            owner, left, *held = await self._claim_one(
+                keys=[keys.claim(ref), keys.comment(ref), keys.claims_of(who)],
+                args=[who, lease_ms, now_ms, max_claims, ref, keys.CLAIM_PREFIX],
             )
         if owner == "":
             if left == "missing":
                 raise NotFoundError(f"No comment {ref!r}.")
+            if left == "LIMIT":
+                raise too_many_claims(int(held[0]))
             raise ConflictError(f"Comment {ref!r} is {left}, not awaiting a decision.")
         if owner != who:
             raise ClaimedError(f"Comment {ref!r} is being reviewed by {owner}.", owner)
@@ -73,3 +80,10 @@ class RedisClaims:
             for ref, owner, ttl in zip(refs, owners, ttls, strict=True)
             if owner
         }
+
+
+def too_many_claims(held: int) -> TooManyClaimsError:
+    return TooManyClaimsError(
+        f"You already hold {held} claims, the most review.max_claims allows: decide or release "
+        "some before claiming more."
+    )

@@ -12,6 +12,7 @@ Complexity (n: items in the queue, p: page size):
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,6 +20,7 @@ import redis.asyncio as aioredis
 
 from moderator import keys
 from moderator.adapters import redis_scripts
+from moderator.adapters.redis_claims import too_many_claims
 from moderator.adapters.redis_client import async_unavailable_as_error
 from moderator.adapters.redis_index import QUEUE_NAMES, thread_dim
 from moderator.adapters.redis_review import load_items
@@ -128,7 +130,7 @@ class RedisQueues:
 
     async def page(self, view: QueueView, after: Position | None, limit: int) -> Page:
         """Up to `limit` comments of the view after `after`, in order, with their claims."""
-        read, last, refs = await self._run_walk(view, "", 0, limit, after, "+inf")
+        read, last, refs, _ = await self._run_walk(view, "", 0, limit, after, "+inf")
         items = await self._load(refs)
         more = len(refs) == limit or read >= self.scan_max
         return Page(items, last if more and last else None, len(refs) < limit and more, refs)
@@ -142,17 +144,24 @@ class RedisQueues:
         *,
         after: Position | None = None,
         min_priority: float | None = None,
+        max_claims: int = 0,
     ) -> list[str]:
         """Claim for `who` up to `count` comments of the view that nobody else holds (their own
         are renewed and returned too), walking from the start or from `after`; with
-        `min_priority`, only comments at or above it (the priority order is used then)."""
+        `min_priority`, only comments at or above it (the priority order is used then). With
+        `max_claims`, new claims stop once `who` holds that many live ones: fewer come back,
+        and TooManyClaimsError when none could be claimed for that reason."""
         if not who:
             raise ValueError("A claim needs a reviewer name.")
         top = "+inf"
         if min_priority is not None:
             view = replace(view, order="priority")
             top = str(min_priority_score(min_priority))
-        _, _, refs = await self._run_walk(view, who, lease_ms, count, after, top)
+        _, _, refs, capped = await self._run_walk(
+            view, who, lease_ms, count, after, top, max_claims
+        )
+        if capped and not refs:
+            raise too_many_claims(max_claims)
         return refs
 
     async def recent(self, limit: int, before_ms: int | None = None) -> list[dict[str, Any]]:
@@ -170,11 +179,13 @@ class RedisQueues:
         count: int,
         after: Position | None,
         top: str,
-    ) -> tuple[int, Position | None, list[str]]:
+        max_claims: int = 0,
+    ) -> tuple[int, Position | None, list[str], bool]:
+        """(entries read, last position read, refs, whether the claim cap stopped the walk)."""
         driving, others = await self._keys_for(view)
         async with async_unavailable_as_error():
             reply = await self._walk(
-                keys=[driving, *others],
+                keys=[driving, keys.claims_of(who), *others],
                 args=[
                     keys.CLAIM_PREFIX,
                     who,
@@ -184,11 +195,13 @@ class RedisQueues:
                     top,
                     after[1] if after else "",
                     after[0] if after else 0,
+                    max_claims,
+                    int(time.time() * 1000),
                 ],
             )
-        read, last, last_score, *refs = reply
+        read, last, last_score, capped, *refs = reply
         position = (int(float(last_score)), last) if last else None
-        return int(read), position, refs
+        return int(read), position, refs, bool(capped)
 
     async def _keys_for(self, view: QueueView) -> tuple[str, list[str]]:
         """The index to walk (the smallest filter's, in the view's order) and the others."""

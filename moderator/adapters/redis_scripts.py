@@ -307,18 +307,22 @@ end
 return due
 """
 
-# KEYS: 1 the view to walk (an index zset), 2.. other filter indexes a comment must also be in.
+# KEYS: 1 the view to walk (an index zset), 2 the reviewer's claims (a zset, see
+# keys.claims_of), 3.. other filter indexes a comment must also be in.
 # ARGV: 1 claim key prefix, 2 reviewer ('' to only list), 3 lease ms, 4 how many to return,
 #       5 most entries to read, 6 highest score to read ('+inf' or a number),
-#       7 start after this member ('' from the start), 8 that member's score.
+#       7 start after this member ('' from the start), 8 that member's score,
+#       9 most live claims the reviewer may hold (0: no cap, claims not counted), 10 now ms.
 # Walks the view in order. Listing, returns every comment that is in all the filters; claiming,
 # only those nobody else holds, each claimed (or renewed) for the reviewer with the lease: in one
-# atomic step, so two reviewers are never handed the same comment. Claim keys are built from
-# the prefix (standalone Redis or Sentinel; not Redis Cluster).
-# Returns {entries read, last member read, its score, refs...}.
+# atomic step, so two reviewers are never handed the same comment. With a cap, new claims stop
+# once the reviewer holds that many live ones (renewals always go through). Claim keys are built
+# from the prefix (standalone Redis or Sentinel; not Redis Cluster).
+# Returns {entries read, last member read, its score, 1 if the cap stopped the walk, refs...}.
 WALK = """
 local prefix, who, lease = ARGV[1], ARGV[2], ARGV[3]
 local want, max_read = tonumber(ARGV[4]), tonumber(ARGV[5])
+local cap, now = tonumber(ARGV[9]), tonumber(ARGV[10])
 local min, offset = '-inf', 0
 if ARGV[7] ~= '' then
   local rank = redis.call('ZRANK', KEYS[1], ARGV[7])
@@ -329,18 +333,31 @@ if ARGV[7] ~= '' then
     min = '(' .. ARGV[8]
   end
 end
+local room, capped = -1, 0
+if who ~= '' and cap > 0 then
+  room = cap
+  for _, ref in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+    if redis.call('GET', prefix .. ref) == who then room = room - 1 end
+  end
+end
 local out, read, last, last_score = {}, 0, '', ''
 local function wanted(ref)
-  for k = 2, #KEYS do
+  for k = 3, #KEYS do
     if not redis.call('ZSCORE', KEYS[k], ref) then return false end
   end
   if who == '' then return true end
   local owner = redis.call('GET', prefix .. ref)
   if owner and owner ~= who then return false end
+  if not owner and room == 0 then
+    capped = 1
+    return false
+  end
+  if not owner and room > 0 then room = room - 1 end
   redis.call('SET', prefix .. ref, who, 'PX', lease)
+  if cap > 0 then redis.call('ZADD', KEYS[2], now + tonumber(lease), ref) end
   return true
 end
-while #out < want and read < max_read do
+while #out < want and read < max_read and capped == 0 do
   local step = math.min(100, max_read - read)
   local page = redis.call('ZRANGEBYSCORE', KEYS[1], min, ARGV[6], 'WITHSCORES',
                          'LIMIT', offset, step)
@@ -353,22 +370,44 @@ while #out < want and read < max_read do
       out[#out + 1] = last
       if #out >= want then break end
     end
+    if capped == 1 then break end
   end
 end
-local reply = {read, last, last_score}
+if who ~= '' and cap > 0 then
+  for _, ref in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+    if redis.call('GET', prefix .. ref) ~= who then redis.call('ZREM', KEYS[2], ref) end
+  end
+  if #out > 0 then redis.call('PEXPIRE', KEYS[2], lease) end
+end
+local reply = {read, last, last_score, capped}
 for _, ref in ipairs(out) do reply[#reply + 1] = ref end
 return reply
 """
 
-# KEYS: claim key, comment hash. ARGV: reviewer, lease ms.
+# KEYS: claim key, comment hash, the reviewer's claims (zset). ARGV: reviewer, lease ms, now ms,
+# most live claims the reviewer may hold (0: no cap, the claim is not counted), the comment's
+# ref, the claim key prefix.
 # Claims (or renews) one comment for the reviewer. Returns {owner, ms left}: the reviewer when
 # it is theirs now; another reviewer's name when theirs (nothing changes); '' when the comment
-# is not awaiting a decision (then the second item is its state, or 'missing').
+# is not awaiting a decision (then the second item is its state, or 'missing'), or
+# {'', 'LIMIT', live claims} when a new claim would pass the cap (nothing changes).
 CLAIM_ONE = """
 local state = redis.call('HGET', KEYS[2], 'state')
 if state ~= 'queued' and state ~= 'escalated' then return {'', state or 'missing'} end
 local owner = redis.call('GET', KEYS[1])
 if owner and owner ~= ARGV[1] then return {owner, redis.call('PTTL', KEYS[1])} end
+local cap = tonumber(ARGV[4])
+if cap > 0 then
+  local held, stale = 0, {}
+  for _, ref in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+    if redis.call('GET', ARGV[6] .. ref) == ARGV[1] then held = held + 1
+    else stale[#stale + 1] = ref end
+  end
+  if not owner and held >= cap then return {'', 'LIMIT', held} end
+  for _, ref in ipairs(stale) do redis.call('ZREM', KEYS[3], ref) end
+  redis.call('ZADD', KEYS[3], tonumber(ARGV[3]) + tonumber(ARGV[2]), ARGV[5])
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return {ARGV[1], tonumber(ARGV[2])}
 """

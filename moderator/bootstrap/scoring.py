@@ -36,6 +36,7 @@ def build_scoring(settings: Settings, log: Callable[[str], None] = print) -> Sco
         routes=routes,
         model_languages=model_languages(scorer.info),
         lexicon_budget_s=settings.policy.lexicon_budget_s,
+        max_matches=settings.policy.max_matches,
     )
 
 

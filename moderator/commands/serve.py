@@ -127,8 +127,9 @@ def run(args: argparse.Namespace) -> int:
         stop = threading.Event()
         thread = _start_worker(settings, url, service, stop)
         print(_banner(settings, args, admin, generated, service.scorer.info), flush=True)
-        app = create_app(bootstrap.build_web(settings, url))
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        app = create_app(bootstrap.build_web(settings, url), host=args.host)
+        # Forwarded headers are applied by the app itself, from web.trusted_proxies only.
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
         stop.set()
         thread.join()
     finally:
@@ -160,8 +161,10 @@ def serve(args: argparse.Namespace) -> int:
     if embedded is None:
         warn_durability(url)
     try:
-        app = create_app(bootstrap.build_web(settings, url, deliver=not args.no_callbacks))
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
+        app = create_app(
+            bootstrap.build_web(settings, url, deliver=not args.no_callbacks), host=args.host
+        )
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
     finally:
         if embedded is not None:
             embedded.stop()

@@ -120,7 +120,8 @@ class ModelInfo:
 
 @dataclass(slots=True)
 class ScoreRecord:
-    """DESIGN.md's score record. `to_dict` gives the public JSON shape."""
+    """DESIGN.md's score record. `to_dict` gives the public JSON shape. `matches` holds at most
+    the policy's `max_matches`, worst first; `matches_total` is how many the lexicon found."""
 
     id: str
     language: str | None
@@ -131,6 +132,11 @@ class ScoreRecord:
     action: Action
     reasons: list[str]
     spans: list[Span] = field(default_factory=list)
+    matches_total: int | None = None  # None: as many as `matches` holds
+
+    def __post_init__(self) -> None:
+        if self.matches_total is None:
+            self.matches_total = len(self.matches)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -143,6 +149,7 @@ class ScoreRecord:
             },
             "scores": dict(self.scores),
             "matches": [asdict(m) for m in self.matches],
+            "matches_total": self.matches_total,
             "priority": self.priority,
             "action": str(self.action),
             "reasons": list(self.reasons),
@@ -158,6 +165,7 @@ class ScoreRecord:
             model=ModelInfo(model["name"], model["version"], model.get("fallback", False)),
             scores=dict(data["scores"]),
             matches=[Match(**m) for m in data["matches"]],
+            matches_total=data.get("matches_total"),
             priority=float(data["priority"]),
             action=Action(data["action"]),
             reasons=list(data["reasons"]),

@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from moderator.core.language import Detection, Resolved, is_unsupported, resolve
-from moderator.core.models import Comment, ScoreRecord, Scores
+from moderator.core.models import Comment, Match, ScoreRecord, Scores
 from moderator.core.policy import Policy
 from moderator.core.ports import LanguageDetector, Lexicon, Scorer
 from moderator.core.spans import pick, sentences
@@ -42,6 +42,10 @@ class ScoringService:
     A lexicon scan that runs past `lexicon_budget_s` stops; the comment then goes to review
     with a reason saying its matches may be incomplete (a timeout is never read as a match,
     nor as clean).
+
+    A record keeps at most `max_matches` matches (the policy sees them all), worst first, with
+    every category's worst among them (so a category filter still finds the comment);
+    `matches_total` says how many the lexicon found.
     """
 
     def __init__(
@@ -55,6 +59,7 @@ class ScoringService:
         model_languages: Collection[str] = ("en",),
         spans: bool = True,
         lexicon_budget_s: float | None = 0.25,
+        max_matches: int = 100,
     ) -> None:
         self.scorer = scorer
         self.lexicon = lexicon
@@ -64,6 +69,7 @@ class ScoringService:
         self.covered = frozenset(lexicon.languages) | frozenset(model_languages) | set(self.routes)
         self.spans = spans
         self.lexicon_budget_s = lexicon_budget_s
+        self.max_matches = max_matches
 
     def score(self, comments: Sequence[Comment]) -> list[ScoreRecord]:
         if not comments:
@@ -126,10 +132,11 @@ class ScoringService:
             language=language.language,
             model=info,
             scores=scores,
-            matches=matches,
+            matches=worst_first(matches, self.max_matches),
             priority=verdict.priority,
             action=verdict.action,
             reasons=verdict.reasons,
+            matches_total=len(matches),
         )
 
     def _add_spans(self, items: list[_Item]) -> None:
@@ -155,6 +162,22 @@ class ScoringService:
             else:
                 scores = [item.record.scores]
             item.record.spans = pick(pieces, scores, triggers)
+
+
+def worst_first(matches: Sequence[Match], limit: int) -> list[Match]:
+    """At most `limit` matches, worst first (severity, plain before quoted, text order); each
+    category's worst is kept before any category's second."""
+
+    def rank(m: Match) -> tuple[int, bool, int, int]:
+        return (-m.severity, m.quoted, m.start, m.end)
+
+    seen: set[str] = set()
+    leaders: list[Match] = []
+    rest: list[Match] = []
+    for m in sorted(matches, key=rank):
+        (rest if m.category in seen else leaders).append(m)
+        seen.add(m.category)
+    return sorted((leaders + rest)[:limit], key=rank)
 
 
 def _run(scorers: Sequence[Scorer], texts: Sequence[str]) -> list[Scores]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from moderator.core.models import Decision
 from moderator.web import actions
 from moderator.web.auth import Caller, api_caller
+from moderator.web.openapi import problems
 from moderator.web.schemas import BulkIn, NoteIn, UndoIn
 from moderator.web.views import check_queue, now_ms, view_of
 
@@ -49,7 +50,7 @@ async def bulk(request: Request, caller: CallerDep, body: BulkIn) -> dict[str, A
     )
 
 
-@router.post("/comments/{comment_id:path}/notes")
+@router.post("/comments/{comment_id:path}/notes", responses=problems(404))
 async def add_note(
     request: Request, caller: CallerDep, comment_id: str, body: NoteIn, site: str = "default"
 ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from moderator.adapters.redis_audit import AuditQuery
 from moderator.web.auth import Caller, admin_caller
+from moderator.web.openapi import problems
 from moderator.web.problems import Problem
 from moderator.web.schemas import UserIn, UserPatchIn
 from moderator.web.views import now_ms
@@ -24,14 +25,14 @@ async def list_users(request: Request, caller: AdminDep) -> dict[str, Any]:
     return {"users": await request.app.state.services.auth.list_users()}
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, responses=problems(409))
 async def add_user(request: Request, caller: AdminDep, body: UserIn) -> dict[str, Any]:
     """Add an account (409 if the name is taken)."""
     await request.app.state.services.auth.add_user(body.name, body.password, body.role)
     return {"name": body.name, "role": body.role, "disabled": False}
 
 
-@router.patch("/users/{name}")
+@router.patch("/users/{name}", responses=problems(404, 409))
 async def update_user(
     request: Request, caller: AdminDep, name: str, body: UserPatchIn
 ) -> dict[str, Any]:
@@ -77,7 +78,7 @@ async def dead_letters(
     }
 
 
-@router.post("/dead-letters/{feed_id}/replay", status_code=204)
+@router.post("/dead-letters/{feed_id}/replay", status_code=204, responses=problems(404))
 async def replay(request: Request, caller: AdminDep, feed_id: str) -> Response:
     """Deliver a dead letter again, now (404 if it is not dead-lettered)."""
     if not await request.app.state.services.outbox.replay(feed_id, now_ms()):
@@ -85,7 +86,7 @@ async def replay(request: Request, caller: AdminDep, feed_id: str) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/ingest-dead-letters/{entry_id}/replay")
+@router.post("/ingest-dead-letters/{entry_id}/replay", responses=problems(404))
 async def rescore(request: Request, caller: AdminDep, entry_id: str) -> dict[str, Any]:
     """Rescore an ingest dead letter's comment (`rescored`), or only drop the dead letter when
     its comment was decided, revised or rescored since (`resolved`); 404 if there is none."""

@@ -1,16 +1,22 @@
-"""The FastAPI application: webhook, review API, UI, health. Never imports torch."""
+"""The FastAPI application: webhook, review API, UI, health. Never imports torch.
+
+What wraps every request is in middleware.py (proxies, security headers, body limits,
+authentication before any /v1 body is read); pages render in a bounded thread pool
+(offload.py). `/docs` and `/openapi.json` are served when `web.api_docs` says so ("auto": only
+on a loopback bind, where no stranger can read them).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from moderator import __version__
 from moderator.bootstrap import WebServices
@@ -19,6 +25,8 @@ from moderator.web import (
     admin_api,
     claims_api,
     health,
+    middleware,
+    openapi,
     platform_api,
     problems,
     review_api,
@@ -28,25 +36,18 @@ from moderator.web import (
     ui_queue,
     webhook,
 )
+from moderator.web.offload import CpuPool
 
-_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": _CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
+LOOPBACK = "127.0.0.1"
 
 
-def create_app(services: WebServices) -> FastAPI:
-    """Build the app around ready services; the lifespan runs callback delivery (when a
-    callback URL is set and `services.deliver` is true) and closes connections."""
+def create_app(services: WebServices, *, host: str = LOOPBACK) -> FastAPI:
+    """Build the app around ready services, for a server bound to `host`; the lifespan runs
+    callback delivery (when a callback URL is set and `services.deliver` is true) and closes
+    connections and the render pool."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         task = None
         if services.deliverer is not None:
@@ -57,42 +58,42 @@ def create_app(services: WebServices) -> FastAPI:
             stop.set()
             if task is not None:
                 await task
+            app.state.cpu.close()
             await services.aclose()
 
-    app = FastAPI(title="moderator", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="moderator",
+        version=__version__,
+        lifespan=lifespan,
+        **_docs(services.settings.web.api_docs, host),
+    )
     app.state.services = services
+    app.state.cpu = CpuPool(services.settings.web.cpu_threads)
     problems.install(app)
     app.include_router(webhook.router)
-    for module in (review_api, claims_api, actions_api, platform_api, admin_api, health):
+    api = (review_api, claims_api, actions_api, platform_api, admin_api, health)
+    for module in api:
         app.include_router(module.router)
     for module in (ui, ui_queue, ui_forms, ui_admin):
-        app.include_router(module.router)
+        app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-
-    app.add_middleware(SecurityHeaders)
+    routes = [route for module in api for route in module.router.routes]
+    app.add_middleware(middleware.Stack, settings=services.settings, routes=routes)
+    openapi.install(app)
     return app
 
 
-class SecurityHeaders:
-    """Pure ASGI middleware (no per-request task, unlike BaseHTTPMiddleware): CSP and friends on
-    every answer; no caching of pages and API answers that carry comments."""
+def _docs(setting: str, host: str) -> dict[str, Any]:
+    """FastAPI's docs arguments: the defaults when served, None (no route) when not."""
+    if setting == "on" or (setting == "auto" and is_loopback(host)):
+        return {}
+    return {"docs_url": None, "redoc_url": None, "openapi_url": None}
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        no_store = scope["path"].startswith(("/ui", "/login", "/v1"))
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                if no_store:
-                    headers.setdefault("Cache-Control", "no-store")
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

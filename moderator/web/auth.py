@@ -18,7 +18,6 @@ not admit: 403.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -29,6 +28,9 @@ from moderator.errors import NotFoundError
 from moderator.web.problems import Problem
 
 COOKIE = "moderator_session"
+#: Over https every cookie gets the __Host- prefix: browsers then keep it only if it is Secure,
+#: has Path=/ and no Domain, so neither a sibling subdomain nor plain http can plant or read it.
+HOST_PREFIX = "__Host-"
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -39,13 +41,18 @@ class Caller:
     sid: str | None = None
 
 
+def cookie_name(request: Request, name: str) -> str:
+    """`name`, with the __Host- prefix when the request came over https."""
+    return HOST_PREFIX + name if request.url.scheme == "https" else name
+
+
 def signer(request: Request) -> TimestampSigner:
     return TimestampSigner(request.app.state.services.session_secret, salt="session")
 
 
 async def session_caller(request: Request) -> Caller | None:
     """The logged-in reviewer, or None (no cookie, bad signature, expired or ended session)."""
-    raw = request.cookies.get(COOKIE)
+    raw = request.cookies.get(cookie_name(request, COOKIE))
     if not raw:
         return None
     services = request.app.state.services
@@ -66,7 +73,16 @@ async def check_csrf(request: Request, caller: Caller, form_value: str | None = 
 
 
 async def any_caller(request: Request) -> Caller:
-    """Whoever is calling (bearer token, or session + CSRF header), whatever their role."""
+    """Whoever is calling (bearer token, or session + CSRF header), whatever their role.
+    Resolved once per request: the ApiAuth middleware does it before the body is read, and
+    keeps the caller in the request's state, where the route's dependency finds it again."""
+    cached: Caller | None = getattr(request.state, "caller", None)
+    if cached is None:
+        cached = request.state.caller = await _any_caller(request)
+    return cached
+
+
+async def _any_caller(request: Request) -> Caller:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
@@ -94,19 +110,30 @@ def admits(principal: Principal, *roles: str) -> bool:
     return principal.role in {*roles, "admin"}
 
 
-def require_role(*roles: str) -> Callable[[Request], Awaitable[Caller]]:
+class RequireRole:
     """A dependency admitting callers of these roles, and admins (who may do everything);
-    401 without credentials, 403 for any other role."""
-    names = " or ".join(sorted({*roles, "admin"}))
+    401 without credentials, 403 for any other role. The ApiAuth middleware applies the same
+    check before the body is read (`route_roles`)."""
 
-    async def dependency(request: Request) -> Caller:
+    def __init__(self, *roles: str) -> None:
+        self.roles = roles
+        self.names = " or ".join(sorted({*roles, "admin"}))
+        self.__doc__ = f"Dependency: a caller whose role is {self.names}."
+
+    async def __call__(self, request: Request) -> Caller:
         caller = await any_caller(request)
-        if not admits(caller.principal, *roles):
-            raise Problem(403, f"This needs a {names} token; yours is {caller.principal.role}.")
+        self.check(caller)
         return caller
 
-    dependency.__doc__ = f"Dependency: a caller whose role is {names}."
-    return dependency
+    def check(self, caller: Caller) -> None:
+        if not admits(caller.principal, *self.roles):
+            role = caller.principal.role
+            raise Problem(403, f"This needs a {self.names} token; yours is {role}.")
+
+
+def require_role(*roles: str) -> RequireRole:
+    """The dependency for a route these roles (and admins) may call."""
+    return RequireRole(*roles)
 
 
 #: The review API and the UI's JSON calls (queues, claims, decisions, notes, bulk, undo).

@@ -9,8 +9,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from moderator.web.auth import Caller, api_caller
+from moderator.web.openapi import problems
 from moderator.web.problems import Problem
-from moderator.web.views import QueueName, check_queue, decode_cursor, filters, now_ms, view_of
+from moderator.web.views import (
+    Cursor,
+    QueueName,
+    check_queue,
+    decode_cursor,
+    filters,
+    now_ms,
+    view_of,
+)
 
 router = APIRouter(prefix="/v1")
 CallerDep = Annotated[Caller, Depends(api_caller)]
@@ -18,45 +27,55 @@ FiltersDep = Annotated[dict[str, str | None], Depends(filters)]
 _MAX_LOOKUP = 200
 
 
-@router.post("/queue/{queue}/claim")
+@router.post("/queue/{queue}/claim", responses=problems(409))
 async def claim_next(
     request: Request,
     caller: CallerDep,
     queue: QueueName,
     params: FiltersDep,
     count: Annotated[int, Query(ge=1, le=100)] = 1,
-    after: Annotated[str | None, Query(max_length=2000)] = None,
+    after: Cursor = None,
 ) -> dict[str, Any]:
     """Claim up to `count` comments of the view (in its order, after the `after` cursor) that no
     other caller holds, each with a lease; the caller's own claims come back renewed. Returns
     them with `claim.expires_at_ms`. Renew with POST /v1/claims/{id}; decide, or release with
-    DELETE /v1/claims/{id}; an unrenewed claim expires on its own."""
+    DELETE /v1/claims/{id}; an unrenewed claim expires on its own. A caller holds at most
+    review.max_claims live claims: fewer come back near the cap, 409 when none could be taken."""
     services = request.app.state.services
     check_queue(caller, queue)
     lease_ms = int(services.settings.review.lease_s * 1000)
     refs = await services.queues.claim_next(
-        view_of(queue, params), caller.principal.name, lease_ms, count, after=decode_cursor(after)
+        view_of(queue, params),
+        caller.principal.name,
+        lease_ms,
+        count,
+        after=decode_cursor(after),
+        max_claims=services.settings.review.max_claims,
     )
     items = await services.review.list_refs(refs) if refs else []
     return {"queue": queue, "lease_ms": lease_ms, "items": items}
 
 
-@router.post("/claims/{comment_id:path}")
+@router.post("/claims/{comment_id:path}", responses=problems(404, 409))
 async def claim_one(
     request: Request, caller: CallerDep, comment_id: str, site: str = "default"
 ) -> dict[str, Any]:
     """Claim or renew one comment. 409 with `claimed_by` when another caller holds it; 409 when
-    it is not awaiting a decision; 404 when there is no such comment."""
+    it is not awaiting a decision, or when the caller already holds review.max_claims live
+    claims (renewals always go through); 404 when there is no such comment."""
     services = request.app.state.services
     ref = f"{site}:{comment_id}"
     item = await services.review.get(ref)
     check_queue(caller, item.get("queue") or "")
-    lease_ms = int(services.settings.review.lease_s * 1000)
-    claim = await services.claims.claim(ref, caller.principal.name, lease_ms, now_ms())
+    review = services.settings.review
+    lease_ms = int(review.lease_s * 1000)
+    claim = await services.claims.claim(
+        ref, caller.principal.name, lease_ms, now_ms(), max_claims=review.max_claims
+    )
     return {**asdict(claim), "lease_ms": lease_ms}
 
 
-@router.delete("/claims/{comment_id:path}", status_code=204)
+@router.delete("/claims/{comment_id:path}", status_code=204, responses=problems(404, 409))
 async def release(
     request: Request,
     caller: CallerDep,

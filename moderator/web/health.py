@@ -1,5 +1,12 @@
 """Liveness, readiness and Prometheus metrics.
 
+`/metrics` is for the operator's scrapers, not for strangers: with `web.metrics_token` set
+(MODERATOR_METRICS_TOKEN) it answers a request carrying `Authorization: Bearer <token>` from
+anywhere (Prometheus: `authorization: {credentials: ...}` in the scrape config); without one it
+answers only connections from this machine (loopback, after trusted-proxy resolution, so a
+request relayed by the reverse proxy for an outside client is refused). Refusals are 401/403
+problem documents. `/healthz` and `/readyz` stay open: they say nothing about the comments.
+
 - `/healthz` answers 200 while the process runs, with the details an operator needs: Redis
   reachable, the active model, whether a 202 would survive a crash (Redis's persistence
   settings, adapters/redis_durability.py), and the heartbeat of every scoring worker and
@@ -12,6 +19,8 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import time
 from typing import Any
 
@@ -23,9 +32,37 @@ from moderator import __version__, keys
 from moderator.adapters.redis_client import DOWN, is_out_of_memory
 from moderator.adapters.redis_durability import acheck
 from moderator.adapters.redis_heartbeats import ROLES, read_heartbeats
+from moderator.web.openapi import problems
+from moderator.web.problems import Problem
 
 router = APIRouter()
 _PROBE_TTL_MS = 60_000
+
+
+def check_scraper(request: Request) -> None:
+    """Raise a 401/403 Problem unless the caller may read /metrics (see the module's doc)."""
+    token = request.app.state.services.settings.web.metrics_token
+    if token:
+        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            sent.strip().encode(), token.encode()
+        ):
+            return
+        raise Problem(401, "Send the metrics token as 'Authorization: Bearer <token>'.")
+    host = request.client.host if request.client else ""
+    if not _is_loopback(host):
+        raise Problem(
+            403,
+            "/metrics answers this machine only; set MODERATOR_METRICS_TOKEN to scrape it "
+            "from elsewhere with a bearer token.",
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 async def active_model(request: Request) -> dict[str, Any] | None:
@@ -86,7 +123,15 @@ async def healthz(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={
+        503: {
+            "description": "Redis is unreachable or refuses writes",
+            "content": {"application/json": {}},
+        }
+    },
+)
 async def readyz(request: Request) -> JSONResponse:
     """200 when Redis is reachable and takes a write; 503 otherwise (never about workers)."""
     client = request.app.state.services.redis
@@ -100,8 +145,10 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"ready": True})
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@router.get("/metrics", response_class=PlainTextResponse, responses=problems(401, 403))
 async def metrics(request: Request) -> str:
+    """Prometheus text format: queue sizes, backlogs, dead letters (token or loopback only)."""
+    check_scraper(request)
     services = request.app.state.services
     lines: list[str] = []
     try:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from moderator.core.models import Decision
 from moderator.web.auth import Caller, platform_caller
+from moderator.web.openapi import MEDIA, PROBLEM_REF, problems
 from moderator.web.views import now_ms
 
 router = APIRouter(prefix="/v1")
@@ -28,7 +29,7 @@ _SITE = r"^[A-Za-z0-9._-]{1,64}$"
 class PlatformDecisionIn(BaseModel):
     """Body of POST /v1/comments/{id}/platform-decision."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # as schemas._In
 
     decision: Literal["approve", "reject"]
     reason: Annotated[str, Field(max_length=200)] | None = None
@@ -54,28 +55,13 @@ class PlatformDecisionOut(BaseModel):
     repeated: bool
 
 
-class ProblemOut(BaseModel):
-    """RFC 9457 problem details (application/problem+json)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[dict[str, str]] | None = None
-
-
-def _problem(description: str) -> dict[str, Any]:
-    schema = ProblemOut.model_json_schema()
-    return {"description": description, "content": {"application/problem+json": {"schema": schema}}}
-
-
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: _problem("No token, or an unknown, revoked or expired one"),
-    403: _problem("The token's role is not platform (or admin)"),
-    404: _problem("No such comment"),
-    409: _problem("The comment kept changing while this was recorded; send it again"),
-    422: _problem("Invalid body or query (each field named)"),
-    503: _problem("Redis is unavailable; send it again"),
+#: 401, 403, 413, 422, 503 are added to every authenticated route by openapi.complete.
+PROBLEMS = {
+    **problems(404),
+    409: {
+        "description": "The comment kept changing while this was recorded; send it again.",
+        "content": {MEDIA: {"schema": PROBLEM_REF}},
+    },
 }
 
 

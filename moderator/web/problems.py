@@ -3,13 +3,15 @@ from moderator's exceptions to HTTP status lives here alone."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from moderator.errors import (
     AuthError,
@@ -68,6 +70,34 @@ def problem(status: int, detail: str, headers: dict[str, str] | None = None, **e
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+def response_for(exc: Problem | ModeratorError) -> JSONResponse:
+    """The problem document for a refusal raised by us (Problem) or by a service."""
+    if isinstance(exc, Problem):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem(exc.status, exc.detail, headers=headers, **exc.extra)
+    status = next((s for t, s in _STATUS.items() if isinstance(exc, t)), 500)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    if status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, RateLimitedError):
+        headers = {"Retry-After": str(exc.retry_after_s)}
+    extra = {"claimed_by": exc.owner} if isinstance(exc, ClaimedError) else {}
+    return problem(status, str(exc), headers=headers, **extra)
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods of the routes at this path (Starlette names only the first route's). When
+    templates overlap (a `{comment_id:path}` also matches ".../decision"), the most specific
+    template owns the path: the one with the most literal characters, as the document says."""
+    path = request.scope.get("path", "")
+    owners: dict[int, set[str]] = {}
+    for route in routing.iter_route_contexts(request.app.routes):
+        if route.path and route.methods and compile_path(route.path)[0].match(path):
+            literal = len(re.sub(r"{[^}]*}", "", route.path))
+            owners.setdefault(literal, set()).update(route.methods)
+    return ", ".join(sorted(owners[max(owners)])) if owners else ""
+
+
 def field_errors(exc: ValidationError | RequestValidationError) -> list[dict[str, str]]:
     """One entry per bad field, naming it by its dotted path."""
     out = []
@@ -82,18 +112,11 @@ def field_errors(exc: ValidationError | RequestValidationError) -> list[dict[str
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem):
-        return problem(exc.status, exc.detail, **exc.extra)
+        return response_for(exc)
 
     @app.exception_handler(ModeratorError)
     async def _moderator(_: Request, exc: ModeratorError):
-        status = next((s for t, s in _STATUS.items() if isinstance(exc, t)), 500)
-        headers = {"Retry-After": "5"} if status == 503 else None
-        if status == 401:
-            headers = {"WWW-Authenticate": "Bearer"}
-        if isinstance(exc, RateLimitedError):
-            headers = {"Retry-After": str(exc.retry_after_s)}
-        extra = {"claimed_by": exc.owner} if isinstance(exc, ClaimedError) else {}
-        return problem(status, str(exc), headers=headers, **extra)
+        return response_for(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError):
@@ -102,5 +125,13 @@ def install(app: FastAPI) -> None:
         return problem(422, f"Invalid field(s): {names}.", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException):
-        return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+    async def _http(request: Request, exc: StarletteHTTPException):
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return problem(exc.status_code, str(exc.detail), headers=headers or None)
+
+    @app.exception_handler(Exception)
+    async def _crash(_: Request, exc: Exception):
+        """Last resort (a bug): a problem document, never a plain-text 500."""
+        return problem(500, "The server failed to handle this request; it has been logged.")

@@ -12,8 +12,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from moderator.core.models import Decision
 from moderator.web import actions
 from moderator.web.auth import Caller, api_caller, platform_caller
+from moderator.web.openapi import problems
 from moderator.web.schemas import DecisionIn
-from moderator.web.views import check_queue, decode_cursor, encode_cursor, filters, view_of
+from moderator.web.views import (
+    Cursor,
+    check_queue,
+    decode_cursor,
+    encode_cursor,
+    filters,
+    view_of,
+)
 
 router = APIRouter(prefix="/v1")
 CallerDep = Annotated[Caller, Depends(api_caller)]
@@ -32,8 +40,8 @@ async def get_queue(
     params: FiltersDep,
     queue: Literal["hold", "review", "escalated", "recent"] = "hold",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
     """A page of a queue: highest priority first (then oldest), or oldest first with
     `order=oldest`; filtered by site, thread, language and lexicon category. Follow
@@ -78,7 +86,7 @@ async def counts(
     return {"queues": {s.name: asdict(s) for s in stats}}
 
 
-@router.get("/comments/{comment_id:path}/context")
+@router.get("/comments/{comment_id:path}/context", responses=problems(404))
 async def get_context(
     request: Request, caller: CallerDep, comment_id: str, site: str = "default"
 ) -> dict[str, Any]:
@@ -89,7 +97,7 @@ async def get_context(
     return {"item": item, **await services.context.around(item)}
 
 
-@router.get("/comments/{comment_id:path}")
+@router.get("/comments/{comment_id:path}", responses=problems(404))
 async def get_comment(
     request: Request, caller: CallerDep, comment_id: str, site: str = "default"
 ) -> dict[str, Any]:
@@ -102,7 +110,7 @@ async def get_comment(
     return item
 
 
-@router.post("/comments/{comment_id:path}/decision")
+@router.post("/comments/{comment_id:path}/decision", responses=problems(404, 409))
 async def decide(
     request: Request, caller: CallerDep, comment_id: str, body: DecisionIn, site: str = "default"
 ) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The Jinja2 environment of the UI: autoescaping on (Starlette's default for .html), and the
-filters templates use to turn records into text. No filter returns markup."""
+filters templates use to turn records into text. No filter returns markup. Pages render in the
+app's CPU pool (offload.py), never on the event loop."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from moderator.adapters.redis_review import REJECT_REASONS
-from moderator.web.highlight import http_url, runs, segments
+from moderator.web.highlight import EXCERPT_CHARS, excerpt, http_url, runs, segments
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -41,13 +42,22 @@ def score(value: Any) -> str:
 
 
 templates.env.filters.update(
-    segments=segments, runs=runs, http_url=http_url, age=age, clock=clock, score=score
+    segments=segments,
+    runs=runs,
+    excerpt=excerpt,
+    http_url=http_url,
+    age=age,
+    clock=clock,
+    score=score,
 )
-templates.env.globals["REJECT_REASONS"] = REJECT_REASONS
+templates.env.globals.update(REJECT_REASONS=REJECT_REASONS, EXCERPT_CHARS=EXCERPT_CHARS)
 
 
-def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    response: HTMLResponse = templates.TemplateResponse(
-        request, name, {"now_ms": int(time.time() * 1000), **context}, status_code=status
-    )
-    return response
+async def render(
+    request: Request, name: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    """The page, rendered in a pool thread while the event loop serves other requests."""
+    template = templates.get_template(name)
+    values = {"request": request, "now_ms": int(time.time() * 1000), **context}
+    html = await request.app.state.cpu.run(template.render, values)
+    return HTMLResponse(html, status_code=status)

@@ -49,7 +49,7 @@ async def users_page(request: Request, notice: str = "", error: str = "") -> Res
     users = await request.app.state.services.auth.list_users()
     context = page_context(request, caller, users=users, notice=_DONE.get(notice))
     context["error"] = _DONE["failed"] if error else None
-    return render(request, "admin_users.html", context)
+    return await render(request, "admin_users.html", context)
 
 
 @router.post("/users")
@@ -120,7 +120,7 @@ async def audit_page(
     form |= {"since": since, "until": until}
     more = urlencode({**form, "before": page.next_before}) if page.next_before else None
     context = page_context(request, caller, page=page, form=form, more=more, decisions=_DECISIONS)
-    return render(request, "admin_audit.html", context)
+    return await render(request, "admin_audit.html", context)
 
 
 def _ms(value: str, *, end: bool = False) -> int | None:
@@ -157,7 +157,7 @@ async def dead_page(request: Request, notice: str = "") -> Response:
         ingest_dead=await services.ingest_dead.count(),
         max_attempts=services.settings.worker.max_attempts,
     )
-    return render(request, "admin_dead.html", context)
+    return await render(request, "admin_dead.html", context)
 
 
 @router.post("/dead/replay")

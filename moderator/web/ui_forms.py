@@ -1,6 +1,7 @@
 """The UI's form posts (the no-script path; the script uses the JSON API): decide, undo, add a
-note, decide many. Each needs the session's CSRF token and answers with a redirect whose
-outcome is a notice code (a URL never carries words onto a page)."""
+note, decide many, claim one ("Review this") and claim the next ("Next"). Each needs the
+session's CSRF token and answers with a redirect whose outcome is a notice code (a URL never
+carries words onto a page). Claims are taken only here and by the API, never by a GET."""
 
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ from moderator.errors import (
     ModeratorError,
     NotFoundError,
     StaleRevisionError,
+    TooManyClaimsError,
 )
 from moderator.web import actions
 from moderator.web.auth import Caller, check_csrf, session_caller
 from moderator.web.problems import Problem
-from moderator.web.ui_queue import to_login
-from moderator.web.views import check_queue, now_ms
+from moderator.web.ui_queue import claim_next_location, to_login, workable
+from moderator.web.views import check_queue, now_ms, parse_view
 
 router = APIRouter()
 _VIEW_KEYS = ("queue", "order", "site", "thread", "language", "category")
@@ -83,7 +85,9 @@ async def decide(
     except ModeratorError as exc:
         return _redirect("/ui/queue", back, notice=_notice(exc))
     if next == "1":
-        return _redirect("/ui/next", back, after_site=site, after_id=id)
+        after = f"{site}:{id}"
+        location = await claim_next_location(request, caller, parse_view(back), after)
+        return RedirectResponse(location, status_code=303)
     undo = {"undo_site": site, "undo_id": id, "undo_v": done["version"]}
     return _redirect("/ui/queue", back, notice=_DONE[choice.value], **undo)
 
@@ -95,9 +99,61 @@ def _notice(exc: ModeratorError) -> str:
         return "edited"
     if isinstance(exc, ClaimedError):
         return "claimed"
+    if isinstance(exc, TooManyClaimsError):
+        return "too-many-claims"
     if isinstance(exc, ForbiddenError):
         return "forbidden"
     return "decided" if isinstance(exc, ConflictError) else "invalid"
+
+
+@router.post("/ui/next")
+async def next_item(
+    request: Request,
+    after_site: Text = "",
+    after_id: Text = "",
+    release: Annotated[str, Form(max_length=1)] = "",
+    back: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Claim the next comment of the `back` view after `after` (see claim_next_location; with
+    `release=1` the caller's claim on `after` is given up first) and open its card."""
+    caller = await _form_caller(request, csrf)
+    if caller is None:
+        return to_login()
+    after = f"{after_site or 'default'}:{after_id}" if after_id else None
+    view = parse_view(back)
+    location = await claim_next_location(request, caller, view, after, release=release == "1")
+    return RedirectResponse(location, status_code=303)
+
+
+@router.post("/ui/claim")
+async def claim(
+    request: Request,
+    id: Text,
+    site: Text = "default",
+    back: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """ "Review this": claim one comment for the caller, back to its card with the outcome."""
+    caller = await _form_caller(request, csrf)
+    if caller is None:
+        return to_login()
+    services = request.app.state.services
+    review = services.settings.review
+    notice = "claimed-now"
+    try:
+        if not workable(caller, await services.review.get(f"{site}:{id}")):
+            raise ForbiddenError("Only admins claim escalated comments.")
+        await services.claims.claim(
+            f"{site}:{id}",
+            caller.principal.name,
+            int(review.lease_s * 1000),
+            now_ms(),
+            max_claims=review.max_claims,
+        )
+    except ModeratorError as exc:
+        notice = _notice(exc)
+    return _redirect("/ui/item", back, site=site, id=id, notice=notice)
 
 
 @router.post("/ui/undo")

@@ -1,6 +1,8 @@
 """The reviewer workspace pages: the queue tabs (hold, review, escalated for admins, recently
-decided) with filters and cursor pages, the item card (opening it claims the comment), and
-"next" (claim the next free comment of the view and open it).
+decided) with filters and cursor pages, and the item card. Reading changes nothing: a GET never
+claims (a cross-site <img> could send one); claims are POSTs with the session's CSRF token, by
+the page's script (POST /v1/claims/...) or by the forms "Next" and "Review this" (ui_forms.py,
+which use `claim_next_location` below).
 
 The pages work without script (forms post to ui_forms.py); /static/app.js adds the keyboard
 map, claims as the reviewer moves, lease renewal, undo and the new-arrivals notice.
@@ -16,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from moderator.adapters.redis_index import QUEUE_NAMES
 from moderator.adapters.redis_queue import Position, QueueView
-from moderator.errors import ClaimedError, ModeratorError, NotFoundError
+from moderator.errors import ModeratorError, NotFoundError, TooManyClaimsError
 from moderator.web.auth import Caller, session_caller
 from moderator.web.health import active_model
 from moderator.web.templating import render
@@ -49,6 +51,8 @@ NOTICES = {
     "noted": "Note added.",
     "empty": "Nothing left to review in this view.",
     "bulk": "Bulk decision done.",
+    "too-many-claims": "You hold as many claims as allowed: decide or release some first.",
+    "claimed-now": "This comment is yours to review now.",
 }
 
 
@@ -109,7 +113,7 @@ async def queue_page(
         undo=await _undo_offer(request, caller, undo_site, undo_id, undo_v),
         scan_max=services.settings.review.scan_max,
     )
-    return render(request, "queue.html", context)
+    return await render(request, "queue.html", context)
 
 
 async def _listing(
@@ -157,80 +161,77 @@ async def item_page(
     queue: str = "hold",
     notice: str = "",
 ) -> Response:
-    """One comment with its context. Opening it claims it for the caller (or shows who else
-    is reviewing it); the page's script renews the claim while it stays open. Anyone may read
-    an escalated comment's card; only admins claim and decide it."""
+    """One comment with its context and who is reviewing it. Opening it claims nothing: the
+    page's script claims it (POST) and renews the claim while it stays open; without script,
+    the card's "Review this" form does. Anyone may read an escalated comment's card; only
+    admins claim and decide it."""
     caller = await session_caller(request)
     if caller is None:
         return to_login()
     services = request.app.state.services
-    ref = f"{site}:{id}"
     try:
-        item = await services.review.get(ref)
+        item = await services.review.get(f"{site}:{id}")
     except NotFoundError:
         return RedirectResponse(f"/ui/queue?{urlencode({'notice': 'gone'})}", status_code=303)
-    workable = item["state"] == "queued" or (
-        item["state"] == "escalated" and caller.principal.is_admin
-    )
-    if workable:
-        lease_ms = int(services.settings.review.lease_s * 1000)
-        try:
-            claim = await services.claims.claim(ref, caller.principal.name, lease_ms, now_ms())
-            item["claim"] = {"by": claim.by, "expires_at_ms": claim.expires_at_ms}
-        except ClaimedError as exc:
-            item["claim"] = {"by": exc.owner, "expires_at_ms": None}
     view = view_of(queue if queue in QUEUE_NAMES else "hold", params)
     context = page_context(
         request,
         caller,
         item=item,
+        workable=workable(caller, item),
         around=await services.context.around(item),
         view=view,
         view_q=view_query(view),
         model=await active_model(request),
         notice=NOTICES.get(notice),
     )
-    return render(request, "item.html", context)
+    return await render(request, "item.html", context)
 
 
-@router.get("/ui/next")
-async def next_item(
+def workable(caller: Caller, item: dict[str, Any]) -> bool:
+    """Whether the caller may claim and decide the comment now."""
+    return item["state"] == "queued" or (item["state"] == "escalated" and caller.principal.is_admin)
+
+
+async def claim_next_location(
     request: Request,
-    params: FiltersDep,
-    queue: str = "hold",
-    after_site: Annotated[str, Query(max_length=64)] = "",
-    after_id: Annotated[str, Query(max_length=256)] = "",
+    caller: Caller,
+    view: QueueView,
+    after_ref: str | None = None,
+    *,
     release: bool = False,
-) -> Response:
-    """Claim the next comment of the view after `after` (wrapping to the start) that nobody
-    else holds and open its card; back to the queue page when there is none. With `release`,
-    the caller's claim on `after` is given up first (skipping it)."""
-    caller = await session_caller(request)
-    if caller is None:
-        return to_login()
-    queue = queue if queue in QUEUE_NAMES else "hold"
-    check_queue(caller, queue)
+) -> str:
+    """Claim the next comment of the view after `after_ref` (wrapping to the start) that nobody
+    else holds; the URL of its card, or of the queue page with a notice when there is none (or
+    the caller holds review.max_claims claims). With `release`, the caller's claim on
+    `after_ref` is given up first (skipping it)."""
+    check_queue(caller, view.queue)
     services = request.app.state.services
-    view = view_of(queue, params)
-    who, lease_ms = caller.principal.name, int(services.settings.review.lease_s * 1000)
-    ref = f"{after_site or 'default'}:{after_id}"
-    after = await _position(request, view, ref, who if release else None)
-    refs = await services.queues.claim_next(view, who, lease_ms, 1, after=after)
-    if not refs and after is not None:
-        refs = await services.queues.claim_next(view, who, lease_ms, 1)
+    review = services.settings.review
+    who, lease_ms = caller.principal.name, int(review.lease_s * 1000)
+    after = await _position(request, view, after_ref, who if release else None)
+    try:
+        refs = await services.queues.claim_next(
+            view, who, lease_ms, 1, after=after, max_claims=review.max_claims
+        )
+        if not refs and after is not None:
+            refs = await services.queues.claim_next(
+                view, who, lease_ms, 1, max_claims=review.max_claims
+            )
+    except TooManyClaimsError:
+        return f"/ui/queue?{view_query(view)}&notice=too-many-claims"
     if not refs:
-        return RedirectResponse(f"/ui/queue?{view_query(view)}&notice=empty", status_code=303)
+        return f"/ui/queue?{view_query(view)}&notice=empty"
     site, _, comment_id = refs[0].partition(":")
-    target = urlencode({"site": site, "id": comment_id})
-    return RedirectResponse(f"/ui/item?{target}&{view_query(view)}", status_code=303)
+    return f"/ui/item?{urlencode({'site': site, 'id': comment_id})}&{view_query(view)}"
 
 
 async def _position(
-    request: Request, view: QueueView, ref: str, release_by: str | None
+    request: Request, view: QueueView, ref: str | None, release_by: str | None
 ) -> Position | None:
     """Where `ref` stands (or stood) in the view, to go on after it; releases `release_by`'s
     claim on it first."""
-    if ref.endswith(":"):
+    if not ref:
         return None
     services = request.app.state.services
     try:

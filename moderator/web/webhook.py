@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from moderator.core.signing import HEADER, verify
 from moderator.errors import AuthError
+from moderator.web.openapi import problems, webhook_body
 from moderator.web.problems import Problem, field_errors
 from moderator.web.schemas import AcceptedOut, CommentIn
 
@@ -53,6 +54,10 @@ def _parse(body: bytes, content_type: str) -> dict:
         raise Problem(
             400, f"The body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
         ) from None
+    except RecursionError:
+        raise Problem(400, "The body nests arrays or objects too deeply.") from None
+    except ValueError as exc:  # valid JSON Python refuses, e.g. an integer of 4,300+ digits
+        raise Problem(400, f"The body cannot be read: {exc}.") from None
     if not isinstance(data, dict):
         raise Problem(
             422,
@@ -67,14 +72,13 @@ def _parse(body: bytes, content_type: str) -> dict:
     status_code=202,
     response_model=AcceptedOut,
     responses={
-        200: {"model": AcceptedOut, "description": "Redelivery of the current text; nothing stored"}
+        200: {
+            "model": AcceptedOut,
+            "description": "Redelivery of the current text; nothing stored",
+        },
+        **problems(400, 401, 413, 415, 422, 503),
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": CommentIn.model_json_schema()}},
-        }
-    },
+    openapi_extra=webhook_body(),
 )
 async def receive_comment(request: Request) -> JSONResponse:
     services = request.app.state.services

@@ -58,6 +58,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "queue",
         "hostile",
         "login",
+        "ui",
     ]
 
 
@@ -123,3 +124,11 @@ def test_login_quick() -> None:
     section = BENCHMARKS["login"](quick=True)
     assert met(section)["at most 5 password checks of 30"]
     assert "/healthz during burst" in "\n".join(section.body)
+
+
+@pytest.mark.slow
+def test_ui_quick() -> None:
+    section = BENCHMARKS["ui"](quick=True)
+    body = "\n".join(section.body)
+    assert "`/healthz` while `GET /ui/queue` renders" in body
+    assert "matches kept per score record: 100 (" in body  # 500 found, policy.max_matches kept

@@ -165,3 +165,45 @@ def test_a_lexicon_scan_past_its_ceiling_goes_to_review_not_approve(policy):
     clean = ScoringService(FakeScorer(), full, policy, lexicon_budget_s=0.0)
     (plain,) = clean.score([Comment("c2", "the council meets on tuesday")])
     assert plain.action is Action.APPROVE  # a comment that needs no full scan never times out
+
+
+def test_a_record_keeps_at_most_max_matches_worst_first_and_counts_them_all(lexicon, policy):
+    """Issue 8 item 1: 5,000 matches in one comment made every page that showed it slow; the
+    record keeps the worst `max_matches` (each category's worst among them) and the total."""
+    text = "fuck " * 5000 + "you retard"
+    service = ScoringService(FakeScorer(), lexicon, policy, max_matches=100)
+    (record,) = service.score([Comment("1", text)])
+    assert record.matches_total == 5001
+    assert len(record.matches) == 100
+    assert record.matches[0].term == "retard"  # severity 3 before the profanity (2)
+    assert {m.category for m in record.matches} == {"ableist", "profanity"}
+    assert record.action is Action.HOLD  # the policy saw every match
+    data = record.to_dict()
+    assert data["matches_total"] == 5001 and len(data["matches"]) == 100
+    assert type(record).from_dict(data).matches_total == 5001
+
+
+def test_the_cap_keeps_every_categorys_worst_match(lexicon, policy):
+    text = "you retard " * 10 + "fuck"
+    service = ScoringService(FakeScorer(), lexicon, policy, max_matches=3)
+    (record,) = service.score([Comment("1", text)])
+    assert [m.category for m in record.matches] == ["ableist", "ableist", "profanity"]
+    assert record.matches_total == 11
+
+
+def test_old_records_without_matches_total_read_back_with_their_count():
+    from moderator.core.models import ScoreRecord
+
+    data = {
+        "id": "1",
+        "language": None,
+        "model": {"name": "m", "version": "1"},
+        "scores": {},
+        "matches": [
+            {"term": "t", "match": "t", "category": "c", "severity": 1, "start": 0, "end": 1}
+        ],
+        "priority": 0.1,
+        "action": "review",
+        "reasons": [],
+    }
+    assert ScoreRecord.from_dict(data).matches_total == 1

@@ -81,7 +81,11 @@ def test_detoxify_scores_through_the_pipeline(
     assert {e["json"]["model"]["name"] for k, e in events.items() if k[0] == "scored"} == {model}
     decided = events[("decided", "c1")]
     verify(
-        CALLBACK_SECRET, decided["headers"][HEADER], decided["body"], now=time.time(), tolerance_s=60
+        CALLBACK_SECRET,
+        decided["headers"][HEADER],
+        decided["body"],
+        now=time.time(),
+        tolerance_s=60,
     )
     assert decided["json"]["decision"] == "reject" and decided["json"]["by"] == "alice"
 

@@ -2,7 +2,8 @@
 text, author name, thread title, parent, author history, note and user name, rendered by the
 item card and the admin pages (audit search, dead letters, users) with zero script executions;
 JSON calls without the CSRF header refused; reviewers kept out of admin pages and APIs; cookie
-flags, Secure behind an HTTPS proxy. (The queue pages' XSS run is in test_browser_ui.py.)
+flags, Secure and __Host- behind an HTTPS proxy. (The queue pages' XSS run is in
+test_browser_ui.py.)
 
 Run: python -m pytest tests/e2e/test_security.py -q   (needs /usr/bin/chromium)
 """
@@ -237,10 +238,15 @@ def test_session_cookie_flags_and_secure_behind_an_https_proxy(live: Live) -> No
             data = {"username": "rita", "password": PASSWORD, "csrf": token}
             r = httpx.post(f"{live.url}/login", data=data, headers={**headers, **sent})
         assert r.status_code == 303
+        prefix = "__Host-" if secure else ""  # over https: Secure, Path=/, no Domain
         session = next(
-            v for v in r.headers.get_list("set-cookie") if v.startswith("moderator_session=")
+            v
+            for v in r.headers.get_list("set-cookie")
+            if v.startswith(f"{prefix}moderator_session=")
         )
+        assert login_cookie.startswith(f"{prefix}moderator_login=")
         for cookie in (session, login_cookie):
             flags = {f.strip().lower() for f in cookie.split(";")[1:]}
             assert "httponly" in flags and "samesite=strict" in flags and "path=/" in flags
             assert ("secure" in flags) is secure, (proto, cookie)
+            assert not any(f.startswith("domain") for f in flags)

@@ -23,6 +23,7 @@ from tests.e2e.browser import (  # noqa: F401 (the *_fixture names register fixt
     api_auth,
     browser_fixture,
     context_fixture,
+    login,
     page_fixture,
 )
 from tests.e2e.harness import Live
@@ -38,6 +39,7 @@ from tests.e2e.live_app import (  # noqa: F401
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 CURRENT = "li.card.current"
+CURRENT_NOW = "() => document.querySelector('li.card.current')?.dataset.ref ?? null"
 
 
 @pytest.fixture
@@ -154,14 +156,13 @@ def test_two_reviewers_never_hold_the_same_comment(live: Live, browser: Any) -> 
     decided: dict[str, list[str]] = {"rita": [], "bob": []}
     for _ in range(len(refs)):
         for user, page in pages.items():
-            if page.locator(CURRENT).count() == 0:
+            ref = page.evaluate(CURRENT_NOW)
+            if ref is None:
                 continue
-            ref = current(page)
-            assert all(
-                current(p) != ref
-                for p in pages.values()
-                if p is not page and p.locator(CURRENT).count()
-            )
+            # read without waiting: the other page may drop its current card at any moment
+            # (its script moves on after a decision), which a locator would wait 30 s for
+            others = [p.evaluate(CURRENT_NOW) for p in pages.values() if p is not page]
+            assert ref not in others
             page.keyboard.press("a")
             wait_decided(page, ref)
             decided[user].append(ref)
@@ -317,3 +318,43 @@ def httpx_decide(live: Live, auth: dict[str, str], comment_id: str, decision: st
         f"{live.url}/v1/comments/{comment_id}/decision", json={"decision": decision}, headers=auth
     )
     return r.status_code == 200
+
+
+def claimed_by(live: Live, auth: dict[str, str], comment_id: str) -> str | None:
+    claim = state(live, auth, comment_id)["claim"]
+    return claim["by"] if claim else None
+
+
+def test_a_get_never_claims_the_card_and_next_claim_by_post(live: Live, page: Any) -> None:
+    """Issue 8 item 5: a same-site page (another port of the same host) loading the UI's URLs
+    as images carries the reviewer's cookies, yet claims nothing; opening a card claims it
+    through the script's POST, and `j` on the card goes on with a form POST."""
+    auth = api_auth(live)
+    bodies = [{"id": f"c{n}", "text": slurs(n + 1)} for n in range(3)]
+    post_and_wait(live, auth, bodies)
+    login(page, live, "rita", PASSWORD)
+    page.locator(CURRENT).wait_for()  # the queue page claimed its first card (POST)
+    first = current(page).split(":")[1]
+    others = [b["id"] for b in bodies if b["id"] != first]
+    evil = "".join(
+        f'<img src="{live.url}{path}">'
+        for path in (f"/ui/item?id={others[0]}", "/ui/next?queue=hold", f"/ui/item?id={others[1]}")
+    )
+    page.route(
+        "http://127.0.0.1:9/evil",
+        lambda route: route.fulfill(
+            body=f"<html><body>{evil}</body></html>", content_type="text/html"
+        ),
+    )
+    page.goto("http://127.0.0.1:9/evil")
+    page.wait_for_load_state("load")
+    assert [claimed_by(live, auth, i) for i in others] == [None, None]
+    page.goto(f"{live.url}/ui/item?id={others[0]}")
+    page.locator(f'{CURRENT}[data-id="{others[0]}"]').wait_for()  # the script claimed it
+    assert claimed_by(live, auth, others[0]) == "rita"
+    with page.expect_navigation():
+        page.keyboard.press("j")  # skip: POST /ui/next releases it and claims the next
+    assert page.url.startswith(f"{live.url}/ui/item?")
+    assert claimed_by(live, auth, others[0]) is None
+    opened = page.locator("li.card").get_attribute("data-id")
+    assert opened != others[0] and claimed_by(live, auth, opened) == "rita"

@@ -4,6 +4,7 @@ decide and undo, the item card (claim on open, highlights, context), next, bulk,
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -74,7 +75,9 @@ async def test_decide_by_form_then_undo_by_form(web: Web):
     assert missing.status_code == 403  # no CSRF token
 
 
-async def test_opening_a_card_claims_it_and_shows_its_context(web: Web):
+async def test_opening_a_card_shows_its_context_and_only_a_post_claims_it(web: Web):
+    """Issue 8 item 5: a GET never claims (a cross-site <img> could send one); the card's
+    "Review this" form (POST + CSRF) does, as the page's script does through the API."""
     web.seeder.add("p1", "the parent said this", author=("u2", "Bo"))
     web.seeder.add("h1", "an older comment", author=("u1", "Ana"))
     spans = [{"start": 0, "end": 15, "label": "insult", "score": 0.93}]
@@ -97,10 +100,15 @@ async def test_opening_a_card_claims_it_and_shows_its_context(web: Web):
     assert worst and "<mark" in worst.group(1) and "retard</mark>" in worst.group(1)
     assert "the parent said this" in html and "an older comment" in html
     assert "Raid thread" in html and 'href="https://blog.example/t1"' in html
-    assert "Being reviewed by" not in html and "yours" in html
+    assert "Being reviewed by" not in html and "yours" not in html
     assert "policy test-policy-1" in html
-    claim = (await web.services.review.get("default:c1"))["claim"]
-    assert claim["by"] == "rita"
+    assert (await web.services.review.get("default:c1"))["claim"] is None
+    form = {"site": "default", "id": "c1", "back": "queue=hold"}
+    assert (await rita.post("/ui/claim", data=form)).status_code == 403  # no CSRF token
+    claimed = await rita.post("/ui/claim", data={**form, "csrf": rita.csrf})
+    assert parse_qs(urlsplit(claimed.headers["location"]).query)["notice"] == ["claimed-now"]
+    assert (await web.services.review.get("default:c1"))["claim"]["by"] == "rita"
+    assert "yours" in (await rita.get(claimed.headers["location"])).text
     bob = await web.session("bob")
     theirs = await bob.get("/ui/item", params={"site": "default", "id": "c1"})
     assert "Being reviewed by rita." in theirs.text
@@ -115,8 +123,14 @@ async def test_next_claims_the_next_free_comment_and_ends_on_the_queue(web: Web)
     for i, p in enumerate((0.9, 0.8, 0.7)):
         web.seeder.add(f"c{i}", priority=p)
     rita, bob = await web.session("rita"), await web.session("bob")
-    await bob.get("/ui/item", params={"id": "c1"})  # bob holds c1
-    first = await rita.get("/ui/next", params={"queue": "hold"})
+    await bob.post("/ui/claim", data={"id": "c1", "site": "default", "csrf": bob.csrf})
+
+    async def next_(**fields: str) -> Any:
+        return await rita.post("/ui/next", data={"back": "queue=hold", "csrf": rita.csrf, **fields})
+
+    assert (await rita.get("/ui/next", params={"queue": "hold"})).status_code == 405
+    assert (await rita.post("/ui/next", data={"back": "queue=hold"})).status_code == 403
+    first = await next_()
     assert parse_qs(urlsplit(first.headers["location"]).query)["id"] == ["c0"]
     decided = await rita.post(
         "/ui/decision",
@@ -129,16 +143,15 @@ async def test_next_claims_the_next_free_comment_and_ends_on_the_queue(web: Web)
             "csrf": rita.csrf,
         },
     )
-    onward = await rita.get(decided.headers["location"])
-    assert parse_qs(urlsplit(onward.headers["location"]).query)["id"] == ["c2"]  # c1 skipped
-    skipped = await rita.get("/ui/next", params={"queue": "hold", "after_id": "c2", "release": 1})
+    assert parse_qs(urlsplit(decided.headers["location"]).query)["id"] == ["c2"]  # c1 skipped
+    skipped = await next_(after_id="c2", release="1")
     assert skipped.headers["location"].startswith("/ui/item")  # wraps round to c2 itself
     assert (await web.services.review.get("default:c2"))["claim"]["by"] == "rita"
     await rita.post(
         "/ui/decision",
         data={"site": "default", "id": "c2", "decision": "approve", "csrf": rita.csrf},
     )
-    done = await rita.get("/ui/next", params={"queue": "hold", "after_id": "c2"})
+    done = await next_(after_id="c2")
     assert done.headers["location"].endswith("notice=empty")
 
 
@@ -214,8 +227,27 @@ async def test_an_escalated_card_is_readable_by_reviewers_but_only_admins_work_i
     )
     page = await rita.get("/ui/item", params={"id": "c1"})
     assert page.status_code == 200 and TEXT in page.text
-    assert 'action="/ui/decision"' not in page.text
+    assert 'action="/ui/decision"' not in page.text and 'action="/ui/claim"' not in page.text
+    refused = await rita.post("/ui/claim", data={"id": "c1", "csrf": rita.csrf})
+    assert parse_qs(urlsplit(refused.headers["location"]).query)["notice"] == ["forbidden"]
     assert (await web.services.review.get(ref))["claim"] is None
     admin_page = await ada.get("/ui/item", params={"id": "c1", "queue": "escalated"})
     assert 'action="/ui/decision"' in admin_page.text
+    await ada.post("/ui/claim", data={"id": "c1", "csrf": ada.csrf})
     assert (await web.services.review.get(ref))["claim"]["by"] == "ada"
+
+
+async def test_queue_cards_show_an_excerpt_and_the_card_the_whole_text(web: Web):
+    """Issue 8 item 1: a 20,000-character comment is a bounded excerpt on the queue page (with
+    a link to its card) and whole on its card."""
+    text = "calm " * 2000 + "you retard " + "calm " * 2000
+    at = text.index("retard")
+    web.seeder.add("long", text, matches=[{**SLUR, "start": at, "end": at + 6}])
+    rita = await web.session("rita")
+    queue = (await rita.get("/ui/queue")).text
+    shown = re.search(r'<p class="text">(.*?)</p>', queue, re.S)
+    assert shown and "retard</mark>" in shown.group(1)
+    assert len(re.sub(r"<[^>]+>", "", shown.group(1))) <= 620
+    assert "An excerpt: 600 of 20011 characters." in queue
+    card = (await rita.get("/ui/item", params={"id": "long"})).text
+    assert text[:200] in card and text[-200:] in card and "An excerpt" not in card

@@ -230,7 +230,7 @@
   }
   async function afterDecision(card, message) {
     toast(message);
-    if (page === 'item') location.assign(nextUrl(card, false));
+    if (page === 'item') goNext(card, false);
     else if (!(await advance(card))) toast(message + END);
   }
   async function decideMany(decision, reason) {
@@ -252,7 +252,7 @@
     const message = `${LABEL[decision]} ${r.data.decided.length}${skipped} · u to undo`;
     toast(message);
     if (current && isOpen(current)) return undefined;
-    if (page === 'item') return location.assign(nextUrl(current || cards()[0], false));
+    if (page === 'item') return goNext(current || cards()[0], false);
     if (!(await advance(current))) toast(message + END);
     return undefined;
   }
@@ -291,12 +291,22 @@
     if (page === 'item') location.reload();
     return undefined;
   }
-  function nextUrl(card, skip) {
-    const params = new URLSearchParams(view);
-    params.set('after_site', card.dataset.site);
-    params.set('after_id', card.dataset.id);
-    if (skip) params.set('release', '1');
-    return `/ui/next?${params}`;
+  // "Next" claims a comment, so it is a form POST with the CSRF token, never a GET.
+  function goNext(card, skip) {
+    const fields = { csrf, back: String(view), after_site: card.dataset.site, after_id: card.dataset.id };
+    if (skip) fields.release = '1';
+    const form = document.createElement('form');
+    form.method = 'post';
+    form.action = '/ui/next';
+    for (const [name, value] of Object.entries(fields)) {
+      const input = document.createElement('input');
+      input.type = 'hidden';
+      input.name = name;
+      input.value = value;
+      form.append(input);
+    }
+    document.body.append(form);
+    form.submit();
   }
   function open(card) {
     if (card) location.assign(`/ui/item?site=${enc(card.dataset.site)}&id=${enc(card.dataset.id)}&${view}`);
@@ -306,7 +316,7 @@
   let queue = Promise.resolve(); // key actions run one after another, in order
   const run = (fn) => { queue = queue.then(fn).catch((err) => toast(String(err))); };
   const keys = {
-    j: () => (page === 'item' && current ? location.assign(nextUrl(current, true)) : move(1)),
+    j: () => (page === 'item' && current ? goNext(current, true) : move(1)),
     k: () => (page === 'item' ? location.assign(`/ui/queue?${view}`) : move(-1)),
     a: () => decide('approve'),
     e: () => decide('escalate'),
@@ -413,7 +423,10 @@
     setInterval(() => run(poll), pollMs);
     run(() => focusFrom(cards()[0], 1));
   } else if (page === 'item') {
+    // Opening a card claims nothing on the server (a GET never does): claim it here.
     const card = cards()[0];
-    if (card && isOpen(card) && !heldByOther(card)) setCurrent(card);
+    if (card && isOpen(card) && !heldByOther(card)) {
+      run(async () => { if (await claim(card)) setCurrent(card); });
+    }
   }
 })();
