@@ -36,6 +36,40 @@ class Moderator_Callback {
 	 */
 	public static function register() {
 		add_action( 'rest_api_init', array( __CLASS__, 'routes' ) );
+		add_filter( 'rest_pre_dispatch', array( __CLASS__, 'before_dispatch' ), 10, 3 );
+	}
+
+	/**
+	 * The signature is checked before WordPress reads the body as JSON (it answers 400 for
+	 * malformed JSON before any permission check): an unsigned request gets 401 whatever it
+	 * carries.
+	 *
+	 * @param mixed           $result  A response already made, or null.
+	 * @param WP_REST_Server  $server  The server.
+	 * @param WP_REST_Request $request The request.
+	 * @return mixed
+	 */
+	public static function before_dispatch( $result, $server, $request ) {
+		if ( null !== $result || '/' . self::NAMESPACE_V1 . self::ROUTE !== untrailingslashit( $request->get_route() ) ) {
+			return $result;
+		}
+		$problem = self::signature_problem( $request );
+		return null === $problem ? $result : new WP_Error( 'moderator_signature', $problem, array( 'status' => 401 ) );
+	}
+
+	/**
+	 * Why the request is not signed with the callback secret (null when it is).
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return string|null
+	 */
+	private static function signature_problem( $request ) {
+		return Moderator_Signature::problem(
+			Moderator_Options::get( 'callback_secret' ),
+			$request->get_header( 'x_moderator_signature' ),
+			(string) $request->get_body(),
+			time()
+		);
 	}
 
 	/**
@@ -74,12 +108,7 @@ class Moderator_Callback {
 		if ( strlen( $body ) > self::MAX_BODY_BYTES ) {
 			return new WP_Error( 'moderator_too_large', 'The body is too large.', array( 'status' => 413 ) );
 		}
-		$problem = Moderator_Signature::problem(
-			Moderator_Options::get( 'callback_secret' ),
-			$request->get_header( 'x_moderator_signature' ),
-			$body,
-			time()
-		);
+		$problem = self::signature_problem( $request );
 		if ( null !== $problem ) {
 			return new WP_Error( 'moderator_signature', $problem, array( 'status' => 401 ) );
 		}
