@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -127,6 +129,15 @@ class Setup:
         assert r.status_code == 200, r.text
 
 
+def lexicon_only_policy(path: Path) -> Path:
+    """The packaged policy without its model-score rules: the tiny checkpoint's scores mean
+    nothing (it holds everything), so here only the lexicon decides, and clean text passes."""
+    text = (resources.files("moderator") / "config" / "policy.toml").read_text()
+    head, *rules = text.split("[[rules]]")
+    path.write_text(head + "".join("[[rules]]" + r for r in rules if "\nlabel = " not in r))
+    return path
+
+
 def wait_for(predicate: Callable[[], Any], timeout_s: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -174,6 +185,7 @@ def wordpress(
                 "backend": "torch",
                 "cache_dir": str(base / "models"),
             },
+            policy={"path": str(lexicon_only_policy(base / "policy.toml"))},
         )
         moderator = Moderator(settings, build_scoring(settings, log=lambda _: None), free_port())
         moderator.start()
@@ -398,3 +410,46 @@ def test_wordpress_settings_page_needs_an_admin_and_a_nonce(wordpress: Setup) ->
     assert r.status_code == 302
     page = wp.settings_page()
     assert "<script>alert(1)</script>" not in page and 'value="blog"' in page
+
+
+def test_wordpress_clean_comment_is_published_once_scored(wordpress: Setup) -> None:
+    wp = wordpress.wp
+    clean = wp.comment("Thanks for the article, it was a good read.", author="Reader")
+    assert wp.status(clean) == "0"  # hold mode: nothing is published before moderator says so
+    assert wordpress.scored(clean)["state"] == "approved"
+    wait_for(lambda: wp.status(clean) == "1")
+    assert wp.meta(clean)["_moderator_state"] == "scored:approve"
+    assert wordpress.item(clean)["decision"] is None  # published by the policy, not reported back
+
+
+def test_wordpress_publish_then_moderate(wordpress: Setup) -> None:
+    wp, moderator = wordpress.wp, wordpress.moderator
+    r = wp.save_settings(mode="publish")
+    assert r.status_code == 302
+    try:
+        # An admin's comment is published by WordPress at once; moderator acts afterwards.
+        created = wp.rest("POST", "/wp/v2/comments", json={"post": 1, "content": slur("publish")})
+        assert created.status_code == 201, created.text
+        toxic = created.json()["id"]
+        action = wordpress.scored(toxic)["record"]["action"]
+        assert action in ("review", "hold")
+        wait_for(lambda: wp.status(toxic) == ("0" if action == "hold" else "1"))
+        wordpress.decide(toxic, "reject", "slur")
+        wait_for(lambda: wp.status(toxic) == "trash")
+
+        # Moderator down: the published comment is held until moderator has it, then restored.
+        moderator.stop()
+        try:
+            created = wp.rest("POST", "/wp/v2/comments", json={"post": 1, "content": "Nice post"})
+            assert created.status_code == 201, created.text
+            clean = created.json()["id"]
+            assert wp.status(clean) == "0"
+            assert wp.meta(clean)["_moderator_restore"] == "1"
+        finally:
+            moderator.start()
+        wp.cron()
+        assert wp.status(clean) == "1"
+        assert "_moderator_pending" not in wp.meta(clean)
+        assert wordpress.scored(clean)["state"] == "approved"
+    finally:
+        assert wp.save_settings(mode="hold").status_code == 302
