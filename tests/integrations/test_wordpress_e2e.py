@@ -453,3 +453,35 @@ def test_wordpress_publish_then_moderate(wordpress: Setup) -> None:
         assert wordpress.scored(clean)["state"] == "approved"
     finally:
         assert wp.save_settings(mode="hold").status_code == 302
+
+
+def test_wordpress_hostile_comments_are_sent_or_kept_held(wordpress: Setup) -> None:
+    wp = wordpress.wp
+    # Past moderator's 20,000 characters: refused (422) for good, so it stays held for a person,
+    # with the reason, and is not retried.
+    long = wp.comment("word " * 5000, author="Verbose")
+    assert wp.status(long) == "0"
+    meta = wp.meta(long)
+    assert "HTTP 422" in meta["_moderator_error"] and "_moderator_pending" not in meta
+    # Invalid UTF-8, markup and a hostile author name reach moderator as text WordPress kept.
+    odd = httpx.post(
+        wp.url + "/wp-comments-post.php",
+        content=b"comment=caf%E9+%FF%FE+<script>alert(1)</script>&author=%3Cb%3EX%3C%2Fb%3E"
+        b"&email=x%40example.org&comment_post_ID=1&comment_parent=0",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=30,
+    )
+    assert odd.status_code == 302, odd.text[-500:]
+    odd_id = int(odd.headers["location"].rsplit("#comment-", 1)[1])
+    assert "_moderator_pending" not in wp.meta(odd_id)
+    assert "<script>" not in wordpress.scored(odd_id)["comment"]["text"]  # kses stripped it
+    # 30 visitors at once: every comment held and delivered exactly once.
+    with ThreadPoolExecutor(30) as pool:
+        ids = list(
+            pool.map(lambda n: wp.comment(slur(f"crowd {n}"), author=f"Crowd{n}"), range(30))
+        )
+    assert len(set(ids)) == 30
+    for comment_id in ids:
+        assert wp.status(comment_id) == "0"
+        item = wordpress.scored(comment_id)
+        assert item["revision"] == 1 and item["comment"]["author"]["name"].startswith("Crowd")

@@ -347,7 +347,7 @@ class Moderator_Comments {
 			update_comment_meta( $id, self::META_STATE, 'platform:' . $decision );
 			return;
 		}
-		if ( $result['retry'] ) {
+		if ( $result['retry'] && get_comment( $id ) ) { // A deleted comment has nowhere to keep it.
 			update_comment_meta( $id, self::META_PLATFORM, $decision . '|' . $reason );
 			update_comment_meta( $id, self::META_ERROR, substr( (string) $result['error'], 0, 500 ) );
 			self::schedule_soon( time() + self::delay_s( 1 ) );
