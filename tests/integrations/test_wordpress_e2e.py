@@ -293,11 +293,20 @@ def test_wordpress_holds_and_retries_while_moderator_is_down(wordpress: Setup) -
         wp.cron()  # still down: tried again, still held, still waiting
         assert wp.meta(waiting)["_moderator_attempts"] == "2"
         assert wp.status(waiting) == "0"
+        # An admin's verdict on a comment moderator has not got yet waits for it.
+        judged = wp.comment(slur("judged while down"), author="Judged")
+        wp.moderate(judged, "spam")
+        assert wp.meta(judged)["_moderator_platform"] == "reject|spam"
     finally:
         moderator.start()
     assert wordpress.item(waiting) is None  # moderator never got it
     wp.cron()
     assert "_moderator_pending" not in wp.meta(waiting)
+    # Sent, then the verdict reported: moderator files it rejected by the platform.
+    item = wait_for(lambda: (i := wordpress.item(judged)) and i["state"] == "rejected" and i)
+    assert item["decision"]["by"] == "platform:wordpress" and item["decision"]["reason"] == "spam"
+    assert "_moderator_platform" not in wp.meta(judged)
+    assert wp.status(judged) == "spam"
     assert wordpress.scored(waiting)["comment"]["text"] == slur("while down")
     assert wp.status(waiting) == "0"  # delivered, and still held until moderator decides
     wordpress.decide(waiting, "approve")
@@ -403,6 +412,14 @@ def test_wordpress_settings_page_needs_an_admin_and_a_nonce(wordpress: Setup) ->
         },
     )
     assert r.status_code == 403  # a logged-in admin without the form's nonce
+    # A logged-in subscriber cannot see the page (manage_options).
+    wp.php("wp_create_user('reader', 'reader-password-123', 'reader@example.org');")
+    with httpx.Client(timeout=30) as reader:
+        reader.get(wp.url + "/wp-login.php")
+        login = {"log": "reader", "pwd": "reader-password-123", "testcookie": "1"}
+        assert reader.post(wp.url + "/wp-login.php", data=login).status_code == 302
+        page = reader.get(wp.url + "/wp-admin/options-general.php?page=moderator")
+        assert page.status_code == 403 and "moderator-callback-url" not in page.text
     page = wp.settings_page()
     assert "evil.example" not in page and wordpress.moderator.url in page
     # A hostile site name is refused with a notice; the stored one stays.

@@ -151,7 +151,7 @@ class WordPress:
         root = self.base / "site"
         self._tree(root)
         self.db.query("CREATE DATABASE wordpress CHARACTER SET utf8mb4", database="")
-        self._php(
+        self.php(
             "require ABSPATH . 'wp-admin/includes/upgrade.php';"
             "wp_install('Moderated blog', 'admin', 'admin@example.org', true, '',"
             f" '{ADMIN_PASSWORD}');"
@@ -232,7 +232,7 @@ class WordPress:
             "require_once ABSPATH . 'wp-settings.php';\n"
         )
 
-    def _php(self, code: str, *, installing: bool = False) -> str:
+    def php(self, code: str, *, installing: bool = False) -> str:
         script = self.base / "cli.php"
         script.write_text(
             "<?php\n"

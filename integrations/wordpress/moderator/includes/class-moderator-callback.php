@@ -11,8 +11,9 @@
  * - `decided` (the `state` after a reviewer's decision): approved publishes; rejected sends it to
  *   the trash (or spam: a setting; a reason of `spam` always does); escalated or queued holds it.
  * An event about an older revision than the comment's current text, a decision older than the
- * newest one known here (`version`), a scored event after a decision, another site's event or a
- * deleted comment is acknowledged (200) and changes nothing, so moderator does not retry it.
+ * newest one known here (`version`), a scored event after a decision, any event while a decision
+ * made in WordPress waits to be reported, another site's event or a deleted comment is
+ * acknowledged (200) and changes nothing, so moderator does not retry it.
  *
  * @package Moderator
  * @license GPL-2.0-or-later
@@ -123,6 +124,10 @@ class Moderator_Callback {
 		$comment = preg_match( '/^[1-9][0-9]{0,19}$/D', $event['id'] ) ? get_comment( (int) $event['id'] ) : null;
 		if ( ! $comment ) {
 			return self::answer( 'ignored', 'no such comment' );
+		}
+		if ( '' !== (string) get_comment_meta( (int) $comment->comment_ID, Moderator_Comments::META_PLATFORM, true ) ) {
+			// A person decided here and moderator has not heard yet: that verdict has the last word.
+			return self::answer( 'ignored', 'a decision made in WordPress is being reported' );
 		}
 		if ( 'scored' === $event['event'] ) {
 			return self::scored( $comment, $event );
