@@ -40,7 +40,12 @@ add_filter( 'moderator_retry_delay', '__return_zero' );
 
 
 def _which(name: str) -> str | None:
+    """The program's path (mariadbd is in /usr/sbin, often not on a user's PATH)."""
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin")
+
+
+def _bin(name: str) -> str:
+    return _which(name) or name
 
 
 def missing() -> str | None:
@@ -51,7 +56,7 @@ def missing() -> str | None:
     if absent:
         return "missing " + ", ".join(absent)
     modules = subprocess.run(
-        ["php", "-m"], capture_output=True, text=True, check=False, timeout=30
+        [_bin("php"), "-m"], capture_output=True, text=True, check=False, timeout=30
     ).stdout.lower()
     if "mysqli" not in modules:
         return "missing PHP's mysqli extension (php-mysql)"
@@ -71,7 +76,7 @@ class MariaDB:
         self.datadir.mkdir(parents=True)
         subprocess.run(
             [
-                _which("mariadb-install-db") or "mariadb-install-db",
+                _bin("mariadb-install-db"),
                 "--no-defaults",
                 f"--datadir={self.datadir}",
                 f"--user={self.user}",
@@ -84,7 +89,7 @@ class MariaDB:
         )
         self.process = subprocess.Popen(
             [
-                _which("mariadbd") or "mariadbd",
+                _bin("mariadbd"),
                 "--no-defaults",
                 f"--datadir={self.datadir}",
                 f"--socket={self.socket}",
@@ -107,7 +112,7 @@ class MariaDB:
             time.sleep(0.1)
 
     def _client(self, sql: str, database: str | None = None) -> list[str]:
-        command = [_which("mariadb") or "mariadb", "--no-defaults", f"--socket={self.socket}"]
+        command = [_bin("mariadb"), "--no-defaults", f"--socket={self.socket}"]
         return [
             *command,
             "-uroot",
@@ -161,7 +166,7 @@ class WordPress:
         env = {**os.environ, "PHP_CLI_SERVER_WORKERS": "4"}
         self._log = open(self.base / "php-server.log", "wb")  # noqa: SIM115 (closed in stop)
         self.server = subprocess.Popen(
-            ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(root)],
+            [_bin("php"), "-S", f"127.0.0.1:{self.port}", "-t", str(root)],
             stdout=subprocess.DEVNULL,
             stderr=self._log,
             env=env,
@@ -241,7 +246,7 @@ class WordPress:
             f"require '{self.base / 'site' / 'wp-load.php'}';\n" + code + "\n"
         )
         done = subprocess.run(
-            ["php", str(script)], capture_output=True, text=True, timeout=120, check=False
+            [_bin("php"), str(script)], capture_output=True, text=True, timeout=120, check=False
         )
         if done.returncode != 0:
             raise RuntimeError(f"php failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
