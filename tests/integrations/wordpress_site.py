@@ -146,6 +146,7 @@ class WordPress:
     base: Path
     port: int
     db: MariaDB
+    config: str = ""  # more PHP for wp-config.php
     url: str = ""
     server: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
@@ -231,6 +232,7 @@ class WordPress:
             f"{salts}"
             f"define('WP_CONTENT_DIR', '{content}');\n"
             "define('DISABLE_WP_CRON', true);\n"  # the tests run wp-cron.php themselves
+            f"{self.config}\n"
             "define('WP_DEBUG', true); define('WP_DEBUG_DISPLAY', false);\n"
             f"define('WP_DEBUG_LOG', '{self.base / 'debug.log'}');\n"
             "$table_prefix = 'wp_';\n"

@@ -17,6 +17,16 @@ class Moderator_Options {
 
 	const OPTION = 'moderator_settings';
 
+	/**
+	 * Settings a constant in wp-config.php may set instead, to keep secrets out of the database.
+	 */
+	const CONSTANTS = array(
+		'url'             => 'MODERATOR_URL',
+		'webhook_secret'  => 'MODERATOR_WEBHOOK_SECRET',
+		'callback_secret' => 'MODERATOR_CALLBACK_SECRET',
+		'platform_token'  => 'MODERATOR_PLATFORM_TOKEN',
+	);
+
 	/** Hold each new comment until moderator approves it. */
 	const MODE_HOLD = 'hold';
 
@@ -58,7 +68,23 @@ class Moderator_Options {
 	 */
 	public static function all() {
 		$stored = get_option( self::OPTION, array() );
-		return array_merge( self::defaults(), is_array( $stored ) ? $stored : array() );
+		$all    = array_merge( self::defaults(), is_array( $stored ) ? $stored : array() );
+		foreach ( self::CONSTANTS as $key => $constant ) {
+			if ( self::from_constant( $key ) ) {
+				$all[ $key ] = (string) constant( $constant );
+			}
+		}
+		return $all;
+	}
+
+	/**
+	 * Whether a constant in wp-config.php sets this setting (it then wins over the stored one).
+	 *
+	 * @param string $key Setting name.
+	 * @return bool
+	 */
+	public static function from_constant( $key ) {
+		return isset( self::CONSTANTS[ $key ] ) && defined( self::CONSTANTS[ $key ] ) && '' !== (string) constant( self::CONSTANTS[ $key ] );
 	}
 
 	/**

@@ -3,7 +3,9 @@
  * Settings > Moderator: moderator's URL, the webhook and callback secrets, the `platform` token,
  * the mode and the site name. Only users who can `manage_options` see or change it; the form goes
  * through options.php (its nonce and capability check). Secrets are never printed back: an empty
- * secret field keeps the stored one.
+ * secret field keeps the stored one. The URL, secrets and token may instead be constants in
+ * wp-config.php (MODERATOR_URL, MODERATOR_WEBHOOK_SECRET, MODERATOR_CALLBACK_SECRET,
+ * MODERATOR_PLATFORM_TOKEN), which win over the stored values.
  *
  * @package Moderator
  * @license GPL-2.0-or-later
@@ -125,7 +127,7 @@ class Moderator_Settings {
 				<table class="form-table" role="presentation">
 					<tr>
 						<th scope="row"><label for="moderator-url">Moderator URL</label></th>
-						<td><input type="url" class="regular-text" id="moderator-url" name="<?php echo esc_attr( $name ); ?>[url]" value="<?php echo esc_attr( $o['url'] ); ?>" placeholder="https://moderator.example.org" /></td>
+						<td><input type="url" class="regular-text" id="moderator-url" name="<?php echo esc_attr( $name ); ?>[url]" value="<?php echo esc_attr( $o['url'] ); ?>" placeholder="https://moderator.example.org" <?php disabled( Moderator_Options::from_constant( 'url' ) ); ?> /></td>
 					</tr>
 					<?php
 					self::secret_row( 'webhook_secret', 'Webhook secret', 'MODERATOR_WEBHOOK_SECRET: signs the comments sent to moderator.', $o );
@@ -168,10 +170,13 @@ class Moderator_Settings {
 	 */
 	private static function secret_row( $key, $label, $help, $o ) {
 		$id = 'moderator-' . str_replace( '_', '-', $key );
+		if ( Moderator_Options::from_constant( $key ) ) {
+			$help = 'Set in wp-config.php (' . Moderator_Options::CONSTANTS[ $key ] . ').';
+		}
 		?>
 		<tr>
 			<th scope="row"><label for="<?php echo esc_attr( $id ); ?>"><?php echo esc_html( $label ); ?></label></th>
-			<td><input type="password" class="regular-text" autocomplete="new-password" id="<?php echo esc_attr( $id ); ?>" name="<?php echo esc_attr( Moderator_Options::OPTION . '[' . $key . ']' ); ?>" value="" placeholder="<?php echo esc_attr( '' === $o[ $key ] ? 'not set' : 'set (leave empty to keep)' ); ?>" />
+			<td><input type="password" class="regular-text" autocomplete="new-password" id="<?php echo esc_attr( $id ); ?>" name="<?php echo esc_attr( Moderator_Options::OPTION . '[' . $key . ']' ); ?>" value="" placeholder="<?php echo esc_attr( '' === $o[ $key ] ? 'not set' : 'set (leave empty to keep)' ); ?>" <?php disabled( Moderator_Options::from_constant( $key ) ); ?> />
 			<p class="description"><?php echo esc_html( $help ); ?></p></td>
 		</tr>
 		<?php
