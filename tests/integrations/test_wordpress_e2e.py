@@ -292,6 +292,8 @@ def test_wordpress_holds_and_retries_while_moderator_is_down(wordpress: Setup) -
         meta = wp.meta(waiting)
         assert meta["_moderator_attempts"] == "1" and "unreachable" in meta["_moderator_error"]
         assert "Comments waiting to be sent to moderator: 1." in wp.settings_page()
+        listing = wp.admin.get(wp.url + "/wp-admin/edit-comments.php?comment_status=moderated").text
+        assert "Waiting to be sent (next try" in listing  # the Moderator column says why
         wp.cron()  # still down: tried again, still held, still waiting
         assert wp.meta(waiting)["_moderator_attempts"] == "2"
         assert wp.status(waiting) == "0"

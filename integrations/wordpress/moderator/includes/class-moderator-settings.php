@@ -30,6 +30,42 @@ class Moderator_Settings {
 	public static function register() {
 		add_action( 'admin_init', array( __CLASS__, 'settings' ) );
 		add_action( 'admin_menu', array( __CLASS__, 'menu' ) );
+		add_filter( 'manage_edit-comments_columns', array( __CLASS__, 'columns' ) );
+		add_action( 'manage_comments_custom_column', array( __CLASS__, 'column' ), 10, 2 );
+	}
+
+	/**
+	 * A "Moderator" column in Comments.
+	 *
+	 * @param array $columns Columns.
+	 * @return array
+	 */
+	public static function columns( $columns ) {
+		$columns['moderator'] = 'Moderator';
+		return $columns;
+	}
+
+	/**
+	 * What moderator said about the comment, or why it is waiting.
+	 *
+	 * @param string $column     Column.
+	 * @param int    $comment_id Comment.
+	 */
+	public static function column( $column, $comment_id ) {
+		if ( 'moderator' !== $column ) {
+			return;
+		}
+		$pending = get_comment_meta( $comment_id, Moderator_Comments::META_PENDING, true );
+		$error   = (string) get_comment_meta( $comment_id, Moderator_Comments::META_ERROR, true );
+		$state   = (string) get_comment_meta( $comment_id, Moderator_Comments::META_STATE, true );
+		if ( $pending ) {
+			$text = 'Waiting to be sent (next try ' . wp_date( 'Y-m-d H:i:s', (int) $pending ) . '): ' . $error;
+		} elseif ( '' !== $error ) {
+			$text = 'Not sent: ' . $error;
+		} else {
+			$text = '' === $state ? '' : str_replace( ':', ': ', $state );
+		}
+		echo '<span class="moderator-state">' . esc_html( $text ) . '</span>';
 	}
 
 	/**
