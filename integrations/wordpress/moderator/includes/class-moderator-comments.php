@@ -339,6 +339,7 @@ class Moderator_Comments {
 		$result = Moderator_Client::platform_decision( $id, $decision, $reason );
 		if ( $result['ok'] ) {
 			delete_comment_meta( $id, self::META_PLATFORM );
+			delete_comment_meta( $id, self::META_ERROR ); // Moderator had the comment: only a report can have failed.
 			if ( isset( $result['version'] ) && is_int( $result['version'] ) ) {
 				$known = (int) get_comment_meta( $id, self::META_VERSION, true );
 				update_comment_meta( $id, self::META_VERSION, max( $known, $result['version'] ) );
@@ -349,7 +350,7 @@ class Moderator_Comments {
 		}
 		if ( $result['retry'] && get_comment( $id ) ) { // A deleted comment has nowhere to keep it.
 			update_comment_meta( $id, self::META_PLATFORM, $decision . '|' . $reason );
-			update_comment_meta( $id, self::META_ERROR, substr( (string) $result['error'], 0, 500 ) );
+			update_comment_meta( $id, self::META_ERROR, substr( 'The decision is not reported yet: ' . $result['error'], 0, 500 ) );
 			self::schedule_soon( time() + self::delay_s( 1 ) );
 			return;
 		}

@@ -60,6 +60,8 @@ class Moderator_Settings {
 		$state   = (string) get_comment_meta( $comment_id, Moderator_Comments::META_STATE, true );
 		if ( $pending ) {
 			$text = 'Waiting to be sent (next try ' . wp_date( 'Y-m-d H:i:s', (int) $pending ) . '): ' . $error;
+		} elseif ( get_comment_meta( $comment_id, Moderator_Comments::META_PLATFORM, true ) ) {
+			$text = 'Your decision waits to be reported. ' . $error;
 		} elseif ( '' !== $error ) {
 			$text = 'Not sent: ' . $error;
 		} else {
