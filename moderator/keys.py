@@ -19,6 +19,7 @@ TOKENS = PREFIX + "tokens"  # set of token digests
 CLAIM_PREFIX = PREFIX + "claim:"  # + ref: string holding the reviewer's name, with a TTL (lease)
 OUTBOX_REFS = PREFIX + "outbox:refs"  # hash feed id -> ref, for every event in a chain
 READY_PROBE = PREFIX + "ready-probe"  # string with a TTL: /readyz writes it to prove Redis writable
+SITES = PREFIX + "sites"  # hash site name -> site settings JSON (`moderator sites add`)
 
 
 def comment(ref: str) -> str:
