@@ -55,6 +55,12 @@ class WebServices:
     deliverer: OutboxDeliverer | None = None
     http: httpx.AsyncClient | None = None
 
+    def outbound(self) -> httpx.AsyncClient:
+        """The HTTP client for requests to platforms (the deliverer's, or one made now)."""
+        if self.http is None:
+            self.http = httpx.AsyncClient(follow_redirects=False)
+        return self.http
+
     async def aclose(self) -> None:
         self.auth.passwords.close()
         if self.http is not None:
@@ -115,7 +121,7 @@ def build_web(
             services.http,
             settings.callback,
             settings.callback.secret,
-            targets=integrations.targets(services.sites, settings),
+            targets=integrations.targets(services.sites, settings, client),
         )
     return services
 

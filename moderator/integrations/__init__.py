@@ -7,12 +7,16 @@ platforms (an import-linter contract): they see a site name, and the outbox deli
 
 from __future__ import annotations
 
+import redis.asyncio as aioredis
+
 from moderator.adapters.callbacks import DeliveryTarget, HttpCallback, TargetResolver
 from moderator.adapters.redis_sites import RedisSites
 from moderator.settings import Settings, SiteSettings
 
 
-def target_for(site: SiteSettings | None, settings: Settings) -> DeliveryTarget | None:
+def target_for(
+    name: str, site: SiteSettings | None, settings: Settings, client: aioredis.Redis
+) -> DeliveryTarget | None:
     """Where a site's events go: its platform's adapter; for generic and wordpress sites (and
     unknown site names) our signed callback, to the site's URL or else the global one."""
     if site is not None and site.platform == "discourse":
@@ -22,7 +26,7 @@ def target_for(site: SiteSettings | None, settings: Settings) -> DeliveryTarget 
     if site is not None and site.platform == "coral":
         from moderator.integrations.coral import CoralTarget
 
-        return CoralTarget(site)
+        return CoralTarget(site, name, client)
     url = (site.callback_url if site else "") or settings.callback.url
     if not url:
         return None
@@ -31,8 +35,8 @@ def target_for(site: SiteSettings | None, settings: Settings) -> DeliveryTarget 
     return HttpCallback(url, secret, site.signing if site is not None and own else "moderator")
 
 
-def targets(sites: RedisSites, settings: Settings) -> TargetResolver:
+def targets(sites: RedisSites, settings: Settings, client: aioredis.Redis) -> TargetResolver:
     async def resolve(name: str) -> DeliveryTarget | None:
-        return target_for(await sites.get(name), settings)
+        return target_for(name, await sites.get(name), settings, client)
 
     return resolve

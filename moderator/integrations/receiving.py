@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 
 from moderator.settings import SiteSettings
 from moderator.web.openapi import problems
-from moderator.web.problems import Problem
+from moderator.web.problems import Problem, field_errors
+from moderator.web.schemas import AcceptedOut, CommentIn
 from moderator.web.webhook import _parse, _read_capped
 
-__all__ = ["hex_candidates", "parse_json", "problems", "read_body", "site_by_hmac"]
+__all__ = [
+    "accept",
+    "hex_candidates",
+    "parse_json",
+    "problems",
+    "read_body",
+    "require",
+    "site_by_hmac",
+]
 _MAX_CANDIDATES = 8
 
 
@@ -70,3 +82,43 @@ def site_by_hmac(
             if any(hmac.compare_digest(expected, c) for c in candidates):
                 return name, site
     raise Problem(401, "The signature does not match the body and any site's secret.")
+
+
+async def accept(request: Request, fields: dict[str, Any]) -> JSONResponse:
+    """Store a platform's comment mapped to the webhook's fields (`CommentIn`: the same checks,
+    the same 422 for a bad field or a text over `webhook.max_text_chars`), as the webhook does:
+    202 for a new comment or revision, 200 for a redelivery of the current text."""
+    services = request.app.state.services
+    cfg = services.settings.webhook
+    try:
+        comment_in = CommentIn.model_validate(fields)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        raise Problem(
+            422, "Invalid field(s): " + ", ".join(e["field"] for e in errors) + ".", errors=errors
+        ) from None
+    if len(comment_in.text) > cfg.max_text_chars:
+        message = f"longer than {cfg.max_text_chars} characters ({len(comment_in.text)})"
+        raise Problem(
+            422,
+            f"Invalid field(s): text ({message}).",
+            errors=[{"field": "text", "message": message}],
+        )
+    comment = comment_in.to_comment()
+    accepted = await services.ingest.accept(comment, int(time.time() * 1000))
+    out = AcceptedOut(
+        status=accepted.status, site=comment.site, id=comment.id, revision=accepted.revision
+    )
+    return JSONResponse(out.model_dump(), status_code=202 if accepted.created else 200)
+
+
+def require(data: dict[str, Any], model: type[BaseModel], where: str = "") -> Any:
+    """`data` read as `model` (a platform's payload: unknown fields ignored, as platforms add
+    fields between versions); 422 naming each bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [{**e, "field": where + e["field"]} for e in field_errors(exc)]
+        raise Problem(
+            422, "Invalid field(s): " + ", ".join(e["field"] for e in errors) + ".", errors=errors
+        ) from None
