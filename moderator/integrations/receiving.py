@@ -118,7 +118,13 @@ def require(data: dict[str, Any], model: type[BaseModel], where: str = "") -> An
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = [{**e, "field": where + e["field"]} for e in field_errors(exc)]
+        errors = [
+            {
+                "field": where + (".".join(str(p) for p in err["loc"]) or "(body)"),
+                "message": "unknown field" if err["type"] == "extra_forbidden" else err["msg"],
+            }
+            for err in exc.errors()
+        ]
         raise Problem(
             422, "Invalid field(s): " + ", ".join(e["field"] for e in errors) + ".", errors=errors
         ) from None
