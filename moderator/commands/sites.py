@@ -38,6 +38,13 @@ def register(sub: Any) -> None:
     p.add_argument("--api-username", default="system", help="discourse: Api-Username")
     for field, flag in _SECRETS.items():
         p.add_argument(f"--{flag}", metavar="VAR", help=f"environment variable with {field}")
+    p.add_argument(
+        "--old-secret-env",
+        metavar="VAR",
+        action="append",
+        default=[],
+        help="environment variable with a secret also accepted (rotation, a second endpoint)",
+    )
     p.add_argument("--replace", action="store_true", help="replace a site added before")
     store_args(p)
     p.set_defaults(handler=sites_add)
@@ -61,11 +68,16 @@ def _site_from(args: argparse.Namespace) -> SiteSettings:
     for field, flag in _SECRETS.items():
         var = getattr(args, flag.replace("-", "_"))
         if var:
-            value = os.environ.get(var)
-            if not value:
-                raise ConfigError(f"--{flag} names {var}, which is not set in the environment.")
-            fields[field] = value
+            fields[field] = _from_env(flag, var)
+    fields["webhook_secrets_old"] = [_from_env("old-secret-env", v) for v in args.old_secret_env]
     return SiteSettings(**fields)
+
+
+def _from_env(flag: str, var: str) -> str:
+    value = os.environ.get(var)
+    if not value:
+        raise ConfigError(f"--{flag} names {var}, which is not set in the environment.")
+    return value
 
 
 def _run(args: argparse.Namespace, action: Any) -> Any:

@@ -5,6 +5,7 @@ global callback stays the default."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -77,6 +78,25 @@ def test_sites_add_list_remove_on_the_command_line(redis_url, redis_client, tmp_
     assert again.returncode != 0 and "exists" in again.stderr
     bad = cli("sites", "add", "x", "--callback-secret-env", "NOT_SET_ANYWHERE", env=env)
     assert bad.returncode != 0 and "NOT_SET_ANYWHERE" in bad.stderr
+    coral = cli(
+        "sites",
+        "add",
+        "talk",
+        "--platform",
+        "coral",
+        "--api-url",
+        "http://127.0.0.1:9/api/graphql",
+        "--api-key-env",
+        "SITE_CB",
+        "--webhook-secret-env",
+        "SITE_CB",
+        "--old-secret-env",
+        "LATE",
+        env={**env, "LATE": LATE_SECRET},
+    )
+    assert coral.returncode == 0, coral.stderr
+    stored = json.loads(redis_client.hget("mod:sites", "talk"))
+    assert stored["platform"] == "coral" and stored["webhook_secrets_old"] == [LATE_SECRET]
     listed = cli("sites", "list", env=env)
     assert listed.returncode == 0, listed.stderr
     assert "blog\tgeneric\tmoderator\thttp://127.0.0.1:9/cb\tadded" in listed.stdout
