@@ -9,13 +9,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
 
 from moderator.adapters.redis_client import connect_async
 from moderator.adapters.redis_sites import RedisSites
-from moderator.core.signing import HEADER, verify
+from moderator.core.signing import HEADER, sign, verify
 from moderator.errors import ConfigError
 from moderator.settings import SiteSettings
 from tests.conftest import CALLBACK_SECRET
@@ -150,3 +151,28 @@ async def _add_site(settings, name: str, url: str) -> None:
         await RedisSites(client, settings).add(name, site)
     finally:
         await client.aclose()
+
+
+def test_a_site_posts_with_its_own_webhook_secret_for_itself_only(
+    make_settings, redis_client, offline_service
+):
+    own = "blog-webhook-secret-0123456789abcdef"
+    old = "blog-old-webhook-secret-0123456789ab"
+    settings = make_settings(sites={"blog": {"webhook_secret": own, "webhook_secrets_old": [old]}})
+    with live_moderator(settings, offline_service) as live:
+
+        def post(secret: str, site: str, cid: str) -> httpx.Response:
+            raw = json.dumps({"id": cid, "text": "hello", "site": site}).encode()
+            headers = {
+                "Content-Type": "application/json",
+                HEADER: sign(secret, raw, int(time.time())),
+            }
+            return httpx.post(live.url + "/v1/comments", content=raw, headers=headers)
+
+        assert post(own, "blog", "a").status_code == 202
+        assert post(old, "blog", "b").status_code == 202
+        r = post(own, "news", "c")
+        assert r.status_code == 403 and "'blog'" in r.json()["detail"]
+        assert post(settings.webhook.secret, "news", "d").status_code == 202  # the global one
+        r = post("not-a-secret-anyone-has-0123456789", "blog", "e")
+        assert r.status_code == 401
