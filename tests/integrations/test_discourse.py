@@ -141,3 +141,32 @@ def test_hostile_bodies(forum_live):
 
     with ThreadPoolExecutor(30) as pool:
         assert list(pool.map(one, range(30))) == [202] * 30
+
+
+def test_a_dead_lettered_discourse_action_is_replayed(make_settings, redis_client, offline_service):
+    with discourse_standin("the-key-discourse-has-0123456789ab") as forum:
+        site = {
+            "platform": "discourse",
+            "webhook_secret": SECRET,
+            "api_url": forum.url,
+            "api_key": API_KEY,  # not the forum's: every call is refused
+        }
+        settings = make_settings(
+            callback={"backoff_base_s": 0.05, "backoff_max_s": 0.1, "max_attempts": 2},
+            sites={"forum": site},
+        )
+        with live_moderator(settings, offline_service) as live:
+            assert send(live, post_payload(id=21, raw=RETARD)).status_code == 202
+            admin = {"Authorization": f"Bearer {live.token('admin', 'ada')}"}
+            url = f"{live.url}/v1/admin/dead-letters"
+
+            def dead() -> list:
+                return httpx.get(url, headers=admin).json()["dead_letters"]
+
+            (letter,) = live.wait_for(dead)
+            assert "HTTP 403" in letter["error"] and letter["attempts"] == 2
+            forum.api_key = API_KEY
+            replay = httpx.post(f"{url}/{letter['feed_id']}/replay", headers=admin)
+            assert replay.status_code == 204
+            live.wait_for(lambda: forum.posts.get(21, {}).get("hidden"))
+            assert dead() == []
