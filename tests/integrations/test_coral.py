@@ -200,3 +200,37 @@ def test_hostile_phase_requests(talk_live):
     with ThreadPoolExecutor(30) as pool:
         assert list(pool.map(one, range(30))) == [204] * 30
     assert json.loads(coral_body({"a": 1})) == {"a": 1}
+
+
+def test_hostile_webhooks(talk_live):
+    live, talk = talk_live
+    long = phase_request(comment={"body": "<p>" + "w" * 19_993 + "</p>"}, author={"id": "long"})
+    talk.add("coral-long", long)
+    r = send(live, "webhook", entered("coral-long"))
+    assert r.status_code == 200 and r.json()["id"] == our_id(long)
+    body = coral_body(entered("coral-long"))
+    assert (
+        send(live, "webhook", body, secrets=("someone-else-secret-0123456789",)).status_code == 401
+    )
+    assert (
+        send(
+            live, "webhook", b'{"type": "COMMENT_ENTERED_MODERATION_QUEUE", "\xff": 1}'
+        ).status_code
+        == 400
+    )
+    assert send(live, "webhook", b'{"type": ').status_code == 400
+    missing = entered("x")
+    del missing["data"]["commentID"]
+    r = send(live, "webhook", missing)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "data.commentID"
+    extra = entered("coral-long")
+    extra["brandNew"], extra["data"]["alsoNew"] = 1, [1]
+    assert send(live, "webhook", extra).status_code == 200
+    for n in range(30):
+        talk.add(f"coral-p{n}", phase_request(comment={"body": f"<p>parallel {n}</p>"}))
+
+    def one(n: int) -> int:
+        return send(live, "webhook", entered(f"coral-p{n}")).status_code
+
+    with ThreadPoolExecutor(30) as pool:
+        assert list(pool.map(one, range(30))) == [200] * 30
