@@ -292,7 +292,12 @@ async def _graphql(
         raise Problem(503, f"Coral's API cannot be reached: {type(exc).__name__}; retry.") from None
     if response.status_code != 200:
         raise Problem(503, f"Coral's API answered HTTP {response.status_code}; retry.")
-    answer: dict[str, Any] = response.json()
+    try:
+        answer = response.json()
+    except ValueError:
+        raise Problem(503, "Coral's API answered something that is not JSON; retry.") from None
+    if not isinstance(answer, dict):
+        raise Problem(503, "Coral's API answered JSON that is not an object; retry.")
     return answer
 
 
