@@ -56,6 +56,7 @@ router = APIRouter()
 SIGNATURE_HEADER = "X-Coral-Signature"
 EVENT_HEADER = "X-Coral-Event"
 ENTERED = "COMMENT_ENTERED_MODERATION_QUEUE"
+_SIGNED = "sha256=<hex HMAC-SHA256 of the body> per active secret, comma-separated"
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 _REASONS = (
     ("spam", "SPAM"),
@@ -206,6 +207,11 @@ def _fields(name: str, phase: CoralPhaseIn) -> dict[str, Any]:
         **receiving.problems(400, 401, 413, 415, 422, 503),
     },
     summary="Coral's external moderation phase (signed X-Coral-Signature)",
+    openapi_extra=receiving.signed_body(
+        SIGNATURE_HEADER,
+        _SIGNED,
+        {"type": "object", "description": "Coral's ExternalModerationRequest"},
+    ),
 )
 async def coral_phase(request: Request) -> Response:
     body, name, _ = await _signed(request)
@@ -238,6 +244,9 @@ QUERY = """query($id: ID!) { comment(id: $id) { id body author { id } story { id
         **receiving.problems(400, 401, 413, 415, 422, 503),
     },
     summary="Coral's webhooks (signed X-Coral-Signature)",
+    openapi_extra=receiving.signed_body(
+        SIGNATURE_HEADER, _SIGNED, {"type": "object", "description": "A Coral event"}
+    ),
 )
 async def coral_webhook(request: Request) -> JSONResponse:
     body, name, site = await _signed(request)

@@ -71,6 +71,11 @@ class DiscourseWebhookIn(BaseModel):
         **receiving.problems(400, 401, 413, 415, 422, 503),
     },
     summary="Discourse's post webhooks (signed X-Discourse-Event-Signature)",
+    openapi_extra=receiving.signed_body(
+        SIGNATURE_HEADER,
+        "sha256=<hex HMAC-SHA256 of the body>, keyed with the site's webhook secret",
+        {"type": "object", "description": '{"post": {...}} (Discourse\'s WebHookPostSerializer)'},
+    ),
 )
 async def receive_discourse(request: Request) -> JSONResponse:
     body = await receiving.read_body(request)

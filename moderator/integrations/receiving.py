@@ -128,3 +128,20 @@ def require(data: dict[str, Any], model: type[BaseModel], where: str = "") -> An
         raise Problem(
             422, "Invalid field(s): " + ", ".join(e["field"] for e in errors) + ".", errors=errors
         ) from None
+
+
+def signed_body(header: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A platform route's `openapi_extra`: its signature header and its JSON body (the route
+    reads the raw body itself, so FastAPI cannot document it)."""
+    return {
+        "parameters": [
+            {
+                "name": header,
+                "in": "header",
+                "required": True,
+                "description": description,
+                "schema": {"type": "string"},
+            }
+        ],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+    }
