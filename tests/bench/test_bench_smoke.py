@@ -59,6 +59,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "hostile",
         "login",
         "ui",
+        "coral",
     ]
 
 
@@ -132,3 +133,10 @@ def test_ui_quick() -> None:
     body = "\n".join(section.body)
     assert "`/healthz` while `GET /ui/queue` renders" in body
     assert "matches kept per score record: 100 (" in body  # 500 found, policy.max_matches kept
+
+
+def test_coral_quick() -> None:
+    section = BENCHMARKS["coral"](quick=True)
+    text = "\n".join(section.body)
+    assert "p99 ms" in text and "Recommended phase timeout" in text
+    assert met(section)["every answer a 200 or 204"]
