@@ -59,6 +59,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "hostile",
         "login",
         "ui",
+        "offline",
     ]
 
 
@@ -132,3 +133,9 @@ def test_ui_quick() -> None:
     body = "\n".join(section.body)
     assert "`/healthz` while `GET /ui/queue` renders" in body
     assert "matches kept per score record: 100 (" in body  # 500 found, policy.max_matches kept
+
+
+def test_offline_quick() -> None:
+    section = BENCHMARKS["offline"](quick=True)
+    assert section.name == "offline" and len(section.targets) == 1
+    assert any("offline-bilingual" in line for line in section.body)
