@@ -42,7 +42,7 @@ def main() -> int:
         load_settings(quickstart=True, model={"spec": args.model}), log=lambda s: None
     )
     for name in args.files:
-        rows = [json.loads(line) for line in (ROOT / name).open(encoding="utf-8")]
+        rows = [json.loads(x) for x in (ROOT / name).read_text(encoding="utf-8").splitlines()]
         records = service.score([Comment(str(i), r["text"]) for i, r in enumerate(rows)])
         cells: dict[tuple[str, str], list[bool]] = defaultdict(list)
         for row, record in zip(rows, records, strict=True):

@@ -130,6 +130,56 @@ def featurise(text: str, dim: int) -> Features:
     return Features(index, value, spanish_indicator(words))
 
 
+def featurise_batch(
+    texts: Sequence[str], dim: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64], list[float]]:
+    """`featurise` for many texts in a few numpy passes: (text number, column, value) triples
+    sorted by text, and each text's Spanish indicator."""
+    norms = [normalise(t) for t in texts]
+    sizes = np.fromiter((len(n) for n in norms), dtype=np.int64, count=len(norms))
+    codes = np.frombuffer("".join(norms).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    owner = np.repeat(np.arange(len(norms), dtype=np.int64), sizes)
+    room = np.repeat(np.cumsum(sizes), sizes) - np.arange(len(codes))  # chars left in its text
+    hashes, docs = [], []
+    total = len(codes)
+    for n in CHAR_SIZES:
+        if total < n:
+            break
+        h = np.full(total - n + 1, np.uint64(n), dtype=np.uint64)
+        for k in range(n):
+            h = h * _PRIME + codes[k : total - n + 1 + k]
+        keep = room[: total - n + 1] >= n
+        hashes.append(h[keep])
+        docs.append(owner[: total - n + 1][keep])
+    spanish = []
+    word_hashes: list[int] = []
+    word_docs: list[int] = []
+    for i, norm in enumerate(norms):
+        words = _WORD.findall(norm)
+        spanish.append(spanish_indicator(words))
+        word_hashes += [zlib.crc32(x.encode()) for x in words]
+        word_docs += [i] * len(words)
+    if word_hashes:
+        w = np.asarray(word_hashes, dtype=np.uint64) + np.uint64(7 << 40)
+        wd = np.asarray(word_docs, dtype=np.int64)
+        hashes.append(w)
+        docs.append(wd)
+        same = wd[:-1] == wd[1:]
+        hashes.append((w[:-1] * _PRIME + w[1:] + np.uint64(11 << 40))[same])
+        docs.append(wd[:-1][same])
+    if not hashes:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0), spanish
+    h = np.concatenate(hashes) * _MIX
+    h ^= h >> np.uint64(29)
+    keys = np.concatenate(docs) * dim + (h % np.uint64(dim)).astype(np.int64)
+    keys, counts = np.unique(keys, return_counts=True)
+    doc, index = keys // dim, keys % dim
+    value = 1.0 + np.log(counts)
+    lengths = np.sqrt(np.bincount(doc, value * value, minlength=len(norms)))
+    return doc, index, value / lengths[doc], spanish
+
+
 def _logit(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     p = np.clip(p, 1e-4, 1 - 1e-4)
     return np.asarray(np.log(p / (1 - p)))
@@ -164,18 +214,14 @@ class NgramModel:
 
     def raw_logits(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.float64], list[float]]:
         """The n-gram logits (texts × labels) before the calibration stack, and each text's
-        Spanish indicator."""
-        feats = [featurise(text, self.dim) for text in texts]
-        spanish = [f.spanish for f in feats]
+        Spanish indicator. The same features as `featurise`, hashed for the whole batch at
+        once."""
+        doc, index, value, spanish = featurise_batch(texts, self.dim)
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
-        sizes = np.fromiter((len(f.index) for f in feats), dtype=np.int64, count=len(feats))
-        if sizes.sum():
-            index = np.concatenate([f.index for f in feats])
-            value = np.concatenate([f.value for f in feats])
+        if len(index):
             contributions = self.weights[index] * value[:, None]
-            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-            filled = sizes > 0
-            out[filled] = np.add.reduceat(contributions, starts[filled], axis=0)
+            for j in range(len(self.labels)):
+                out[:, j] = np.bincount(doc, contributions[:, j], minlength=len(texts))
         return out + self.bias, spanish
 
     def predict(

@@ -14,6 +14,7 @@ from moderator.adapters.ngram_model import (
     DEFAULT_MODEL,
     BilingualScorer,
     featurise,
+    featurise_batch,
     normalise,
 )
 from moderator.core.models import LABELS
@@ -114,3 +115,15 @@ def test_a_broken_model_file_raises_model_unavailable(tmp_path: Path) -> None:
     )
     with pytest.raises(ModelUnavailableError, match="inconsistent"):
         BilingualScorer(wrong)
+
+
+def test_batch_features_equal_one_text_features() -> None:
+    texts = ["Eres un pajúo", "", "you idiot you idiot", "x" * 3, "¡¡COÑO!! qué bueno 2026"]
+
+    doc, index, value, spanish = featurise_batch(texts, 1 << 20)
+
+    for i, text in enumerate(texts):
+        one = featurise(text, 1 << 20)
+        assert np.array_equal(index[doc == i], one.index)
+        assert np.allclose(value[doc == i], one.value, atol=1e-6)
+        assert spanish[i] == one.spanish
