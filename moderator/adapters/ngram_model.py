@@ -76,7 +76,10 @@ _FOLD = _fold_table()
 
 def normalise(text: str) -> str:
     """Lower case, Latin accents and leetspeak folded, URLs and @users replaced, runs of three
-    or more of a character cut to two, whitespace collapsed; padded with one space each side."""
+    or more of a character cut to two, whitespace collapsed; padded with one space each side.
+    A lone surrogate (JSON can carry one) becomes U+FFFD."""
+    if not text.isascii():
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     text = _USER.sub(" @user ", _URL.sub(" url ", text.lower())).translate(_FOLD)
     text = _REPEAT.sub(r"\1\1", text)
     return " " + _SPACE.sub(" ", text).strip() + " "

@@ -127,3 +127,12 @@ def test_batch_features_equal_one_text_features() -> None:
         assert np.array_equal(index[doc == i], one.index)
         assert np.allclose(value[doc == i], one.value, atol=1e-6)
         assert spanish[i] == one.spanish
+
+
+def test_hostile_text_is_scored(scorer: BilingualScorer) -> None:
+    texts = ["a\ud800b you idiot", "\udfff", "\x00\x01" * 50, "🙂" * 10_000, "ñ" * 20_000]
+
+    results = scorer.score(texts)
+
+    assert len(results) == len(texts)
+    assert all(r["toxicity"] is not None and 0.0 <= r["toxicity"] <= 1.0 for r in results)
