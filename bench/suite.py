@@ -74,6 +74,12 @@ def coral(quick: bool) -> Section:
     return run(quick)
 
 
+def offline(quick: bool) -> Section:
+    from bench.bench_offline_model import run
+
+    return run(quick)
+
+
 BENCHMARKS: dict[str, Callable[..., Section]] = {
     "lexicon": lexicon,
     "scoring": scoring,
@@ -86,4 +92,5 @@ BENCHMARKS: dict[str, Callable[..., Section]] = {
     "login": login,
     "ui": ui,
     "coral": coral,
+    "offline": offline,
 }

@@ -183,7 +183,7 @@ def test_worker_exits_cleanly_on_sigterm(tmp_path: Path):
     line = proc.stdout.readline()  # "worker <name> scoring with ..." once it is ready
     while line and "scoring with" not in line:
         line = proc.stdout.readline()
-    assert "alt-profanity-check" in line
+    assert "offline-bilingual" in line
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=15)
     assert proc.returncode == 0

@@ -103,7 +103,7 @@ def resolve_scorer(
     parsed = parse_spec(spec)
     options = Options(device, backend, cache_dir, batch_size, batch_tokens, threads)
     if parsed.kind == "offline":
-        return _offline()
+        return _offline(parsed.value)
     if parsed.kind == "onnx":
         return _onnx(Path(parsed.value), options)
     if parsed.kind == "checkpoint":
@@ -128,8 +128,8 @@ def fallback_banner(active: ModelInfo, wanted_type: str, reason: str) -> str:
         [
             rule,
             f"WARNING: moderator is scoring with the OFFLINE FALLBACK model {active}.",
-            "  It reports toxicity only (the other labels are null) and is much less accurate",
-            "  than Detoxify; every score record says so in its `model` field.",
+            "  It is a small n-gram model (English and Spanish; no severe_toxicity label), much",
+            "  less accurate than Detoxify; every score record says so in its `model` field.",
             f"  Why: Detoxify '{wanted_type}' is unavailable: {reason}",
             "  Fix: on a machine with network access run `moderator models pull`",
             "       (or bake the weights into the Docker image), then restart.",
@@ -270,7 +270,12 @@ def _onnx(path: Path, options: Options) -> Scorer:
     )
 
 
-def _offline() -> Scorer:
-    from moderator.adapters.offline_scorer import OfflineScorer
+def _offline(which: str = "") -> Scorer:
+    """The bundled bilingual n-gram model, or alt-profanity-check when asked by name."""
+    if which == "alt-profanity-check":
+        from moderator.adapters.offline_scorer import OfflineScorer
 
-    return OfflineScorer()
+        return OfflineScorer()
+    from moderator.adapters.ngram_model import BilingualScorer
+
+    return BilingualScorer()

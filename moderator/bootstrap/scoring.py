@@ -88,9 +88,12 @@ def build_language_detector(settings: Settings) -> LanguageDetector | None:
 
 def model_languages(info: ModelInfo) -> frozenset[str]:
     """What a model was trained on: Detoxify multilingual's seven languages, else English
-    (Detoxify original/unbiased, the offline model, a local checkpoint)."""
+    (Detoxify original/unbiased, alt-profanity-check, a local checkpoint); the bundled offline
+    model reads English and Spanish."""
     if "multilingual" in info.name:
         return DETOXIFY_MULTILINGUAL
+    if info.name == "offline-bilingual":
+        return frozenset({"en", "es"})
     return frozenset({"en"})
 
 

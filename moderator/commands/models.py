@@ -41,6 +41,21 @@ def register(sub: Any) -> None:
     model_args(p)
     p.set_defaults(handler=models_export)
 
+    p = models.add_parser(
+        "train",
+        help="train the bundled bilingual offline model (needs the shared data sets)",
+        description="Reproduce moderator/models/offline-bilingual.npz from the MIT / CC BY data "
+        "in --shared and our own templates (moderator/training/). Fixed seed and hash splits: "
+        "the same inputs give the same file. About a minute on one core.",
+    )
+    p.add_argument("--shared", type=Path, required=True, help="the shared/data folder")
+    p.add_argument("--output", type=Path, help="file to write (default: var/offline-bilingual.npz)")
+    p.add_argument("--seed", type=int, help="template seed (default: the shipped model's)")
+    p.add_argument(
+        "--no-blend", action="store_true", help="do not use alt-profanity-check as an input"
+    )
+    p.set_defaults(handler=models_train)
+
 
 def _fetching(settings: Settings) -> Any:
     from moderator.adapters.detoxify_hub import Fetching
@@ -112,4 +127,28 @@ def models_export(args: argparse.Namespace) -> int:
             f"{precision:>5}: {report.spec(name)}  (largest difference from PyTorch fp32 "
             f"on the sample texts: {difference:.4f}){note}"
         )
+    return 0
+
+
+def models_train(args: argparse.Namespace) -> int:
+    """Train, write the model file, print its version and per-label counts."""
+    from moderator.training.offline_model import SEED, save, train
+
+    if not args.shared.is_dir():
+        raise ConfigError(f"--shared {args.shared} is not a folder (expected shared/data).")
+    output = args.output or Path("var/offline-bilingual.npz")
+    try:
+        trained = train(
+            args.shared,
+            seed=SEED if args.seed is None else args.seed,
+            blend=not args.no_blend,
+            log=_stderr,
+        )
+    except FileNotFoundError as exc:
+        raise ConfigError(f"A training set is missing: {exc.filename}.") from None
+    save(trained, output)
+    print(
+        f"Wrote {output} ({output.stat().st_size / 1e6:.1f} MB), version "
+        f"{trained.meta['version']}, trained in {trained.meta['train_seconds']} s"
+    )
     return 0

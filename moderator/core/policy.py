@@ -24,8 +24,19 @@ _ACTION_RANK = {Action.APPROVE: 0, Action.REVIEW: 1, Action.HOLD: 2}
 _TOP_KEYS = {"version", "rules", "priority", "languages"}
 UNSUPPORTED_RULE = "unsupported-language"
 INCOMPLETE_RULE = "lexicon-timeout"
-_RULE_KEYS = {"name", "label", "category", "min", "max", "min_severity", "action"}
-_SCOPE_KEYS = {"sites", "languages", "models"}
+_RULE_KEYS = {
+    "name",
+    "label",
+    "category",
+    "min",
+    "max",
+    "min_severity",
+    "action",
+    "except_categories",
+    "if_label",
+    "if_min",
+}
+_SCOPE_KEYS = {"sites", "languages", "models", "except_models"}
 MAX_SEVERITY = 4
 
 
@@ -34,11 +45,14 @@ class Scope:
     sites: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset()
     models: tuple[str, ...] = ()
+    except_models: tuple[str, ...] = ()
 
     def applies(self, site: str, language: str | None, model: ModelInfo) -> bool:
         if self.sites and site not in self.sites:
             return False
         if self.languages and (language or "") not in self.languages:
+            return False
+        if any(model.name.startswith(m) for m in self.except_models):
             return False
         return not self.models or any(model.name.startswith(m) for m in self.models)
 
@@ -53,6 +67,9 @@ class Rule:
     max: float = float("inf")
     min_severity: int = 1
     scope: Scope = field(default_factory=Scope)
+    except_categories: frozenset[str] = frozenset()
+    if_label: str | None = None
+    if_min: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,10 +190,20 @@ def _fire(
     hits = [
         m
         for m in matches
-        if (rule.category == "*" or m.category == rule.category) and m.severity >= rule.min_severity
+        if (rule.category == "*" or m.category == rule.category)
+        and m.category not in rule.except_categories
+        and m.severity >= rule.min_severity
     ]
     if not hits:
         return False, rule.action, ""
+    condition = ""
+    if rule.if_label is not None:
+        # Fires only when the model agrees; a model without that label never vetoes.
+        score = scores.get(rule.if_label)
+        if score is not None and score < rule.if_min:
+            return False, rule.action, ""
+        if score is not None:
+            condition = f", {rule.if_label} {score:.2f} ≥ {rule.if_min:.2f} (model {model})"
     worst = max(hits, key=lambda m: (not m.quoted, m.severity))
     action = rule.action
     mention = ""
@@ -188,7 +215,7 @@ def _fire(
         action,
         (
             f"{action}: rule {rule.name}: term '{worst.term}' ({worst.category}, severity "
-            f"{worst.severity}) ≥ severity {rule.min_severity}{mention} ({lexicon})"
+            f"{worst.severity}) ≥ severity {rule.min_severity}{mention} ({lexicon}){condition}"
         ),
     )
 
@@ -273,11 +300,14 @@ def _parse_rule(index: int, raw: Any) -> Rule:
         sites=frozenset(_str_list(where, raw, "sites")),
         languages=frozenset(_str_list(where, raw, "languages")),
         models=tuple(_str_list(where, raw, "models")),
+        except_models=tuple(_str_list(where, raw, "except_models")),
     )
     label, category = raw.get("label"), raw.get("category")
     if (label is None) == (category is None):
         raise ConfigError(f"{where} needs exactly one of 'label' or 'category'.")
     if label is not None:
+        if set(raw) & {"except_categories", "if_label", "if_min"}:
+            raise ConfigError(f"{where}: except_categories and if_label go with 'category' rules.")
         if label not in LABELS:
             raise ConfigError(f"{where}: unknown label '{label}' (known: {', '.join(LABELS)}).")
         low, high = raw.get("min", 0.0), raw.get("max", 1.0000001)
@@ -286,10 +316,32 @@ def _parse_rule(index: int, raw: Any) -> Rule:
         if low >= high:
             raise ConfigError(f"{where}: min ({low}) must be below max ({high}).")
         return Rule(name, action, label=label, min=float(low), max=float(high), scope=scope)
+    return _category_rule(where, name, action, str(category), scope, raw)
+
+
+def _category_rule(
+    where: str, name: str, action: Action, category: str, scope: Scope, raw: Mapping[str, Any]
+) -> Rule:
     severity = raw.get("min_severity", 1)
     if not isinstance(severity, int) or not 1 <= severity <= MAX_SEVERITY:
         raise ConfigError(f"{where}: min_severity must be an integer 1..{MAX_SEVERITY}.")
-    return Rule(name, action, category=str(category), min_severity=severity, scope=scope)
+    if_label = raw.get("if_label")
+    if if_label is not None and if_label not in LABELS:
+        raise ConfigError(f"{where}: unknown if_label '{if_label}' (known: {', '.join(LABELS)}).")
+    if "if_min" in raw and if_label is None:
+        raise ConfigError(f"{where}: if_min needs if_label.")
+    if_min = raw.get("if_min", 0.0)
+    _check_unit(f"{where}: if_min", if_min)
+    return Rule(
+        name,
+        action,
+        category=category,
+        min_severity=severity,
+        scope=scope,
+        except_categories=frozenset(_str_list(where, raw, "except_categories")),
+        if_label=if_label,
+        if_min=float(if_min),
+    )
 
 
 def _check_unit(where: str, value: Any) -> None:

@@ -27,12 +27,19 @@ class ModelSpec(NamedTuple):
     value: str = ""
 
 
+# `offline` is the bundled bilingual n-gram model; `offline:alt-profanity-check` the previous
+# English-only offline model (kept as an option: docs/quality.md says where it still wins).
+OFFLINE_ALTERNATIVES = ("offline:alt-profanity-check",)
+
+
 def parse_spec(spec: str) -> ModelSpec:
     """Parse a model spec. Raises ConfigError, one sentence listing the valid forms, for
     anything else."""
     text = spec.strip()
     if text in ("auto", "offline"):
         return ModelSpec(text)
+    if text in OFFLINE_ALTERNATIVES:
+        return ModelSpec("offline", text.partition(":")[2])
     prefix, _, value = text.partition(":")
     if prefix == "detoxify" and value in DETOXIFY_TYPES:
         return ModelSpec("type", value)
@@ -43,8 +50,9 @@ def parse_spec(spec: str) -> ModelSpec:
         return ModelSpec("onnx", value)
     raise ConfigError(
         f"Unknown model {spec!r}: use 'auto', 'offline', 'detoxify:<type>' with <type> one of "
-        f"{', '.join(DETOXIFY_TYPES)}, 'detoxify:/path/to/model.ckpt' or "
-        "'onnx:/path/to/model.onnx' (from `moderator models export`)."
+        f"{', '.join(DETOXIFY_TYPES)}, 'detoxify:/path/to/model.ckpt', "
+        "'onnx:/path/to/model.onnx' (from `moderator models export`) or "
+        "'offline:alt-profanity-check' (the previous offline model)."
     )
 
 

@@ -28,6 +28,7 @@ from moderator.adapters.detoxify_hub import (
 )
 from moderator.adapters.detoxify_scorer import DetoxifyScorer
 from moderator.adapters.models import resolve_scorer
+from moderator.adapters.ngram_model import BilingualScorer
 from moderator.adapters.offline_scorer import OfflineScorer
 from moderator.adapters.onnx_export import max_difference
 from moderator.adapters.onnx_scorer import OnnxScorer
@@ -101,6 +102,7 @@ def test_hub_dir_is_where_torch_looks(tmp_path: Path, monkeypatch: pytest.Monkey
     [
         ("auto", ModelSpec("auto")),
         ("offline", ModelSpec("offline")),
+        ("offline:alt-profanity-check", ModelSpec("offline", "alt-profanity-check")),
         ("detoxify:original", ModelSpec("type", "original")),
         ("detoxify:unbiased-small", ModelSpec("type", "unbiased-small")),
         ("detoxify:/models/mine.ckpt", ModelSpec("checkpoint", "/models/mine.ckpt")),
@@ -120,7 +122,9 @@ def test_parse_spec_refuses_anything_else(spec: str) -> None:
 def test_offline_spec_gives_the_offline_scorer() -> None:
     scorer = resolve_scorer("offline", log=pytest.fail)
 
-    assert isinstance(scorer, OfflineScorer) and scorer.info.fallback
+    assert isinstance(scorer, BilingualScorer) and scorer.info.fallback
+    previous = resolve_scorer("offline:alt-profanity-check", log=pytest.fail)
+    assert isinstance(previous, OfflineScorer) and previous.info.fallback
 
 
 def test_local_checkpoint_errors(tmp_path: Path, tiny_detoxify: TinyDetoxify) -> None:
@@ -330,7 +334,7 @@ def test_auto_falls_back_loudly_without_network(empty_caches: Path, closed_port:
     assert not finished.is_set()
     release.set()
     assert sorted(attempts) == sorted((h, 0.5) for h in hosts)  # each host tried once
-    assert isinstance(scorer, OfflineScorer) and scorer.info.fallback
+    assert isinstance(scorer, BilingualScorer) and scorer.info.fallback
     (banner,) = lines
     assert banner.count("\n") >= 4
     assert "OFFLINE FALLBACK" in banner and str(scorer.info) in banner

@@ -60,6 +60,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "login",
         "ui",
         "coral",
+        "offline",
     ]
 
 
@@ -140,3 +141,9 @@ def test_coral_quick() -> None:
     text = "\n".join(section.body)
     assert "p99 ms" in text and "Recommended phase timeout" in text
     assert met(section)["every answer a 200 or 204"]
+
+
+def test_offline_quick() -> None:
+    section = BENCHMARKS["offline"](quick=True)
+    assert section.name == "offline" and len(section.targets) == 1
+    assert any("offline-bilingual" in line for line in section.body)

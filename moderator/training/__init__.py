@@ -1,0 +1,1 @@
+"""Training the bundled offline model (needs scikit-learn, which alt-profanity-check brings)."""

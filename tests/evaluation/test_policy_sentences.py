@@ -1,0 +1,57 @@
+"""The hand-written policy sentences of issue 12.5 through the whole offline stack (language
+detector, lexicons, policy, the bundled bilingual model). `policy_tuning.jsonl` set the
+thresholds; `blind_policy.jsonl` was written and committed before any tuning, and its floors
+are the figures measured then (docs/quality.md reports both)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from moderator.core.models import Comment
+from moderator.core.scoring import ScoringService
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "quality"
+ABUSIVE = ("threat_implicit", "sexual_harassment", "venezuelan_insult", "group_insult")
+
+
+@pytest.fixture(scope="module")
+def service() -> ScoringService:
+    from moderator.bootstrap.scoring import build_scoring
+    from moderator.settings import load_settings
+
+    return build_scoring(load_settings(quickstart=True, model={"spec": "offline"}), log=print)
+
+
+def _actions(service: ScoringService, name: str) -> dict[str, list[str]]:
+    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()]
+    records = service.score([Comment(str(i), r["text"]) for i, r in enumerate(rows)])
+    out: dict[str, list[str]] = defaultdict(list)
+    for row, record in zip(rows, records, strict=True):
+        out[row["category"]].append(str(record.action))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "recall_floor", "profanity_floor"),
+    [("policy_tuning.jsonl", 0.9, 0.75), ("blind_policy.jsonl", 0.75, 0.8)],
+)
+def test_policy_sentences(
+    service: ScoringService, name: str, recall_floor: float, profanity_floor: float
+) -> None:
+    actions = _actions(service, name)
+
+    assert service.scorer.info.name == "offline-bilingual"
+    abusive = [a for c in ABUSIVE for a in actions[c]]
+    recall = sum(a != "approve" for a in abusive) / len(abusive)
+    assert recall >= recall_floor, recall
+    # counter-speech that quotes a slur: reviewed at most, never held
+    assert actions["counter_speech"] and "hold" not in actions["counter_speech"]
+    # clean news about violence, nationalities and parties: approved
+    assert actions["clean_news"] and set(actions["clean_news"]) == {"approve"}
+    positive = actions["positive_profanity"]
+    assert sum(a == "approve" for a in positive) / len(positive) >= profanity_floor
