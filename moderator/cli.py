@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         health,
         init,
         models,
+        policy,
         replay,
         score,
         serve,
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="moderator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"moderator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (init, serve, score, evaluate, models, admin, export, replay, health):
+    for module in (init, serve, score, evaluate, models, admin, export, replay, health, policy):
         module.register(sub)
     return parser
 

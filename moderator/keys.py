@@ -106,3 +106,8 @@ def heartbeats(role: str) -> str:
 TOKEN_NAMES = PREFIX + "token-names"  # hash principal name -> digest of its one live token
 TOKEN_PREFIX = PREFIX + "token:"  # + digest: hash name, role, created_at, expires_at, user, uid
 USER_PREFIX = PREFIX + "user:"  # + name: hash password, role, disabled, uid, created_at
+
+# Policies as versioned data (issue 13): every applied policy is kept; one is current.
+POLICY_VERSIONS = PREFIX + "policy:versions"  # hash version -> JSON {text, by, why, at, seq}
+POLICY_CURRENT = PREFIX + "policy:current"  # string: the current version
+POLICY_LOG = PREFIX + "policy:log"  # list of JSON {at, by, why, action, version, previous}

@@ -98,6 +98,7 @@ class PolicySettings(_Section):
     overrides: list[str] = []
     lexicon_budget_s: float = Field(0.25, gt=0, le=10)
     max_matches: int = Field(100, ge=1, le=100_000)  # kept per score record, worst first
+    reload_s: float = Field(10.0, gt=0, le=3600)  # workers read the current policy version
 
 
 class CallbackSettings(_Section):

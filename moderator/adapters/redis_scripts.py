@@ -658,3 +658,30 @@ local fid = record(ARGV[5], ARGV[3])
 return {fid, version, new_state}
 """
 )
+
+# Policies as versioned data. KEYS: 1 versions hash, 2 current version, 3 log list.
+# ARGV: 1 mode (seed | apply | rollback), 2 version, 3 version JSON (seed, apply), 4 the stored
+# text (to compare with a version of the same name), 5 log entry JSON with "previous" left to
+# this script. seed does nothing when a version is current (returns the current one); apply
+# refuses a version name already stored with another text (EXISTS); rollback refuses a version
+# that is not stored (NOTFOUND). Returns the current version afterwards.
+POLICY_SET = """
+local current = redis.call('GET', KEYS[2])
+if ARGV[1] == 'seed' and current then return current end
+local stored = redis.call('HGET', KEYS[1], ARGV[2])
+if ARGV[1] == 'rollback' then
+  if not stored then return redis.error_reply('NOTFOUND') end
+elseif stored then
+  if cjson.decode(stored)['text'] ~= ARGV[4] then return redis.error_reply('EXISTS') end
+else
+  local version = cjson.decode(ARGV[3])
+  version['seq'] = redis.call('HLEN', KEYS[1]) + 1
+  redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(version))
+end
+if current == ARGV[2] then return current end
+local entry = cjson.decode(ARGV[5])
+entry['previous'] = current or ''
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('RPUSH', KEYS[3], cjson.encode(entry))
+return ARGV[2]
+"""

@@ -29,9 +29,11 @@ from moderator.adapters.redis_dead_letters import RedisIngestDeadLetters
 from moderator.adapters.redis_ingest import RedisIngest, RedisIngestConsumer
 from moderator.adapters.redis_logins import LoginLimits
 from moderator.adapters.redis_outbox import RedisOutbox
+from moderator.adapters.redis_policies import PolicyReloader, RedisPolicies, sync_from_file
 from moderator.adapters.redis_queue import RedisQueues
 from moderator.adapters.redis_review import RedisReviewStore
 from moderator.core.models import ModelInfo
+from moderator.core.scoring import ScoringService
 from moderator.settings import Settings
 
 
@@ -126,6 +128,18 @@ def publish_model(client: redis.Redis, info: ModelInfo) -> None:
         keys.MODEL_INFO,
         mapping={"name": info.name, "version": info.version, "fallback": int(info.fallback)},
     )
+
+
+def attach_policies(
+    settings: Settings, client: redis.Redis, service: ScoringService
+) -> PolicyReloader:
+    """Policies as versions in Redis: seed them from the policy file (or apply the file when its
+    version is new), give `service` the current version, and answer the reloader a worker asks
+    for the current version (adapters/redis_policies.py)."""
+    by = f"file:{settings.path(settings.policy.path)}"
+    current = sync_from_file(RedisPolicies(client), service.policy, by)
+    service.policy = current
+    return PolicyReloader(RedisPolicies(client), current, settings.policy.reload_s)
 
 
 def quickstart_secrets(settings: Settings) -> tuple[Settings, list[str]]:

@@ -25,7 +25,7 @@ _TOP_KEYS = {"version", "rules", "priority", "languages"}
 UNSUPPORTED_RULE = "unsupported-language"
 INCOMPLETE_RULE = "lexicon-timeout"
 _RULE_KEYS = {"name", "label", "category", "min", "max", "min_severity", "action"}
-_SCOPE_KEYS = {"sites", "languages", "models"}
+_SCOPE_KEYS = {"sites", "languages", "except_languages", "models"}
 MAX_SEVERITY = 4
 
 
@@ -34,11 +34,15 @@ class Scope:
     sites: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset()
     models: tuple[str, ...] = ()
+    # Languages a rule leaves to rules of their own (`moderator calibrate` writes them).
+    except_languages: frozenset[str] = frozenset()
 
     def applies(self, site: str, language: str | None, model: ModelInfo) -> bool:
         if self.sites and site not in self.sites:
             return False
         if self.languages and (language or "") not in self.languages:
+            return False
+        if (language or "") in self.except_languages:
             return False
         return not self.models or any(model.name.startswith(m) for m in self.models)
 
@@ -273,6 +277,7 @@ def _parse_rule(index: int, raw: Any) -> Rule:
         sites=frozenset(_str_list(where, raw, "sites")),
         languages=frozenset(_str_list(where, raw, "languages")),
         models=tuple(_str_list(where, raw, "models")),
+        except_languages=frozenset(_str_list(where, raw, "except_languages")),
     )
     label, category = raw.get("label"), raw.get("category")
     if (label is None) == (category is None):
