@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     from moderator.commands import (
         admin,
         backtest,
+        calibrate,
         evaluate,
         export,
         health,
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         health,
         policy,
         backtest,
+        calibrate,
     ):
         module.register(sub)
     return parser

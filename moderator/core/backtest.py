@@ -38,7 +38,9 @@ def wilson(k: int, n: int, z: float = _Z95) -> dict[str, float | None]:
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return {"value": p, "low": max(0.0, centre - half), "high": min(1.0, centre + half)}
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return {"value": p, "low": low, "high": high}
 
 
 def ratio(k: int, n: int) -> float | None:

@@ -128,3 +128,18 @@ async def test_backtest_json_counts_what_was_decided(
     assert "miss rate [95 % interval]" in text and "language es:" in text
     assert main(["backtest", "--since", "yesterday"]) == 2
     assert "is not a date" in capsys.readouterr().err
+
+
+@pytest.mark.anyio
+async def test_calibrate_with_too_few_decisions_says_so_and_stores_nothing(
+    aredis, seeder, redis_url, redis_client, monkeypatch, capsys
+):
+    monkeypatch.setenv("MODERATOR_REDIS_URL", redis_url)
+    await decide_all(aredis, seeder, now_ms())
+    assert main(["calibrate", "--target-recall", "0.95", "--apply"]) == 0
+    out = capsys.readouterr().out
+    assert "en: too few decisions to recommend a threshold (3 rejected comments" in out
+    assert "No threshold to change: nothing recommended." in out
+    assert redis_client.llen("mod:policy:log") == 1  # the seed only
+    assert main(["calibrate", "--target-recall", "1.5"]) == 2
+    assert "--target-recall must be in (0, 1]" in capsys.readouterr().err
