@@ -59,6 +59,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "hostile",
         "login",
         "ui",
+        "calibration",
     ]
 
 
@@ -132,3 +133,13 @@ def test_ui_quick() -> None:
     body = "\n".join(section.body)
     assert "`/healthz` while `GET /ui/queue` renders" in body
     assert "matches kept per score record: 100 (" in body  # 500 found, policy.max_matches kept
+
+
+@pytest.mark.slow
+def test_calibration_quick() -> None:
+    section = BENCHMARKS["calibration"](quick=True)
+    body = "\n".join(section.body)
+    if body.startswith("Skipped: no shared data"):
+        pytest.skip(body)
+    assert "| en | packaged (baseline)" in body and "| es | calibrated" in body
+    assert met(section)["backtest counts every decided comment"]
