@@ -19,6 +19,7 @@ problem documents. `/healthz` and `/readyz` stay open: they say nothing about th
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import time
@@ -34,6 +35,7 @@ from moderator.adapters.redis_durability import acheck
 from moderator.adapters.redis_heartbeats import ROLES, read_heartbeats
 from moderator.web.openapi import problems
 from moderator.web.problems import Problem
+from moderator.web.sla import sla_metrics
 
 router = APIRouter()
 _PROBE_TTL_MS = 60_000
@@ -175,6 +177,8 @@ async def metrics(request: Request) -> str:
         lines.append(f"# TYPE moderator_{name} gauge")
         lines.append(f"moderator_{name} {value}")
     lines += _heartbeat_lines(loops)
+    with contextlib.suppress(*DOWN):  # queue SLA (issue 13 section 4): web/sla.py
+        lines += await sla_metrics(request, stats, int(time.time() * 1000))
     return "\n".join(lines) + "\n"
 
 

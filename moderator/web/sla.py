@@ -1,0 +1,53 @@
+"""The queue SLA part of `/metrics`: the most recent `SLA_DECISIONS` audit entries with their
+comments' arrival time and language (one XREVRANGE and one pipelined HMGET), turned into lines
+off the event loop (core/sla.py), and each queue's backlog age."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+
+from moderator import keys
+from moderator.core.sla import DecisionTiming, sla_lines
+
+SLA_DECISIONS = 1000
+_LABELS = ("approve", "reject", "escalate")
+
+
+async def sla_metrics(request: Request, stats: list[Any], now_ms: int) -> list[str]:
+    client = request.app.state.services.redis
+    entries: Any = await client.xrevrange(keys.AUDIT_STREAM, count=SLA_DECISIONS)
+    events = [json.loads(fields["data"]) for _, fields in entries]
+    events = [e for e in events if e.get("decision") in _LABELS]
+    pipe = client.pipeline(transaction=False)
+    for e in events:
+        pipe.hmget(keys.comment(f"{e.get('site')}:{e.get('id')}"), "received_at", "record")
+    rows = await pipe.execute() if events else []
+    lines: list[str] = await request.app.state.cpu.run(_lines, events, rows, now_ms)
+    lines.append("# TYPE moderator_queue_oldest_age_seconds gauge")
+    lines += [
+        f'moderator_queue_oldest_age_seconds{{queue="{s.name}"}} '
+        f"{max(0, now_ms - s.oldest_ms) / 1000 if s.oldest_ms else 0:.3f}"
+        for s in stats
+    ]
+    return lines
+
+
+def _lines(events: list[dict[str, Any]], rows: list[Any], now_ms: int) -> list[str]:
+    timings = []
+    for event, (received, record) in zip(events, rows, strict=True):
+        if not received:
+            continue
+        language = (json.loads(record).get("language") if record else None) or "und"
+        timings.append(
+            DecisionTiming(
+                str(event.get("queue") or "none"),
+                str(language),
+                int(received),
+                int(event.get("at") or 0),
+                str(event.get("by") or ""),
+            )
+        )
+    return sla_lines(timings, now_ms)
