@@ -54,6 +54,7 @@ class WebServices:
     session_secret: str
     deliverer: OutboxDeliverer | None = None
     http: httpx.AsyncClient | None = None
+    redis_url: str = ""  # for batch reads on the CPU pool (the Insights page)
 
     async def aclose(self) -> None:
         self.auth.passwords.close()
@@ -104,6 +105,7 @@ def build_web(
         ingest_dead=RedisIngestDeadLetters(client, max_backlog=settings.webhook.max_backlog),
         webhook_secret=settings.webhook.secret,
         session_secret=settings.ui.session_secret,
+        redis_url=url,
     )
     if callbacks and deliver:
         services.http = httpx.AsyncClient(follow_redirects=False)

@@ -239,3 +239,40 @@ def calibrated_policy(policy: Policy, calibration: Calibration, version: str) ->
         copy = dataclasses.replace(rule, name=f"{t.rule}-{t.language}", min=t.new, scope=own)
         rules.insert(at, copy)
     return dataclasses.replace(policy, version=version, rules=tuple(rules))
+
+
+def curve_points(
+    policy: Policy,
+    language: str,
+    group: list[Decided],
+    min_evidence: int,
+    extra: dict[str, float] | None = None,
+) -> list[tuple[str, Rule, list[tuple[float, int, float]]]]:
+    """Per tuned label of `language`: (threshold, comments sent, miss rate) on a 0.05 grid plus
+    the threshold in force and the label's `extra` one, the other labels' thresholds as in
+    force."""
+    rules = tunable_rules(policy, language)
+    tuned = {
+        label: rule
+        for label, rule in rules.items()
+        if sum(1 for d in group if d.rejected and d.scores.get(label) is not None) >= min_evidence
+    }
+    if not tuned:
+        return []
+    without = dataclasses.replace(
+        policy, rules=tuple(r for r in policy.rules if r not in tuned.values())
+    )
+    base = [replay(without, d) not in (None, Action.APPROVE) for d in group]
+    search = _Search(group, base, tuned)
+    current = {label: rule.min for label, rule in tuned.items()}
+    out = []
+    for label, rule in tuned.items():
+        points = []
+        grid = {round(step * 0.05, 2) for step in range(1, 20)} | {rule.min}
+        if extra and label in extra:
+            grid.add(extra[label])
+        for threshold in sorted(grid):
+            recall, sent = search.evaluate({**current, label: threshold})
+            points.append((threshold, sent, 1 - recall))
+        out.append((label, rule, points))
+    return out
