@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from moderator.core.insights import Curve, SamplePoint
 
-W, H, PAD = 360, 220, 40
+W, H, PAD = 360, 220, 44
 
 
 def _frame(title: str, x_label: str, y_label: str, body: list[str]) -> Markup:
@@ -61,6 +61,12 @@ def curve_chart(curve: Curve) -> Markup:
             f'<text x="{x + 7:.1f}" y="{y - 7:.1f}" class="{css}">'
             f"{escape(name)} {threshold:.2f}</text>"
         )
+    body += [
+        f'<text x="{PAD - 4}" y="{_y(0) + 3:.1f}" text-anchor="end">0 %</text>',
+        f'<text x="{PAD - 4}" y="{_y(1) + 3:.1f}" text-anchor="end">100 %</text>',
+        f'<text x="{_x(0, top):.1f}" y="{H - PAD + 12}" text-anchor="middle">0</text>',
+        f'<text x="{_x(top, top):.1f}" y="{H - PAD + 12}" text-anchor="end">{top}</text>',
+    ]
     title = f"{curve.label} in {curve.language}: workload against misses"
     return _frame(title, f"comments sent (of {curve.decided})", "share of rejected missed", body)
 
@@ -89,7 +95,7 @@ def bar_chart(title: str, bars: Sequence[tuple[str, float, str]], unit: str) -> 
     body = []
     for i, (name, value, caption) in enumerate(bars):
         y = 10 + i * step
-        width = (W - 10 - PAD - 90) * value / top
+        width = (W - 10 - PAD - 90 - 120) * value / top  # room for the caption
         body.append(
             f'<rect x="{PAD + 80}" y="{y + 4:.1f}" width="{width:.1f}" '
             f'height="{step * 0.6:.1f}" class="bar"/>'
