@@ -130,6 +130,8 @@ class ReviewSettings(_Section):
     bulk_max: int = Field(500, ge=1, le=10000)
     poll_s: float = Field(5.0, gt=0, le=600)
     max_claims: int = Field(100, ge=1, le=100_000)  # live claims one caller may hold
+    # Share of approve/reject decisions asked of a second reviewer, blind (issue 13 section 4).
+    second_opinion_rate: float = Field(0.0, ge=0, le=1)
 
 
 class WebSettings(_Section):

@@ -685,3 +685,28 @@ redis.call('SET', KEYS[2], ARGV[2])
 redis.call('RPUSH', KEYS[3], cjson.encode(entry))
 return ARGV[2]
 """
+
+# A second opinion. KEYS: 1 second-opinion queue, 2 the first decision's hash, 3 done stream,
+# 4 disagreements zset, 5 comment hash. ARGV: 1 ref, 2 second reviewer, 3 decision, 4 now ms.
+# Errors: NOTASKED (not awaiting a second opinion: never asked, or answered already), SAME (the
+# first reviewer), STALE (the first decision was undone or superseded since: dropped). Returns
+# the done entry's id and whether the opinions agree ("1"/"0").
+SECOND_RECORD = """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return redis.error_reply('NOTASKED') end
+local first = redis.call('HGETALL', KEYS[2])
+local f = {}
+for i = 1, #first, 2 do f[first[i]] = first[i + 1] end
+if f['by'] == ARGV[2] then return redis.error_reply('SAME') end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+if redis.call('HGET', KEYS[5], 'version') ~= f['version'] then
+  return redis.error_reply('STALE')
+end
+local agree = (f['decision'] == ARGV[3]) and '1' or '0'
+local data = cjson.encode({ref = ARGV[1], first_by = f['by'], first = f['decision'],
+  second_by = ARGV[2], second = ARGV[3], categories = cjson.decode(f['categories'] or '[]'),
+  asked_at = tonumber(f['at']), at = tonumber(ARGV[4])})
+local id = redis.call('XADD', KEYS[3], '*', 'data', data)
+if agree == '0' then redis.call('ZADD', KEYS[4], ARGV[4], id) end
+return {id, agree}
+"""

@@ -32,6 +32,7 @@ from moderator.adapters.redis_outbox import RedisOutbox
 from moderator.adapters.redis_policies import PolicyReloader, RedisPolicies, sync_from_file
 from moderator.adapters.redis_queue import RedisQueues
 from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis_second import RedisSecondOpinions
 from moderator.core.models import ModelInfo
 from moderator.core.scoring import ScoringService
 from moderator.settings import Settings
@@ -55,6 +56,7 @@ class WebServices:
     deliverer: OutboxDeliverer | None = None
     http: httpx.AsyncClient | None = None
     redis_url: str = ""  # for batch reads on the CPU pool (the Insights page)
+    second: RedisSecondOpinions | None = None  # second opinions (issue 13 section 4)
 
     async def aclose(self) -> None:
         self.auth.passwords.close()
@@ -106,6 +108,7 @@ def build_web(
         webhook_secret=settings.webhook.secret,
         session_secret=settings.ui.session_secret,
         redis_url=url,
+        second=RedisSecondOpinions(client, review.second_opinion_rate),
     )
     if callbacks and deliver:
         services.http = httpx.AsyncClient(follow_redirects=False)

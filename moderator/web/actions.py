@@ -44,6 +44,10 @@ async def decide(
         is_admin=caller.principal.is_admin,
         revision=revision,
     )
+    if services.second is not None:  # maybe ask a second reviewer, blind (issue 13 section 4)
+        await services.second.ask(
+            ref, caller.principal.name, str(decision), int(result["version"]), int(result["at"])
+        )
     return result
 
 

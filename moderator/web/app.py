@@ -30,6 +30,7 @@ from moderator.web import (
     platform_api,
     problems,
     review_api,
+    second_api,
     ui,
     ui_admin,
     ui_forms,
@@ -72,7 +73,7 @@ def create_app(services: WebServices, *, host: str = LOOPBACK) -> FastAPI:
     app.state.cpu = CpuPool(services.settings.web.cpu_threads)
     problems.install(app)
     app.include_router(webhook.router)
-    api = (review_api, claims_api, actions_api, platform_api, admin_api, health)
+    api = (review_api, claims_api, actions_api, platform_api, admin_api, second_api, health)
     for module in api:
         app.include_router(module.router)
     for module in (ui, ui_queue, ui_forms, ui_admin, ui_insights):

@@ -35,7 +35,7 @@ from moderator.adapters.redis_durability import acheck
 from moderator.adapters.redis_heartbeats import ROLES, read_heartbeats
 from moderator.web.openapi import problems
 from moderator.web.problems import Problem
-from moderator.web.sla import sla_metrics
+from moderator.web.sla import agreement_metrics, sla_metrics
 
 router = APIRouter()
 _PROBE_TTL_MS = 60_000
@@ -177,8 +177,9 @@ async def metrics(request: Request) -> str:
         lines.append(f"# TYPE moderator_{name} gauge")
         lines.append(f"moderator_{name} {value}")
     lines += _heartbeat_lines(loops)
-    with contextlib.suppress(*DOWN):  # queue SLA (issue 13 section 4): web/sla.py
+    with contextlib.suppress(*DOWN):  # queue SLA and agreement (issue 13 section 4): web/sla.py
         lines += await sla_metrics(request, stats, int(time.time() * 1000))
+        lines += await agreement_metrics(request)
     return "\n".join(lines) + "\n"
 
 

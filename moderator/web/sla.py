@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 
 from moderator import keys
+from moderator.core.agreement import agreement, agreement_lines
 from moderator.core.sla import DecisionTiming, sla_lines
 
 SLA_DECISIONS = 1000
@@ -51,3 +52,16 @@ def _lines(events: list[dict[str, Any]], rows: list[Any], now_ms: int) -> list[s
             )
         )
     return sla_lines(timings, now_ms)
+
+
+async def agreement_metrics(request: Request) -> list[str]:
+    """Cohen's kappa and reviewer agreement from the latest answered second opinions, and how
+    many questions wait (adapters/redis_second.py)."""
+    second = request.app.state.services.second
+    if second is None:
+        return []
+    opinions = await second.opinions()
+    lines: list[str] = await request.app.state.cpu.run(lambda: agreement_lines(agreement(opinions)))
+    lines.append("# TYPE moderator_second_opinions_waiting gauge")
+    lines.append(f"moderator_second_opinions_waiting {await second.waiting()}")
+    return lines

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from moderator.core.agreement import agreement
 from moderator.core.backtest import DAY_MS
 from moderator.settings import Settings
 from moderator.web.svg import bar_chart, curve_chart, sample_chart
@@ -37,6 +38,8 @@ async def insights_page(
     data = await request.app.state.cpu.run(
         _insights, services.redis_url, services.settings, now - days * DAY_MS, target
     )
+    opinions = await services.second.opinions() if services.second is not None else []
+    data["agreement"] = await request.app.state.cpu.run(agreement, opinions)
     bars = [
         (
             s.name,
@@ -50,6 +53,7 @@ async def insights_page(
         caller,
         days=days,
         target=target,
+        second_rate=services.settings.review.second_opinion_rate,
         queue_chart=bar_chart("Queues: age of the oldest comment", bars, "seconds"),
         **data,
     )

@@ -60,7 +60,7 @@ def test_admins_see_curves_drawn_from_decisions_escaped(make_settings, redis_cli
     assert html.count('<figure class="chart curve"') == 1  # toxicity: the only label scored
     assert "<svg" in html and 'class="recommended"' in html and 'class="current"' in html
     assert "in force 0.50, recommended" in html
-    assert "No sampled decisions yet." in html
+    assert "No sampled decisions yet." in html and "No second opinions yet" in html
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
     assert bad.status_code == 422
     assert refused.status_code == 403
