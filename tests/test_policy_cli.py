@@ -53,3 +53,21 @@ def test_bad_input_is_one_sentence_and_changes_nothing(store, tmp_path: Path, ca
     assert "no earlier policy version" in capsys.readouterr().err
     assert main(["policy", "show", "9.9"]) == 2
     assert store.get("mod:policy:current") == "2026.11.1"
+
+
+def test_healthz_names_the_current_version_as_soon_as_it_changes(
+    store, make_settings, tmp_path: Path
+):
+    import httpx
+
+    from moderator.bootstrap import build_web
+    from moderator.web.app import create_app
+    from tests.web.live import serving
+
+    candidate = tmp_path / "candidate.toml"
+    candidate.write_text(PACKAGED.replace('version = "2026.11.1"', 'version = "2026.11.3"'))
+    settings = make_settings()
+    with serving(create_app(build_web(settings, settings.redis_url))) as url:
+        assert httpx.get(url + "/healthz").json()["policy"] is None  # nothing applied yet
+        assert main(["policy", "apply", str(candidate), "--why", "test"]) == 0
+        assert httpx.get(url + "/healthz").json()["policy"] == "2026.11.3"

@@ -95,8 +95,10 @@ async def healthz(request: Request) -> dict[str, Any]:
     durability: dict[str, Any] | None = None
     loops: dict[str, list[dict[str, Any]]] = {"workers": [], "deliverers": []}
     warnings: list[str] = []
+    policy = None
     try:
         redis_ok = bool(await services.redis.ping())
+        policy = await services.redis.get(keys.POLICY_CURRENT)  # issue 13: versions in Redis
         durability = (await acheck(services.redis)).to_dict()
         loops = await _loops(request)
     except DOWN:
@@ -118,6 +120,7 @@ async def healthz(request: Request) -> dict[str, Any]:
         "version": __version__,
         "redis": redis_ok,
         "model": model,
+        "policy": policy,
         "warning": warning,
         "warnings": warnings,
         "durability": durability,
