@@ -143,3 +143,22 @@ async def test_calibrate_with_too_few_decisions_says_so_and_stores_nothing(
     assert redis_client.llen("mod:policy:log") == 1  # the seed only
     assert main(["calibrate", "--target-recall", "1.5"]) == 2
     assert "--target-recall must be in (0, 1]" in capsys.readouterr().err
+
+
+@pytest.mark.anyio
+async def test_backtest_rescore_scores_the_texts_again(
+    aredis, seeder, redis_url, monkeypatch, capsys
+):
+    """The stored records say r1 and r2 are toxic (0.9, 0.7); their texts ("text 1") are not:
+    scored again by today's (offline) model, every rejected comment is a miss."""
+    monkeypatch.setenv("MODERATOR_REDIS_URL", redis_url)
+    start = now_ms()
+    await decide_all(aredis, seeder, start)
+    args = ["backtest", "--since", "2000-01-01", "--format", "json"]
+    assert main(args) == 0
+    stored = json.loads(capsys.readouterr().out)["current"]
+    assert main([*args, "--rescore", "--model", "offline"]) == 0
+    rescored = json.loads(capsys.readouterr().out)["current"]
+    assert stored["decided"] == rescored["decided"] == 5
+    assert stored["miss_rate"]["value"] == pytest.approx(1 / 4)
+    assert rescored["miss_rate"]["value"] == 1.0
