@@ -32,20 +32,26 @@ def quantile(values: Sequence[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
+def waits(decisions: Sequence[DecisionTiming]) -> list[tuple[str, str, int, float, float]]:
+    """(queue, language, decisions, p50 s, p95 s) from arrival to a reviewer's decision."""
+    found: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for d in decisions:
+        if not d.by.startswith("platform:"):
+            found[(d.queue, d.language)].append(max(0, d.decided_ms - d.arrived_ms) / 1000)
+    return [
+        (queue, language, len(v), quantile(v, 0.5), quantile(v, 0.95))
+        for (queue, language), v in sorted(found.items())
+    ]
+
+
 def sla_lines(decisions: Sequence[DecisionTiming], now_ms: int) -> list[str]:
     reviewed = [d for d in decisions if not d.by.startswith("platform:")]
-    waits: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for d in reviewed:
-        waits[(d.queue, d.language)].append(max(0, d.decided_ms - d.arrived_ms) / 1000)
     lines = ["# TYPE moderator_decision_wait_seconds summary"]
-    for (queue, language), values in sorted(waits.items()):
+    for queue, language, n, p50, p95 in waits(reviewed):
         where = f'queue="{_label(queue)}",language="{_label(language)}"'
-        for q in (0.5, 0.95):
-            lines.append(
-                f'moderator_decision_wait_seconds{{{where},quantile="{q}"}} '
-                f"{quantile(values, q):.3f}"
-            )
-        lines.append(f"moderator_decision_wait_seconds_count{{{where}}} {len(values)}")
+        lines.append(f'moderator_decision_wait_seconds{{{where},quantile="0.5"}} {p50:.3f}')
+        lines.append(f'moderator_decision_wait_seconds{{{where},quantile="0.95"}} {p95:.3f}')
+        lines.append(f"moderator_decision_wait_seconds_count{{{where}}} {n}")
     last_hour: dict[str, int] = defaultdict(int)
     for d in reviewed:
         if d.decided_ms >= now_ms - HOUR_MS:

@@ -17,16 +17,24 @@ SLA_DECISIONS = 1000
 _LABELS = ("approve", "reject", "escalate")
 
 
-async def sla_metrics(request: Request, stats: list[Any], now_ms: int) -> list[str]:
+async def recent_timings(request: Request) -> list[DecisionTiming]:
+    """The latest decisions with their comments' arrival time and language (JSON parsed on the
+    CPU pool)."""
     client = request.app.state.services.redis
+    cpu = request.app.state.cpu
     entries: Any = await client.xrevrange(keys.AUDIT_STREAM, count=SLA_DECISIONS)
-    events = [json.loads(fields["data"]) for _, fields in entries]
-    events = [e for e in events if e.get("decision") in _LABELS]
+    events: list[dict[str, Any]] = await cpu.run(_events, entries)
     pipe = client.pipeline(transaction=False)
     for e in events:
         pipe.hmget(keys.comment(f"{e.get('site')}:{e.get('id')}"), "received_at", "record")
     rows = await pipe.execute() if events else []
-    lines: list[str] = await request.app.state.cpu.run(_lines, events, rows, now_ms)
+    timings: list[DecisionTiming] = await cpu.run(_timings, events, rows)
+    return timings
+
+
+async def sla_metrics(request: Request, stats: list[Any], now_ms: int) -> list[str]:
+    timings = await recent_timings(request)
+    lines: list[str] = await request.app.state.cpu.run(sla_lines, timings, now_ms)
     lines.append("# TYPE moderator_queue_oldest_age_seconds gauge")
     lines += [
         f'moderator_queue_oldest_age_seconds{{queue="{s.name}"}} '
@@ -36,7 +44,12 @@ async def sla_metrics(request: Request, stats: list[Any], now_ms: int) -> list[s
     return lines
 
 
-def _lines(events: list[dict[str, Any]], rows: list[Any], now_ms: int) -> list[str]:
+def _events(entries: list[Any]) -> list[dict[str, Any]]:
+    events = [json.loads(fields["data"]) for _, fields in entries]
+    return [e for e in events if e.get("decision") in _LABELS]
+
+
+def _timings(events: list[dict[str, Any]], rows: list[Any]) -> list[DecisionTiming]:
     timings = []
     for event, (received, record) in zip(events, rows, strict=True):
         if not received:
@@ -51,7 +64,7 @@ def _lines(events: list[dict[str, Any]], rows: list[Any], now_ms: int) -> list[s
                 str(event.get("by") or ""),
             )
         )
-    return sla_lines(timings, now_ms)
+    return timings
 
 
 async def agreement_metrics(request: Request) -> list[str]:

@@ -13,7 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from moderator.core.agreement import agreement
 from moderator.core.backtest import DAY_MS
+from moderator.core.sla import waits
 from moderator.settings import Settings
+from moderator.web.sla import recent_timings
 from moderator.web.svg import bar_chart, curve_chart, sample_chart
 from moderator.web.templating import age, render
 from moderator.web.ui_admin import _admin
@@ -38,6 +40,8 @@ async def insights_page(
     data = await request.app.state.cpu.run(
         _insights, services.redis_url, services.settings, now - days * DAY_MS, target
     )
+    timings = await recent_timings(request)
+    data["waits"] = await request.app.state.cpu.run(waits, timings)
     opinions = await services.second.opinions() if services.second is not None else []
     data["agreement"] = await request.app.state.cpu.run(agreement, opinions)
     bars = [

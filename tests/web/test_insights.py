@@ -62,5 +62,6 @@ def test_admins_see_curves_drawn_from_decisions_escaped(make_settings, redis_cli
     assert "in force 0.50, recommended" in html
     assert "No sampled decisions yet." in html and "No second opinions yet" in html
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert '<table class="grid waits">' in html and "<td>hold</td>" in html  # seeded: hold
     assert bad.status_code == 422
     assert refused.status_code == 403
