@@ -14,6 +14,7 @@ import pytest
 from moderator.adapters.redis_client import connect_async
 from moderator.adapters.redis_index import QUEUE_NAMES
 from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis_second import RedisSecondOpinions
 from moderator.core.models import Decision
 from tests.e2e.browser import (  # noqa: F401 (the *_fixture names register fixtures)
     add_user,
@@ -59,10 +60,18 @@ def seed(redis_url: str, seeder: Seeder) -> None:
         client = connect_async(redis_url)
         try:
             review = RedisReviewStore(client, deliver_callbacks=False)
-            for ref, decision in refs:
+            second = RedisSecondOpinions(client, rate=1.0)
+            for n, (ref, decision) in enumerate(refs):
                 await review.decide(
                     ref, decision, by="rita", reason=None, note=None, now_ms=now_ms()
                 )
+                if n % 4 == 0:  # a second opinion on every fourth; bob disagrees more than ana
+                    await second.ask(ref, "rita", str(decision), 1, now_ms())
+                    other = "bob" if n % 8 == 0 else "ana"
+                    flip = rng.random() < (0.3 if other == "bob" else 0.1)
+                    labels = {"approve", "reject"} - {str(decision)}
+                    opinion = labels.pop() if flip else str(decision)
+                    await second.answer(ref, other, opinion, now_ms())
         finally:
             await client.aclose()
 
@@ -78,6 +87,7 @@ def test_insights_charts_and_the_screenshots(live: Live, page: Any) -> None:
     assert charts.count() == 2
     assert page.locator("figure.chart.curve[data-language=es] circle.recommended").count() == 1
     assert page.locator("figure.chart.queues rect.bar").count() == len(QUEUE_NAMES)
+    assert page.locator("table.agreement tr").count() == 4  # header, ana, bob, rita
     assert page.evaluate("window.__csp || []") == [] and errors == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "insights.png"), full_page=True)
