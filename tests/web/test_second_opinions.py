@@ -124,3 +124,31 @@ def test_second_opinions_end_to_end(make_settings, redis_client):
     assert 'moderator_reviewer_agreement{reviewer="bob"} 0.5000' in metrics
     assert 'moderator_agreement_pair_kappa{first="bob",second="rita"}' in metrics
     assert "moderator_second_opinions_waiting 0" in metrics
+
+
+def test_the_second_opinion_page_is_blind_escaped_and_csrf_checked(make_settings, redis_client):
+    from tests.web.conftest import csrf_of
+    from tests.web.live import add_user, login
+
+    settings = make_settings(review={"second_opinion_rate": 1.0})
+    Seeder(redis_client).add("c1", "<script>alert(1)</script> you idiot")
+    rita = {"Authorization": f"Bearer {make_token(settings.redis_url, 'rita')}"}
+    add_user(settings.redis_url, "bob")
+    with serving(create_app(build_web(settings, settings.redis_url))) as url:
+        decided = httpx.post(
+            f"{url}/v1/comments/c1/decision", json={"decision": "reject"}, headers=rita
+        )
+        assert decided.status_code == 200
+        with httpx.Client(base_url=url) as bob:
+            login(bob, "bob")
+            page = bob.get("/ui/second")
+            assert page.status_code == 200
+            assert "&lt;script&gt;alert(1)" in page.text and "<script>alert(1)" not in page.text
+            assert "reject" not in page.text.split("<form", 1)[0].lower().replace("reject it", "")
+            form = {"ref": "default:c1", "decision": "approve"}
+            assert bob.post("/ui/second", data=form).status_code == 403  # no CSRF token
+            done = bob.post("/ui/second", data={**form, "csrf": csrf_of(page.text)})
+            assert done.status_code == 303 and done.headers["location"].endswith("disagree")
+            again = bob.post("/ui/second", data={**form, "csrf": csrf_of(page.text)})
+            assert again.headers["location"].endswith("error=1")
+            assert "No comment awaits your second opinion." in bob.get("/ui/second").text
