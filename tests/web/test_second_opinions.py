@@ -144,6 +144,7 @@ def test_the_second_opinion_page_is_blind_escaped_and_csrf_checked(make_settings
             page = bob.get("/ui/second")
             assert page.status_code == 200
             assert "&lt;script&gt;alert(1)" in page.text and "<script>alert(1)" not in page.text
+            assert '<a href="/ui/second">Second opinions</a>' in page.text  # the rate is on
             assert "reject" not in page.text.split("<form", 1)[0].lower().replace("reject it", "")
             form = {"ref": "default:c1", "decision": "approve"}
             assert bob.post("/ui/second", data=form).status_code == 403  # no CSRF token
