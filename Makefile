@@ -117,7 +117,7 @@ dist: install
 # The README's screenshots: the browser tests save them under build/screenshots/ on every run
 # (tests never write tracked files); this copies them into docs/ when you mean to update them.
 screenshots: install browser-deps
-	$(PY) -m pytest -q tests/e2e/test_workspace.py -k screenshots
+	$(PY) -m pytest -q tests/e2e/test_workspace.py tests/e2e/test_insights_page.py -k screenshots
 	cp build/screenshots/*.png docs/screenshots/
 
 clean:

@@ -80,6 +80,12 @@ def offline(quick: bool) -> Section:
     return run(quick)
 
 
+def calibration(quick: bool) -> Section:
+    from bench.bench_calibration import run
+
+    return run(quick)
+
+
 BENCHMARKS: dict[str, Callable[..., Section]] = {
     "lexicon": lexicon,
     "scoring": scoring,
@@ -93,4 +99,5 @@ BENCHMARKS: dict[str, Callable[..., Section]] = {
     "ui": ui,
     "coral": coral,
     "offline": offline,
+    "calibration": calibration,
 }

@@ -30,11 +30,14 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from moderator.commands import (
         admin,
+        backtest,
+        calibrate,
         evaluate,
         export,
         health,
         init,
         models,
+        policy,
         replay,
         score,
         serve,
@@ -44,7 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="moderator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"moderator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (init, serve, score, evaluate, models, admin, export, replay, health, sites):
+    for module in (
+        init,
+        serve,
+        score,
+        evaluate,
+        models,
+        admin,
+        export,
+        replay,
+        health,
+        policy,
+        backtest,
+        calibrate,
+        sites,
+    ):
         module.register(sub)
     return parser
 

@@ -113,3 +113,20 @@ def integration_links(platform: str, site: str) -> str:
     """Hash: moderator comment id -> the platform's own id for it (a platform whose webhook
     names a comment moderator first saw under another id, such as Coral's moderation phase)."""
     return f"{PREFIX}links:{platform}:{site}"
+
+
+# Policies as versioned data (issue 13): every applied policy is kept; one is current.
+POLICY_VERSIONS = PREFIX + "policy:versions"  # hash version -> JSON {text, by, why, at, seq}
+POLICY_CURRENT = PREFIX + "policy:current"  # string: the current version
+POLICY_LOG = PREFIX + "policy:log"  # list of JSON {at, by, why, action, version, previous}
+
+# Second opinions (issue 13 section 4): a share of decided comments asked of a second reviewer.
+SECOND_QUEUE = PREFIX + "second:queue"  # sorted set of refs awaiting a second opinion, by ask time
+SECOND_DONE = PREFIX + "second:done"  # stream: {ref, first_by, first, second_by, second, ...}
+SECOND_DISAGREE = PREFIX + "second:disagree"  # sorted set of SECOND_DONE ids that disagree, by ms
+
+
+def second_first(ref: str) -> str:
+    """Hash: the first decision a second opinion is asked about (by, decision, version, at,
+    categories); never shown to the second reviewer."""
+    return f"{PREFIX}second:first:{ref}"

@@ -98,6 +98,7 @@ class PolicySettings(_Section):
     overrides: list[str] = []
     lexicon_budget_s: float = Field(0.25, gt=0, le=10)
     max_matches: int = Field(100, ge=1, le=100_000)  # kept per score record, worst first
+    reload_s: float = Field(10.0, gt=0, le=3600)  # workers read the current policy version
 
 
 class CallbackSettings(_Section):
@@ -150,6 +151,8 @@ class ReviewSettings(_Section):
     bulk_max: int = Field(500, ge=1, le=10000)
     poll_s: float = Field(5.0, gt=0, le=600)
     max_claims: int = Field(100, ge=1, le=100_000)  # live claims one caller may hold
+    # Share of approve/reject decisions asked of a second reviewer, blind (issue 13 section 4).
+    second_opinion_rate: float = Field(0.0, ge=0, le=1)
 
 
 class WebSettings(_Section):

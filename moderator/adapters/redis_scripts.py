@@ -658,3 +658,55 @@ local fid = record(ARGV[5], ARGV[3])
 return {fid, version, new_state}
 """
 )
+
+# Policies as versioned data. KEYS: 1 versions hash, 2 current version, 3 log list.
+# ARGV: 1 mode (seed | apply | rollback), 2 version, 3 version JSON (seed, apply), 4 the stored
+# text (to compare with a version of the same name), 5 log entry JSON with "previous" left to
+# this script. seed does nothing when a version is current (returns the current one); apply
+# refuses a version name already stored with another text (EXISTS); rollback refuses a version
+# that is not stored (NOTFOUND). Returns the current version afterwards.
+POLICY_SET = """
+local current = redis.call('GET', KEYS[2])
+if ARGV[1] == 'seed' and current then return current end
+local stored = redis.call('HGET', KEYS[1], ARGV[2])
+if ARGV[1] == 'rollback' then
+  if not stored then return redis.error_reply('NOTFOUND') end
+elseif stored then
+  if cjson.decode(stored)['text'] ~= ARGV[4] then return redis.error_reply('EXISTS') end
+else
+  local version = cjson.decode(ARGV[3])
+  version['seq'] = redis.call('HLEN', KEYS[1]) + 1
+  redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(version))
+end
+if current == ARGV[2] then return current end
+local entry = cjson.decode(ARGV[5])
+entry['previous'] = current or ''
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('RPUSH', KEYS[3], cjson.encode(entry))
+return ARGV[2]
+"""
+
+# A second opinion. KEYS: 1 second-opinion queue, 2 the first decision's hash, 3 done stream,
+# 4 disagreements zset, 5 comment hash. ARGV: 1 ref, 2 second reviewer, 3 decision, 4 now ms.
+# Errors: NOTASKED (not awaiting a second opinion: never asked, or answered already), SAME (the
+# first reviewer), STALE (the first decision was undone or superseded since: dropped). Returns
+# the done entry's id and whether the opinions agree ("1"/"0").
+SECOND_RECORD = """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return redis.error_reply('NOTASKED') end
+local first = redis.call('HGETALL', KEYS[2])
+local f = {}
+for i = 1, #first, 2 do f[first[i]] = first[i + 1] end
+if f['by'] == ARGV[2] then return redis.error_reply('SAME') end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+if redis.call('HGET', KEYS[5], 'version') ~= f['version'] then
+  return redis.error_reply('STALE')
+end
+local agree = (f['decision'] == ARGV[3]) and '1' or '0'
+local data = cjson.encode({ref = ARGV[1], first_by = f['by'], first = f['decision'],
+  second_by = ARGV[2], second = ARGV[3], categories = cjson.decode(f['categories'] or '[]'),
+  asked_at = tonumber(f['at']), at = tonumber(ARGV[4])})
+local id = redis.call('XADD', KEYS[3], '*', 'data', data)
+if agree == '0' then redis.call('ZADD', KEYS[4], ARGV[4], id) end
+return {id, agree}
+"""

@@ -29,10 +29,13 @@ from moderator.adapters.redis_dead_letters import RedisIngestDeadLetters
 from moderator.adapters.redis_ingest import RedisIngest, RedisIngestConsumer
 from moderator.adapters.redis_logins import LoginLimits
 from moderator.adapters.redis_outbox import RedisOutbox
+from moderator.adapters.redis_policies import PolicyReloader, RedisPolicies, sync_from_file
 from moderator.adapters.redis_queue import RedisQueues
 from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis_second import RedisSecondOpinions
 from moderator.adapters.redis_sites import RedisSites
 from moderator.core.models import ModelInfo
+from moderator.core.scoring import ScoringService
 from moderator.settings import Settings
 
 
@@ -54,6 +57,8 @@ class WebServices:
     sites: RedisSites
     deliverer: OutboxDeliverer | None = None
     http: httpx.AsyncClient | None = None
+    redis_url: str = ""  # for batch reads on the CPU pool (the Insights page)
+    second: RedisSecondOpinions | None = None  # second opinions (issue 13 section 4)
 
     def outbound(self) -> httpx.AsyncClient:
         """The HTTP client for requests to platforms (the deliverer's, or one made now)."""
@@ -111,6 +116,8 @@ def build_web(
         webhook_secret=settings.webhook.secret,
         session_secret=settings.ui.session_secret,
         sites=RedisSites(client, settings),
+        redis_url=url,
+        second=RedisSecondOpinions(client, review.second_opinion_rate),
     )
     if callbacks and deliver:
         from moderator import integrations
@@ -160,6 +167,18 @@ def publish_model(client: redis.Redis, info: ModelInfo) -> None:
         keys.MODEL_INFO,
         mapping={"name": info.name, "version": info.version, "fallback": int(info.fallback)},
     )
+
+
+def attach_policies(
+    settings: Settings, client: redis.Redis, service: ScoringService
+) -> PolicyReloader:
+    """Policies as versions in Redis: seed them from the policy file (or apply the file when its
+    version is new), give `service` the current version, and answer the reloader a worker asks
+    for the current version (adapters/redis_policies.py)."""
+    by = f"file:{settings.path(settings.policy.path)}"
+    current = sync_from_file(RedisPolicies(client), service.policy, by)
+    service.policy = current
+    return PolicyReloader(RedisPolicies(client), current, settings.policy.reload_s)
 
 
 def quickstart_secrets(settings: Settings) -> tuple[Settings, list[str]]:

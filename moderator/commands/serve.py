@@ -145,7 +145,8 @@ def _start_worker(
 
     consumer = bootstrap.build_consumer(settings, url)
     bootstrap.publish_model(consumer.client, service.scorer.info)
-    worker = Worker(consumer, service, settings.worker)
+    reloader = bootstrap.attach_policies(settings, consumer.client, service)
+    worker = Worker(consumer, service, settings.worker, reloader=reloader)
     thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
     thread.start()
     return thread
@@ -186,9 +187,14 @@ def worker(args: argparse.Namespace) -> int:
         service = build_scoring(settings)
         consumer = bootstrap.build_consumer(settings, url)
         bootstrap.publish_model(consumer.client, service.scorer.info)
-        print(f"worker {consumer.consumer} scoring with {service.scorer.info}", flush=True)
+        reloader = bootstrap.attach_policies(settings, consumer.client, service)
+        print(
+            f"worker {consumer.consumer} scoring with {service.scorer.info}, "
+            f"policy {service.policy.version}",
+            flush=True,
+        )
         beat = heartbeat_file(args, settings)
-        Worker(consumer, service, settings.worker, touch=beat).run(stop)
+        Worker(consumer, service, settings.worker, touch=beat, reloader=reloader).run(stop)
     finally:
         if embedded is not None:
             embedded.stop()

@@ -36,7 +36,7 @@ _RULE_KEYS = {
     "if_label",
     "if_min",
 }
-_SCOPE_KEYS = {"sites", "languages", "models", "except_models"}
+_SCOPE_KEYS = {"sites", "languages", "except_languages", "models", "except_models"}
 MAX_SEVERITY = 4
 
 
@@ -46,6 +46,8 @@ class Scope:
     languages: frozenset[str] = frozenset()
     models: tuple[str, ...] = ()
     except_models: tuple[str, ...] = ()
+    # Languages a rule leaves to rules of their own (`moderator calibrate` writes them).
+    except_languages: frozenset[str] = frozenset()
 
     def applies(self, site: str, language: str | None, model: ModelInfo) -> bool:
         if self.sites and site not in self.sites:
@@ -53,6 +55,8 @@ class Scope:
         if self.languages and (language or "") not in self.languages:
             return False
         if any(model.name.startswith(m) for m in self.except_models):
+            return False
+        if (language or "") in self.except_languages:
             return False
         return not self.models or any(model.name.startswith(m) for m in self.models)
 
@@ -301,6 +305,7 @@ def _parse_rule(index: int, raw: Any) -> Rule:
         languages=frozenset(_str_list(where, raw, "languages")),
         models=tuple(_str_list(where, raw, "models")),
         except_models=tuple(_str_list(where, raw, "except_models")),
+        except_languages=frozenset(_str_list(where, raw, "except_languages")),
     )
     label, category = raw.get("label"), raw.get("category")
     if (label is None) == (category is None):

@@ -7,15 +7,18 @@ skipped (and reported), never decided from under them.
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import replace
 from typing import Any
 
 from moderator.adapters.redis_queue import QueueView
 from moderator.bootstrap import WebServices
 from moderator.core.models import Decision
-from moderator.errors import ClaimedError, ModeratorError
+from moderator.errors import ClaimedError, ModeratorError, StoreUnavailableError
 from moderator.web.auth import Caller
 from moderator.web.views import now_ms
+
+log = logging.getLogger("moderator.web")
 
 
 def _lease_ms(services: WebServices) -> int:
@@ -44,6 +47,13 @@ async def decide(
         is_admin=caller.principal.is_admin,
         revision=revision,
     )
+    if services.second is not None:  # maybe ask a second reviewer, blind (issue 13 section 4)
+        try:
+            await services.second.ask(
+                ref, caller.principal.name, str(decision), int(result["version"]), int(result["at"])
+            )
+        except StoreUnavailableError as exc:  # the decision stands: never answer it as failed
+            log.warning("No second opinion asked on %s: %s", ref, exc)
     return result
 
 

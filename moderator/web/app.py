@@ -30,10 +30,13 @@ from moderator.web import (
     platform_api,
     problems,
     review_api,
+    second_api,
     ui,
     ui_admin,
     ui_forms,
+    ui_insights,
     ui_queue,
+    ui_second,
     webhook,
 )
 from moderator.web.offload import CpuPool
@@ -77,10 +80,10 @@ def create_app(services: WebServices, *, host: str = LOOPBACK) -> FastAPI:
     app.include_router(webhook.router)
     for router in integration_routers():
         app.include_router(router)
-    api = (review_api, claims_api, actions_api, platform_api, admin_api, health)
+    api = (review_api, claims_api, actions_api, platform_api, admin_api, second_api, health)
     for module in api:
         app.include_router(module.router)
-    for module in (ui, ui_queue, ui_forms, ui_admin):
+    for module in (ui, ui_queue, ui_forms, ui_admin, ui_insights, ui_second):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     routes = [route for module in api for route in module.router.routes]

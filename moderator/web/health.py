@@ -19,6 +19,7 @@ problem documents. `/healthz` and `/readyz` stay open: they say nothing about th
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import time
@@ -34,6 +35,7 @@ from moderator.adapters.redis_durability import acheck
 from moderator.adapters.redis_heartbeats import ROLES, read_heartbeats
 from moderator.web.openapi import problems
 from moderator.web.problems import Problem
+from moderator.web.sla import agreement_metrics, sla_metrics
 
 router = APIRouter()
 _PROBE_TTL_MS = 60_000
@@ -93,8 +95,10 @@ async def healthz(request: Request) -> dict[str, Any]:
     durability: dict[str, Any] | None = None
     loops: dict[str, list[dict[str, Any]]] = {"workers": [], "deliverers": []}
     warnings: list[str] = []
+    policy = None
     try:
         redis_ok = bool(await services.redis.ping())
+        policy = await services.redis.get(keys.POLICY_CURRENT)  # issue 13: versions in Redis
         durability = (await acheck(services.redis)).to_dict()
         loops = await _loops(request)
     except DOWN:
@@ -116,6 +120,7 @@ async def healthz(request: Request) -> dict[str, Any]:
         "version": __version__,
         "redis": redis_ok,
         "model": model,
+        "policy": policy,
         "warning": warning,
         "warnings": warnings,
         "durability": durability,
@@ -175,6 +180,9 @@ async def metrics(request: Request) -> str:
         lines.append(f"# TYPE moderator_{name} gauge")
         lines.append(f"moderator_{name} {value}")
     lines += _heartbeat_lines(loops)
+    with contextlib.suppress(*DOWN):  # queue SLA and agreement (issue 13 section 4): web/sla.py
+        lines += await sla_metrics(request, stats, int(time.time() * 1000))
+        lines += await agreement_metrics(request)
     return "\n".join(lines) + "\n"
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from moderator.adapters.redis_heartbeats import SyncHeartbeat
 from moderator.adapters.redis_ingest import Delivery, RedisIngestConsumer
+from moderator.adapters.redis_policies import PolicyReloader
 from moderator.core.failure import failure_record
 from moderator.core.ordering import queue_score
 from moderator.core.scoring import ScoringService
@@ -50,8 +51,11 @@ class Worker:
         *,
         clock: Callable[[], float] = time.time,
         touch: Callable[[], None] | None = None,
+        reloader: PolicyReloader | None = None,
     ) -> None:
         self.consumer = consumer
+        # The current policy version from Redis, read at most every policy.reload_s.
+        self.reloader = reloader
         self.service = service
         self.settings = settings
         self.clock = clock
@@ -125,6 +129,8 @@ class Worker:
                 live.append(d)
         if not live:
             return
+        if self.reloader is not None:
+            self.service.policy = self.reloader.policy()
         try:
             records = self.service.score([d.comment for d in live if d.comment])
         except Exception as exc:

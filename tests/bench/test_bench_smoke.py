@@ -61,6 +61,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "ui",
         "coral",
         "offline",
+        "calibration",
     ]
 
 
@@ -147,3 +148,13 @@ def test_offline_quick() -> None:
     section = BENCHMARKS["offline"](quick=True)
     assert section.name == "offline" and len(section.targets) == 1
     assert any("offline-bilingual" in line for line in section.body)
+
+
+@pytest.mark.slow
+def test_calibration_quick() -> None:
+    section = BENCHMARKS["calibration"](quick=True)
+    body = "\n".join(section.body)
+    if body.startswith("Skipped: no shared data"):
+        pytest.skip(body)
+    assert "| en | packaged (baseline)" in body and "| es | calibrated" in body
+    assert met(section)["backtest counts every decided comment"]

@@ -86,6 +86,21 @@ TABLE = [
         "/v1/admin/ingest-dead-letters/1-0/replay",
         ADMIN,
     ),
+    # Second opinions (issue 13 section 4)
+    Rule("GET", "/v1/second-opinions/next", "/v1/second-opinions/next", REVIEW),
+    Rule(
+        "POST",
+        "/v1/second-opinions/{comment_id:path}",
+        "/v1/second-opinions/c1",
+        REVIEW,
+        {"decision": "reject"},
+    ),
+    Rule(
+        "GET",
+        "/v1/admin/second-opinions/disagreements",
+        "/v1/admin/second-opinions/disagreements",
+        ADMIN,
+    ),
 ]
 # Routes that take no token: the webhook is authenticated by its HMAC signature.
 SIGNED = {("POST", "/v1/comments")}
