@@ -12,7 +12,7 @@ LOCK   := constraints.txt
 EXTRAS := dev,lingua
 
 .PHONY: install run test test-fast lint bench bench-deps browser-deps test-deps clean \
-        lock dist screenshots
+        lock dist screenshots redis-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,10 +43,19 @@ test-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq wamerican wbritish wspanish >/dev/null; }
 
+# Debian's redis-server, redis-sentinel and redis-cli: tests/topology starts a primary, a replica
+# and three sentinels (failover), and a 3-primary Redis Cluster, on loopback ports.
+redis-deps:
+	@command -v redis-server >/dev/null 2>&1 && command -v redis-sentinel >/dev/null 2>&1 \
+	  && command -v redis-cli >/dev/null 2>&1 || { \
+	  echo "Installing Debian's redis-server, redis-sentinel and redis-tools for the topology tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq redis-server redis-sentinel redis-tools >/dev/null; }
+
 # Includes tests/packaging: the built wheel installed into a fresh venv (and with pipx) and run
 # from an empty directory. The shared data sets are found through MODERATOR_SHARED_DATA or the
 # nearest shared/data above the checkout (tests/evaluation/test_targets.py).
-test: install browser-deps bench-deps test-deps
+test: install browser-deps bench-deps test-deps redis-deps
 	$(PY) -m pytest
 
 test-fast: install

@@ -161,6 +161,15 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     web: WebSettings = WebSettings()
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value:  # refused now, with the accepted forms, rather than at the first connection
+            from moderator.adapters.redis_client import parse_redis_url
+
+            parse_redis_url(value)
+        return value
+
     @field_validator("config_dir", mode="before")
     @classmethod
     def _site_dir(cls, value: Any) -> Path | None:
