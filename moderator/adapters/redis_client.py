@@ -4,7 +4,8 @@ StoreFullError, which the web layer answers with 503.
 
 The URL schemes, all parsed here and nowhere else (`parse_redis_url`):
 
-- `redis://[user:pass@]host:port[/db]`, `rediss://…` (TLS): one Redis (redis-py's from_url).
+- `redis://[user:pass@]host:port[/db]`, `rediss://…` (TLS), `unix:///path/redis.sock` (the
+  embedded Redis): one Redis (redis-py's from_url).
 - `redis+sentinel://[user:pass@]host:port[,host:port…]/<service>[?db=N]` (and
   `rediss+sentinel://`): Sentinel discovery. The user and password are the data nodes' ACL;
   `sentinel_username` / `sentinel_password` query parameters authenticate to the sentinels when
@@ -58,6 +59,7 @@ Topology = Literal["standalone", "sentinel", "cluster"]
 _SCHEMES: dict[str, tuple[Topology, bool]] = {
     "redis": ("standalone", False),
     "rediss": ("standalone", True),
+    "unix": ("standalone", False),
     "redis+sentinel": ("sentinel", False),
     "rediss+sentinel": ("sentinel", True),
     "redis+cluster": ("cluster", False),
@@ -121,6 +123,10 @@ def _standalone(url: str, tls: bool) -> RedisTarget:
         host, port = parts.hostname, parts.port
     except ValueError as exc:
         raise ConfigError(f"redis_url cannot be read ({exc}); for example {_EXAMPLES}.") from None
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise ConfigError("A unix:// redis_url names the socket: unix:///path/to/redis.sock.")
+        return RedisTarget("standalone", url, (), tls, None, None)
     if not host:
         raise ConfigError(f"redis_url names no host; for example {_EXAMPLES}.")
     username, password = _credentials(parts.netloc.rpartition("@")[0])

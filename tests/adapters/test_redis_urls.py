@@ -18,6 +18,7 @@ def test_standalone_and_tls_urls_keep_user_password_and_database() -> None:
         False,
     )
     assert (plain.username, plain.password) == ("app", "s@cret")
+    assert parse_redis_url("unix:///var/run/redis.sock?db=1").topology == "standalone"
     tls = parse_redis_url("rediss://:pw@redis.example.com")
     assert (tls.topology, tls.tls, tls.nodes, tls.password) == (
         "standalone",
@@ -53,6 +54,7 @@ def test_cluster_url_lists_seed_nodes_with_credentials() -> None:
         ("localhost:6379", "must start with one of"),
         ("http://localhost:6379", "got http://"),
         ("redis://", "names no host"),
+        ("unix://", "names the socket"),
         ("redis+sentinel://h1:26379,h2:26379", "names the monitored service"),
         ("redis+sentinel://h1:26379/a/b", "names the monitored service"),
         ("redis+sentinel://h1:26379/mymaster?dbx=1", "does not read the parameter(s) dbx"),
