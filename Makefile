@@ -67,6 +67,7 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/kubernetes-validate --strict --quiet deploy/kubernetes/*.yaml
 
 # The benchmark suite (docs/benchmarks.md); BENCH="scoring ingest" runs a subset. wrk is the
 # ingest benchmark's load generator, from Debian. Full-size checkpoints are built once into
