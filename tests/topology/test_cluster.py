@@ -6,6 +6,7 @@ fail until phase B (DESIGN.md, "Redis topologies") gives each script's keys one 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from redis.exceptions import ClusterCrossSlotError
@@ -14,6 +15,8 @@ from moderator import keys
 from moderator.adapters.redis_client import connect, connect_async
 from moderator.adapters.redis_ingest import RedisIngest
 from moderator.core.models import Comment
+from tests.e2e.harness import free_port
+from tests.faults.harness import processes
 from tests.topology.harness import Topology
 
 pytestmark = pytest.mark.anyio
@@ -60,3 +63,15 @@ async def test_accept_stores_a_comment_on_a_cluster(topology: Topology) -> None:
         assert await client.hget(keys.comment(comment.ref), "state") == "received"
     finally:
         await client.aclose()
+
+
+def test_serve_on_a_cluster_url_warns_loudly_that_the_layout_is_not_ready(
+    topology: Topology, tmp_path: Path
+) -> None:
+    nodes = topology.cluster(3)
+    (tmp_path / "procs").mkdir()
+    with processes(_url(nodes), tmp_path / "procs") as procs:
+        procs.api(free_port())
+        log = procs.logs()
+    assert "WARNING: redis_url names a Redis Cluster (redis+cluster://)" in log
+    assert "webhooks fail with CROSSSLOT" in log
