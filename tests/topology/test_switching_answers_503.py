@@ -18,7 +18,8 @@ def test_a_write_on_a_demoted_primary_answers_503_not_500(
     make_settings, topology: Topology
 ) -> None:
     """A client still pointed at the old primary, now a replica, gets READONLY from every write:
-    the webhook answers 503 with a problem document and Retry-After; reads still work."""
+    the webhook answers 503 with a problem document and Retry-After; /readyz takes the process
+    out of a load balancer, /healthz keeps it alive."""
     primary = topology.server()
     replica = topology.replica_of(primary)
     settings = make_settings(redis_url=f"redis://127.0.0.1:{replica.port}/0")
@@ -28,7 +29,8 @@ def test_a_write_on_a_demoted_primary_answers_503_not_500(
         assert answer.headers["content-type"] == "application/problem+json"
         assert "switching primaries" in answer.json()["detail"]
         assert answer.headers["retry-after"] == "5"
-        assert client.get(url + "/healthz").status_code == 200
+        assert client.get(url + "/healthz").status_code == 200  # alive: not restarted
+        assert client.get(url + "/readyz").status_code == 503  # but takes no traffic
     assert primary.client().dbsize() == 0
 
 
