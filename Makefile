@@ -12,7 +12,7 @@ LOCK   := constraints.txt
 EXTRAS := dev,lingua
 
 .PHONY: install run test test-fast lint bench bench-deps browser-deps test-deps clean \
-        lock dist screenshots redis-deps
+        lock dist screenshots redis-deps wordpress-deps php-deps php-lint
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -52,16 +52,35 @@ redis-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq redis-server redis-sentinel redis-tools >/dev/null; }
 
+# The WordPress plugin's end-to-end tests (tests/integrations/test_wordpress_e2e.py) run Debian's
+# WordPress on MariaDB (started by the tests as a plain process, no systemd) and `php -S`.
+wordpress-deps:
+	@test -f /usr/share/wordpress/wp-settings.php -a -x /usr/sbin/mariadbd \
+	  && command -v php >/dev/null 2>&1 && php -m | grep -qi '^mysqli$$' || { \
+	  echo "Installing Debian's wordpress, mariadb-server, php-cli and php-mysql for the WordPress tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    wordpress mariadb-server php-cli php-mysql php-curl php-xml php-mbstring >/dev/null; }
+
+# `php -l` for the plugin code in integrations/ (make lint).
+php-deps:
+	@command -v php >/dev/null 2>&1 || { \
+	  echo "Installing Debian's php-cli for php -l"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli >/dev/null; }
+
+php-lint: php-deps
+	@find integrations -name '*.php' -print0 | xargs -0 -r -n1 php -l >/dev/null
+	@echo "php -l: $$(find integrations -name '*.php' | wc -l) files, no syntax errors"
+
 # Includes tests/packaging: the built wheel installed into a fresh venv (and with pipx) and run
 # from an empty directory. The shared data sets are found through MODERATOR_SHARED_DATA or the
 # nearest shared/data above the checkout (tests/evaluation/test_targets.py).
-test: install browser-deps bench-deps test-deps redis-deps
+test: install browser-deps bench-deps test-deps redis-deps wordpress-deps
 	$(PY) -m pytest
 
 test-fast: install
 	$(PY) -m pytest -m "not browser and not slow"
 
-lint: install
+lint: install php-lint
 	$(VENV)/bin/ruff check moderator tests bench
 	$(VENV)/bin/ruff format --check moderator tests bench
 	$(VENV)/bin/mypy

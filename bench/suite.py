@@ -74,6 +74,12 @@ def scale(quick: bool) -> Section:
     return run(quick)
 
 
+def coral(quick: bool) -> Section:
+    from bench.bench_coral_phase import run
+
+    return run(quick)
+
+
 BENCHMARKS: dict[str, Callable[..., Section]] = {
     "lexicon": lexicon,
     "scoring": scoring,
@@ -86,4 +92,5 @@ BENCHMARKS: dict[str, Callable[..., Section]] = {
     "login": login,
     "ui": ui,
     "scale": scale,
+    "coral": coral,
 }

@@ -38,12 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
         replay,
         score,
         serve,
+        sites,
     )
 
     parser = _Parser(prog="moderator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"moderator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (init, serve, score, evaluate, models, admin, export, replay, health):
+    for module in (init, serve, score, evaluate, models, admin, export, replay, health, sites):
         module.register(sub)
     return parser
 

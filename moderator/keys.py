@@ -23,6 +23,7 @@ OUTBOX_REFS = PREFIX + "outbox:refs"  # hash feed id -> ref, for every event in 
 #: that acknowledged this connection's last replicated command).
 WAIT_CHANNEL = PREFIX + "wait"
 READY_PROBE = PREFIX + "ready-probe"  # string with a TTL: /readyz writes it to prove Redis writable
+SITES = PREFIX + "sites"  # hash site name -> site settings JSON (`moderator sites add`)
 
 
 def comment(ref: str) -> str:
@@ -110,3 +111,9 @@ def heartbeats(role: str) -> str:
 TOKEN_NAMES = PREFIX + "token-names"  # hash principal name -> digest of its one live token
 TOKEN_PREFIX = PREFIX + "token:"  # + digest: hash name, role, created_at, expires_at, user, uid
 USER_PREFIX = PREFIX + "user:"  # + name: hash password, role, disabled, uid, created_at
+
+
+def integration_links(platform: str, site: str) -> str:
+    """Hash: moderator comment id -> the platform's own id for it (a platform whose webhook
+    names a comment moderator first saw under another id, such as Coral's moderation phase)."""
+    return f"{PREFIX}links:{platform}:{site}"

@@ -114,6 +114,27 @@ class CallbackSettings(_Section):
     max_attempts: int = Field(30, ge=1, le=1000)  # then the delivery is dead-lettered
 
 
+PLATFORMS = ("generic", "wordpress", "discourse", "coral")
+SIGNING_SCHEMES = ("moderator", "standard")
+SITE_NAME = r"^[A-Za-z0-9._-]{1,64}$"
+
+
+class SiteSettings(_Section):
+    """One site (`[sites.<name>]`, or `moderator sites add`): its platform and where its decisions
+    go. Empty callback fields fall back to the global `[callback]` (generic and wordpress)."""
+
+    platform: Literal["generic", "wordpress", "discourse", "coral"] = "generic"
+    callback_url: str = ""  # generic/wordpress: POST decisions here ("": callback.url)
+    callback_secret: str = ""  # signs callbacks ("": callback.secret)
+    webhook_secret: str = ""  # verifies what the site sends ("": webhook.secret; generic only)
+    # Extra incoming secrets accepted while rotating (the old one, until the site signs anew).
+    webhook_secrets_old: list[str] = []
+    signing: Literal["moderator", "standard"] = "moderator"  # standard: Standard Webhooks
+    api_url: str = ""  # discourse: the forum's base URL; coral: its GraphQL endpoint
+    api_key: str = ""  # discourse: Api-Key; coral: the bearer token
+    api_username: str = "system"  # discourse: Api-Username the actions are taken as
+
+
 class UiSettings(_Section):
     session_secret: str = ""
     session_ttl_s: int = Field(43200, ge=60)
@@ -165,6 +186,7 @@ class Settings(BaseSettings):
     review: ReviewSettings = ReviewSettings()
     redis: RedisSettings = RedisSettings()
     web: WebSettings = WebSettings()
+    sites: dict[str, SiteSettings] = {}
 
     @field_validator("redis_url")
     @classmethod
@@ -266,8 +288,73 @@ def validate(settings: Settings, *, quickstart: bool) -> None:
     if settings.callback.backoff_base_s > settings.callback.backoff_max_s:
         raise ConfigError("callback.backoff_base_s must not exceed callback.backoff_max_s.")
     _check_proxies(settings.web.trusted_proxies)
+    for name, site in settings.sites.items():
+        check_site(name, site, settings)
     if settings.web.metrics_token:
         _check_secret("MODERATOR_METRICS_TOKEN", settings.web.metrics_token)
+
+
+def check_site(name: str, site: SiteSettings, settings: Settings) -> None:
+    """ConfigError unless `site` can work: a valid name, its own secrets long enough (and not
+    the global webhook secret for callbacks), URLs that parse, API credentials for the
+    platforms that act through an API, a Standard Webhooks secret in its `whsec_` form."""
+    import re
+
+    where = f"sites.{name}"
+    if not re.fullmatch(SITE_NAME, name):
+        raise ConfigError(f"{where}: a site name is 1-64 letters, digits, '.', '_' or '-'.")
+    _check_site_urls(where, site)
+    # The signing scheme is that of our own format (generic, wordpress); Discourse and Coral
+    # sign in their own ways with plain secrets.
+    signing = site.signing if site.platform in ("generic", "wordpress") else "moderator"
+    for field in ("callback_secret", "webhook_secret"):
+        if getattr(site, field):
+            _check_site_secret(f"{where}.{field}", getattr(site, field), signing)
+    for i, old in enumerate(site.webhook_secrets_old):
+        _check_site_secret(f"{where}.webhook_secrets_old[{i}]", old, signing)
+    if site.callback_secret and site.callback_secret in (
+        site.webhook_secret,
+        settings.webhook.secret,
+    ):
+        raise ConfigError(f"{where}.callback_secret must differ from the webhook secrets.")
+    if signing == "standard" and not site.callback_secret:
+        raise ConfigError(
+            f'{where}: signing = "standard" needs the site\'s own callback_secret (whsec_...).'
+        )
+    if site.platform in ("discourse", "coral"):
+        for field in ("webhook_secret", "api_url", "api_key"):
+            if not getattr(site, field):
+                raise ConfigError(f"{where}: a {site.platform} site needs {field}.")
+
+
+def _check_site_urls(where: str, site: SiteSettings) -> None:
+    for field in ("callback_url", "api_url"):
+        url = getattr(site, field)
+        if url and not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}.{field} must be an http(s) URL.")
+        if url:
+            _check_url(f"{where}.{field}", url)
+
+
+def _check_site_secret(name: str, value: str, signing: str) -> None:
+    if signing == "standard":
+        if not value.startswith("whsec_"):
+            raise ConfigError(
+                f"{name}: Standard Webhooks secrets look like whsec_<base64 key>; make one "
+                'with `python -c \'import base64,os; print("whsec_" + '
+                "base64.b64encode(os.urandom(32)).decode())'`."
+            )
+        import base64
+        import binascii
+
+        try:
+            key = base64.b64decode(value.removeprefix("whsec_"), validate=True)
+        except binascii.Error:
+            raise ConfigError(f"{name}: whsec_ must be followed by base64.") from None
+        if len(key) < _MIN_SECRET_CHARS:
+            raise ConfigError(f"{name}: the key must be at least {_MIN_SECRET_CHARS} bytes.")
+        return
+    _check_secret(name, value)
 
 
 def _check_proxies(entries: list[str]) -> None:

@@ -10,8 +10,16 @@ and already in the pull feed. After `max_attempts` failures an event is dead-let
 as an error) until an admin replays it.
 
 Each request as a whole (not each phase) is bounded by `callback.timeout_s`, which is 10 s
-inside the delivery's lease. The loop never dies of an error: it logs, backs off and goes on,
-and beats a heartbeat (adapters/redis_heartbeats.py) that /healthz and /metrics show.
+inside the delivery's lease.
+
+Where an event goes is the business of its site's `DeliveryTarget` (`targets`, injected by the
+composition root): `HttpCallback`, our signed POST (the generic and wordpress platforms), or a
+platform's own adapter (moderator/integrations/). The outbox guarantees (order, retries, dead
+letters, replay) are the same for all of them. A site with no target has its events done with
+(logged; the pull feed still has them).
+
+The loop never dies of an error: it logs, backs off and goes on, and beats a heartbeat
+(adapters/redis_heartbeats.py) that /healthz and /metrics show.
 """
 
 from __future__ import annotations
@@ -22,7 +30,9 @@ import json
 import logging
 import random
 import time
-from typing import Any
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 import httpx
 import redis.asyncio as aioredis
@@ -31,6 +41,7 @@ from moderator import keys
 from moderator.adapters.redis_client import DOWN
 from moderator.adapters.redis_heartbeats import AsyncHeartbeat, process_name
 from moderator.adapters.redis_outbox import RedisOutbox
+from moderator.core import signing_standard
 from moderator.core.signing import HEADER, sign
 from moderator.settings import CallbackSettings
 
@@ -39,6 +50,46 @@ _CLAIM = 32
 VERSION_HEADER = "X-Moderator-Version"
 _LEASE_MARGIN_S = 10.0  # the lease is the request's time limit plus this
 _RETRY_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+class DeliveryTarget(Protocol):
+    async def deliver(
+        self, http: httpx.AsyncClient, fid: str, payload: dict[str, Any], limit_s: float
+    ) -> str | None:
+        """Send one event; the error as text, or None when the platform has it. Never raises
+        for a failure the platform or the network caused; bounded by `limit_s` by the caller."""
+        ...
+
+
+#: The target of a site's events (None: the site has none).
+TargetResolver = Callable[[str], Awaitable[DeliveryTarget | None]]
+
+
+class HttpCallback:
+    """Our callback: the event as JSON, POSTed to `url`, signed with `secret` in the site's
+    scheme (moderator's `X-Moderator-Signature`, or Standard Webhooks' three headers with the
+    feed id as `webhook-id`), `Idempotency-Key: <feed id>`, `X-Moderator-Version` on decisions."""
+
+    def __init__(self, url: str, secret: str, signing: str = "moderator") -> None:
+        self.url, self.secret, self.signing = url, secret, signing
+
+    async def deliver(
+        self, http: httpx.AsyncClient, fid: str, payload: dict[str, Any], limit_s: float
+    ) -> str | None:
+        body = json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json", "Idempotency-Key": fid}
+        now = int(time.time())
+        if self.signing == "standard":
+            msg_id = "msg_" + str(uuid.uuid5(uuid.NAMESPACE_URL, fid)).replace("-", "")
+            headers.update(signing_standard.headers(self.secret, msg_id, body, now))
+        else:
+            headers[HEADER] = sign(self.secret, body, now)
+        if payload.get("version") is not None:
+            headers[VERSION_HEADER] = str(payload["version"])
+        response = await http.post(self.url, content=body, headers=headers, timeout=limit_s)
+        if 200 <= response.status_code < 300:
+            return None
+        return f"HTTP {response.status_code}"
 
 
 class OutboxDeliverer:
@@ -50,11 +101,13 @@ class OutboxDeliverer:
         secret: str,
         *,
         name: str | None = None,
+        targets: TargetResolver | None = None,
     ) -> None:
         self._client = client
         self._http = http
         self._settings = settings
         self._secret = settings.secret or secret
+        self._targets = targets or self._global_target
         self.outbox = RedisOutbox(client)
         self.delivered = 0
         self.last_error: str | None = None
@@ -119,7 +172,12 @@ class OutboxDeliverer:
             await self._vanished(fid)
             return
         ref = f"{event.get('site')}:{event.get('id')}"
-        error = await self._post(fid, {"cursor": fid, **event}, lease_end)
+        target = await self._targets(str(event.get("site")))
+        if target is None:
+            log.info("Callback %s: site %r has no callback target; done.", fid, event.get("site"))
+            await self.outbox.delivered(fid, ref, int(time.time() * 1000))
+            return
+        error = await self._post(target, fid, {"cursor": fid, **event}, lease_end)
         now_ms = int(time.time() * 1000)
         if error is None:
             await self.outbox.delivered(fid, ref, now_ms)
@@ -151,34 +209,29 @@ class OutboxDeliverer:
             return
         await self.outbox.delivered(fid, ref, int(time.time() * 1000))
 
-    async def _post(self, fid: str, payload: dict[str, Any], lease_end: float) -> str | None:
-        """POST one event; the error as text, or None on a 2xx. The whole request (connect,
-        send, every byte of the answer) is bounded by `callback.timeout_s` and by the lease,
-        so a slow-drip answer cannot outlive the lease and let a second deliverer send event
-        n again after n+1. Errors are returned, never raised (an invalid URL included)."""
-        body = json.dumps(payload).encode()
-        headers = {
-            "Content-Type": "application/json",
-            HEADER: sign(self._secret, body, int(time.time())),
-            "Idempotency-Key": fid,
-        }
-        if payload.get("version") is not None:
-            headers[VERSION_HEADER] = str(payload["version"])
+    async def _global_target(self, site: str) -> DeliveryTarget | None:
+        if not self._settings.url:
+            return None
+        return HttpCallback(self._settings.url, self._secret)
+
+    async def _post(
+        self, target: DeliveryTarget, fid: str, payload: dict[str, Any], lease_end: float
+    ) -> str | None:
+        """Send one event through its target; the error as text, or None when delivered. The
+        whole exchange (connect, send, every byte of the answer, every request of an adapter
+        that makes several) is bounded by `callback.timeout_s` and by the lease, so a
+        slow-drip answer cannot outlive the lease and let a second deliverer send event n
+        again after n+1. Errors are returned, never raised (an invalid URL included)."""
         limit_s = min(self._settings.timeout_s, lease_end - time.monotonic() - _LEASE_MARGIN_S / 2)
         if limit_s <= 0:
             return "TimeoutError: the lease ran out before the request could start"
         try:
             async with asyncio.timeout(limit_s):
-                response = await self._http.post(
-                    self._settings.url, content=body, headers=headers, timeout=limit_s
-                )
+                return await target.deliver(self._http, fid, payload, limit_s)
         except TimeoutError:
             return f"TimeoutError: no complete answer within {limit_s:.1f} s"
         except Exception as exc:
             return describe(exc)
-        if 200 <= response.status_code < 300:
-            return None
-        return f"HTTP {response.status_code}"
 
     def backoff_s(self, attempts: int) -> float:
         """base × 2^(attempts-1), capped, with ±20 % jitter so retries do not arrive in step."""

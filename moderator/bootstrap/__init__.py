@@ -31,6 +31,7 @@ from moderator.adapters.redis_logins import LoginLimits
 from moderator.adapters.redis_outbox import RedisOutbox
 from moderator.adapters.redis_queue import RedisQueues
 from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis_sites import RedisSites
 from moderator.core.models import ModelInfo
 from moderator.settings import Settings
 
@@ -50,8 +51,15 @@ class WebServices:
     ingest_dead: RedisIngestDeadLetters
     webhook_secret: str
     session_secret: str
+    sites: RedisSites
     deliverer: OutboxDeliverer | None = None
     http: httpx.AsyncClient | None = None
+
+    def outbound(self) -> httpx.AsyncClient:
+        """The HTTP client for requests to platforms (the deliverer's, or one made now)."""
+        if self.http is None:
+            self.http = httpx.AsyncClient(follow_redirects=False)
+        return self.http
 
     async def aclose(self) -> None:
         self.auth.passwords.close()
@@ -79,7 +87,7 @@ def build_web(
     passwords: Argon2Passwords | None = None,
 ) -> WebServices:
     client = connect_async(url)
-    callbacks = bool(settings.callback.url)
+    callbacks = has_targets(settings, url)
     review, ui = settings.review, settings.ui
     limits = LoginLimits(
         ui.login_max_failures_per_account,
@@ -107,21 +115,47 @@ def build_web(
         ingest_dead=RedisIngestDeadLetters(client, max_backlog=settings.webhook.max_backlog),
         webhook_secret=settings.webhook.secret,
         session_secret=settings.ui.session_secret,
+        sites=RedisSites(client, settings),
     )
     if callbacks and deliver:
+        from moderator import integrations
+
         services.http = httpx.AsyncClient(follow_redirects=False)
         services.deliverer = OutboxDeliverer(
-            client, services.http, settings.callback, settings.callback.secret
+            client,
+            services.http,
+            settings.callback,
+            settings.callback.secret,
+            targets=integrations.targets(services.sites, settings, client),
         )
     return services
+
+
+def has_targets(settings: Settings, url: str, client: redis.Redis | None = None) -> bool:
+    """Whether events go into the callback outbox: a global callback URL, or any site (from the
+    settings file, or added with `moderator sites add` before this process started: the first
+    site added to a moderator with neither needs a restart to start delivery). Redis
+    unreachable: the settings alone answer."""
+    if settings.callback.url or settings.sites:
+        return True
+    own = client is None
+    client = client or connect(url)
+    try:
+        return bool(client.exists(keys.SITES))
+    except redis.RedisError:
+        return False
+    finally:
+        if own:
+            client.close()
 
 
 def build_consumer(
     settings: Settings, url: str, client: redis.Redis | None = None
 ) -> RedisIngestConsumer:
     consumer = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+    client = client or connect(url)
     return RedisIngestConsumer(
-        client or connect(url), consumer, deliver_callbacks=bool(settings.callback.url)
+        client, consumer, deliver_callbacks=has_targets(settings, url, client)
     )
 
 

@@ -52,6 +52,10 @@ def create_app(services: WebServices, *, host: str = LOOPBACK) -> FastAPI:
         task = None
         if services.deliverer is not None:
             task = asyncio.create_task(services.deliverer.run(stop))
+        if any(site.platform == "coral" for site in services.settings.sites.values()):
+            from moderator.integrations import coral
+
+            await coral.warm(app)  # the phase's lexicon and policy, before the first call
         try:
             yield
         finally:
@@ -71,6 +75,8 @@ def create_app(services: WebServices, *, host: str = LOOPBACK) -> FastAPI:
     app.state.cpu = CpuPool(services.settings.web.cpu_threads)
     problems.install(app)
     app.include_router(webhook.router)
+    for router in integration_routers():
+        app.include_router(router)
     api = (review_api, claims_api, actions_api, platform_api, admin_api, health)
     for module in api:
         app.include_router(module.router)
@@ -81,6 +87,14 @@ def create_app(services: WebServices, *, host: str = LOOPBACK) -> FastAPI:
     app.add_middleware(middleware.Stack, settings=services.settings, routes=routes)
     openapi.install(app)
     return app
+
+
+def integration_routers() -> list[Any]:
+    """The platforms' receiving routes (moderator/integrations/): signed by the platform, not
+    authenticated by token."""
+    from moderator.integrations import coral, discourse
+
+    return [discourse.router, coral.router]
 
 
 def _docs(setting: str, host: str) -> dict[str, Any]:

@@ -43,6 +43,9 @@ _SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 WEBHOOK = ("POST", "/v1/comments")
+#: The platforms' own webhooks (moderator/integrations/): signed, not token-authenticated, and
+#: capped like the webhook.
+INTEGRATIONS = "/v1/integrations/"
 
 
 class Stack:
@@ -113,6 +116,8 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limits.get((scope["method"], scope["path"]), self.default_bytes)
+        if scope["path"].startswith(INTEGRATIONS):
+            limit = self.limits.get(WEBHOOK, limit)
         declared = Headers(scope=scope).get("content-length", "").lstrip("0")
         if declared.isascii() and declared.isdigit() and _over(declared, limit):
             await problems.problem(413, BodyTooLargeError(limit).detail)(scope, receive, send)
@@ -170,7 +175,8 @@ class ApiAuth:
 
 def _guarded(scope: Scope) -> bool:
     path: str = scope["path"]
-    return path.startswith("/v1/") and (scope["method"], path) != WEBHOOK
+    webhooks = (scope["method"], path) == WEBHOOK or path.startswith(INTEGRATIONS)
+    return path.startswith("/v1/") and not webhooks
 
 
 def _role_rules(dependant: Any) -> list[RequireRole]:

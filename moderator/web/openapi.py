@@ -79,7 +79,8 @@ def complete(doc: dict[str, Any]) -> dict[str, Any]:
 def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> None:
     responses = operation["responses"]
     codes: list[int] = []
-    if path.startswith("/v1/") and (path, method) != _WEBHOOK:
+    signed = (path, method) == _WEBHOOK or path.startswith("/v1/integrations/")
+    if path.startswith("/v1/") and not signed:
         operation["security"] = [{"bearer": []}]
         codes += _AUTHENTICATED
     if operation.get("parameters") or "requestBody" in operation:

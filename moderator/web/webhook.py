@@ -21,8 +21,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from moderator.core import signing_standard
 from moderator.core.signing import HEADER, verify
 from moderator.errors import AuthError
+from moderator.settings import SiteSettings
 from moderator.web.openapi import problems, webhook_body
 from moderator.web.problems import Problem, field_errors
 from moderator.web.schemas import AcceptedOut, CommentIn
@@ -79,7 +81,7 @@ def _parse(body: bytes, content_type: str) -> dict:
             "model": AcceptedOut,
             "description": "Redelivery of the current text; nothing stored",
         },
-        **problems(400, 401, 413, 415, 422, 503),
+        **problems(400, 401, 403, 413, 415, 422, 503),
     },
     openapi_extra=webhook_body(),
 )
@@ -87,16 +89,7 @@ async def receive_comment(request: Request) -> JSONResponse:
     services = request.app.state.services
     cfg = services.settings.webhook
     body = await _read_capped(request, cfg.max_body_bytes)
-    try:
-        verify(
-            services.webhook_secret,
-            request.headers.get(HEADER),
-            body,
-            now=time.time(),
-            tolerance_s=cfg.tolerance_s,
-        )
-    except AuthError as exc:
-        raise Problem(401, str(exc)) from None
+    signer = await _signer(request, body, await services.sites.all(), cfg.tolerance_s)
     data = _parse(body, request.headers.get("content-type", ""))
     try:
         comment_in = CommentIn.model_validate(data)
@@ -112,9 +105,66 @@ async def receive_comment(request: Request) -> JSONResponse:
             f"Invalid field(s): text ({message}).",
             errors=[{"field": "text", "message": message}],
         )
+    if signer is not None and comment_in.site != signer:
+        raise Problem(
+            403,
+            f"Signed with site {signer!r}'s secret, but the comment names site "
+            f"{comment_in.site!r}: a site's secret posts only its own comments.",
+        )
     comment = comment_in.to_comment()
     accepted = await services.ingest.accept(comment, int(time.time() * 1000))
     out = AcceptedOut(
         status=accepted.status, site=comment.site, id=comment.id, revision=accepted.revision
     )
     return JSONResponse(out.model_dump(), status_code=202 if accepted.created else 200)
+
+
+def _own_scheme(site: SiteSettings) -> bool:
+    return site.platform in ("generic", "wordpress") and bool(site.webhook_secret)
+
+
+async def _signer(
+    request: Request, body: bytes, sites: dict[str, SiteSettings], tolerance_s: int
+) -> str | None:
+    """Who signed `body`: None for the global webhook secret, else the site whose own secret
+    did; 401 (saying why) when nobody did. The headers choose the scheme: Standard Webhooks'
+    `webhook-signature` (sites with `signing = "standard"`), else `X-Moderator-Signature`
+    (the global secret, then each site's own)."""
+    now = time.time()
+    if request.headers.get(signing_standard.SIGNATURE_HEADER) is not None:
+        names = [n for n, s in sites.items() if _own_scheme(s) and s.signing == "standard"]
+        keys = [
+            (n, k) for n in names for k in (sites[n].webhook_secret, *sites[n].webhook_secrets_old)
+        ]
+        found = {
+            h: request.headers.get(h)
+            for h in (
+                signing_standard.ID_HEADER,
+                signing_standard.TIMESTAMP_HEADER,
+                signing_standard.SIGNATURE_HEADER,
+            )
+        }
+        try:
+            index = signing_standard.verify(
+                [k for _, k in keys], found, body, now=now, tolerance_s=tolerance_s
+            )
+        except AuthError as exc:
+            raise Problem(401, str(exc)) from None
+        return keys[index][0]
+    header = request.headers.get(HEADER)
+    services = request.app.state.services
+    candidates: list[tuple[str | None, str]] = [(None, services.webhook_secret)]
+    for site_name, site in sites.items():
+        if _own_scheme(site) and site.signing == "moderator":
+            candidates += [(site_name, k) for k in (site.webhook_secret, *site.webhook_secrets_old)]
+    first: AuthError | None = None
+    for signer, secret in candidates:
+        if not secret:
+            continue
+        try:
+            verify(secret, header, body, now=now, tolerance_s=tolerance_s)
+        except AuthError as exc:
+            first = first or exc
+            continue
+        return signer
+    raise Problem(401, str(first or "No webhook secret is configured.")) from None

@@ -60,6 +60,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "login",
         "ui",
         "scale",
+        "coral",
     ]
 
 
@@ -141,3 +142,10 @@ def test_scale_quick() -> None:
     body = "\n".join(section.body)
     assert "no worker (baseline)" in body and "1 worker(s)" in body
     assert met(section)["1 worker(s): every 202 scored once"]
+
+
+def test_coral_quick() -> None:
+    section = BENCHMARKS["coral"](quick=True)
+    text = "\n".join(section.body)
+    assert "p99 ms" in text and "Recommended phase timeout" in text
+    assert met(section)["every answer a 200 or 204"]
