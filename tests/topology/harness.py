@@ -73,7 +73,9 @@ class Node:
     workdir: Path
 
     def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, decode_responses=True, socket_timeout=5)
+        return redis.Redis(
+            host="127.0.0.1", port=self.port, decode_responses=True, socket_timeout=5
+        )
 
     def kill(self) -> None:
         if self.process.poll() is None:
