@@ -12,7 +12,7 @@ LOCK   := constraints.txt
 EXTRAS := dev,lingua
 
 .PHONY: install run test test-fast lint bench bench-deps browser-deps test-deps clean \
-        lock dist screenshots wordpress-deps php-deps php-lint
+        lock dist screenshots redis-deps wordpress-deps php-deps php-lint
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ test-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq wamerican wbritish wspanish >/dev/null; }
 
+# Debian's redis-server, redis-sentinel and redis-cli: tests/topology starts a primary, a replica
+# and three sentinels (failover), and a 3-primary Redis Cluster, on loopback ports.
+redis-deps:
+	@command -v redis-server >/dev/null 2>&1 && command -v redis-sentinel >/dev/null 2>&1 \
+	  && command -v redis-cli >/dev/null 2>&1 || { \
+	  echo "Installing Debian's redis-server, redis-sentinel and redis-tools for the topology tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq redis-server redis-sentinel redis-tools >/dev/null; }
+
 # The WordPress plugin's end-to-end tests (tests/integrations/test_wordpress_e2e.py) run Debian's
 # WordPress on MariaDB (started by the tests as a plain process, no systemd) and `php -S`.
 wordpress-deps:
@@ -65,7 +74,7 @@ php-lint: php-deps
 # Includes tests/packaging: the built wheel installed into a fresh venv (and with pipx) and run
 # from an empty directory. The shared data sets are found through MODERATOR_SHARED_DATA or the
 # nearest shared/data above the checkout (tests/evaluation/test_targets.py).
-test: install browser-deps bench-deps test-deps wordpress-deps
+test: install browser-deps bench-deps test-deps redis-deps wordpress-deps
 	$(PY) -m pytest
 
 test-fast: install
@@ -77,6 +86,7 @@ lint: install php-lint
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/kubernetes-validate --strict --quiet deploy/kubernetes/*.yaml
 
 # The benchmark suite (docs/benchmarks.md); BENCH="scoring ingest" runs a subset. wrk is the
 # ingest benchmark's load generator, from Debian. Full-size checkpoints are built once into

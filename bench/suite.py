@@ -68,6 +68,12 @@ def ui(quick: bool) -> Section:
     return run(quick)
 
 
+def scale(quick: bool) -> Section:
+    from bench.bench_scale import run
+
+    return run(quick)
+
+
 def coral(quick: bool) -> Section:
     from bench.bench_coral_phase import run
 
@@ -97,6 +103,7 @@ BENCHMARKS: dict[str, Callable[..., Section]] = {
     "hostile": hostile,
     "login": login,
     "ui": ui,
+    "scale": scale,
     "coral": coral,
     "offline": offline,
     "calibration": calibration,

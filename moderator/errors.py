@@ -22,6 +22,11 @@ class StoreFullError(StoreUnavailableError):
     written."""
 
 
+class NotReplicatedError(StoreUnavailableError):
+    """The write is stored on the Redis primary but fewer replicas than webhook.wait_replicas
+    confirmed it in time; the sender should retry (the comment is kept, a retry is recognised)."""
+
+
 class NotFoundError(ModeratorError):
     """No such comment, user or token."""
 

@@ -18,6 +18,10 @@ USERS = PREFIX + "users"  # set of user names
 TOKENS = PREFIX + "tokens"  # set of token digests
 CLAIM_PREFIX = PREFIX + "claim:"  # + ref: string holding the reviewer's name, with a TTL (lease)
 OUTBOX_REFS = PREFIX + "outbox:refs"  # hash feed id -> ref, for every event in a chain
+#: A pub/sub channel nobody reads: the webhook PUBLISHes to it before WAIT, so the WAIT covers
+#: every write made before it on any connection (PUBLISH is replicated; WAIT counts replicas
+#: that acknowledged this connection's last replicated command).
+WAIT_CHANNEL = PREFIX + "wait"
 READY_PROBE = PREFIX + "ready-probe"  # string with a TTL: /readyz writes it to prove Redis writable
 SITES = PREFIX + "sites"  # hash site name -> site settings JSON (`moderator sites add`)
 

@@ -42,6 +42,11 @@ class WebhookSettings(_Section):
     max_body_bytes: int = Field(262144, ge=1024, le=16 * 1024 * 1024)
     max_text_chars: int = Field(20000, ge=1, le=1_000_000)
     max_backlog: int = Field(100000, ge=1)
+    # Replicated Redis (issue 14): before answering 202, WAIT until this many replicas have the
+    # comment, at most wait_timeout_ms; fewer → 503 (the comment stays stored, a retry is
+    # recognised). 0: no WAIT (docs/reliability.md says what each choice can lose).
+    wait_replicas: int = Field(0, ge=0, le=16)
+    wait_timeout_ms: int = Field(1000, ge=1, le=60000)
 
 
 class WorkerSettings(_Section):
@@ -185,6 +190,15 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     web: WebSettings = WebSettings()
     sites: dict[str, SiteSettings] = {}
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value:  # refused now, with the accepted forms, rather than at the first connection
+            from moderator.adapters.redis_client import parse_redis_url
+
+            parse_redis_url(value)
+        return value
 
     @field_validator("config_dir", mode="before")
     @classmethod

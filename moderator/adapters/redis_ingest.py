@@ -26,7 +26,7 @@ from moderator.adapters import redis_index, redis_scripts
 from moderator.adapters.redis_client import async_unavailable_as_error, unavailable_as_error
 from moderator.adapters.redis_requeue import read_stored, requeue_keys, text_digest
 from moderator.core.models import Comment
-from moderator.errors import BacklogFullError, StoreUnavailableError
+from moderator.errors import BacklogFullError, NotReplicatedError, StoreUnavailableError
 
 #: How often accept() reads and tries again when the comment changes under it (concurrent
 #: deliveries of different texts); each round at least one of them wins.
@@ -50,13 +50,49 @@ class Accepted:
 class RedisIngest:
     """Web side: store a comment (or a new revision of it) durably and put it on the stream."""
 
-    def __init__(self, client: aioredis.Redis, *, max_backlog: int) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        *,
+        max_backlog: int,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 1000,
+    ) -> None:
         self._client = client
         self._max_backlog = max_backlog
+        self._wait_replicas, self._wait_timeout_ms = wait_replicas, wait_timeout_ms
         self._accept = client.register_script(redis_scripts.ACCEPT)
         self._revise = client.register_script(redis_scripts.REVISE)
 
     async def accept(self, comment: Comment, received_ms: int) -> Accepted:
+        """Store `comment` (_store), then, with wait_replicas, WAIT for that many replicas.
+
+        NotReplicatedError when fewer replicas confirmed in time: the comment IS stored on the
+        primary (a retry is answered 200, after its own WAIT), but a failover now could lose
+        it, so the sender is told to retry. A redelivery (`duplicate`) waits too: it may be the
+        retry of exactly such a 503.
+        """
+        accepted = await self._store(comment, received_ms)
+        if self._wait_replicas:
+            await self._wait(comment.ref)
+        return accepted
+
+    async def _wait(self, ref: str) -> None:
+        """PUBLISH then WAIT on one connection (a pipeline): the PUBLISH is replicated after
+        every write already made on any connection, so WAIT counts the replicas holding them."""
+        async with async_unavailable_as_error():
+            pipe = self._client.pipeline(transaction=False)
+            pipe.publish(keys.WAIT_CHANNEL, ref)
+            pipe.wait(self._wait_replicas, self._wait_timeout_ms)
+            _, acknowledged = await pipe.execute()
+        if int(acknowledged) < self._wait_replicas:
+            raise NotReplicatedError(
+                f"Comment {ref!r} is stored on the Redis primary, but only {acknowledged} of "
+                f"{self._wait_replicas} replica(s) confirmed it within {self._wait_timeout_ms} "
+                "ms (webhook.wait_replicas); retry: the comment is kept and a retry is recognised."
+            )
+
+    async def _store(self, comment: Comment, received_ms: int) -> Accepted:
         """Store `comment` as revision 1, as a new revision, or recognise a redelivery.
 
         StoreUnavailableError when Redis is down or refuses writes (out of memory),

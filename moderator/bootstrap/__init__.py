@@ -104,7 +104,12 @@ def build_web(
     services = WebServices(
         settings=settings,
         redis=client,
-        ingest=RedisIngest(client, max_backlog=settings.webhook.max_backlog),
+        ingest=RedisIngest(
+            client,
+            max_backlog=settings.webhook.max_backlog,
+            wait_replicas=settings.webhook.wait_replicas,
+            wait_timeout_ms=settings.webhook.wait_timeout_ms,
+        ),
         review=RedisReviewStore(client, deliver_callbacks=callbacks, recent_max=review.recent_max),
         auth=RedisAuthStore(client, limits, passwords),
         queues=RedisQueues(client, scan_max=review.scan_max, recent_max=review.recent_max),

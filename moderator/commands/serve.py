@@ -16,6 +16,7 @@ from moderator.commands.checks import warn_durability
 from moderator.commands.health import heartbeat_args, heartbeat_file
 from moderator.core.models import ModelInfo
 from moderator.core.urls import redact_url
+from moderator.errors import ConfigError
 from moderator.settings import Settings
 
 
@@ -30,6 +31,12 @@ def register(sub: Any) -> None:
     server_args(p)
     store_args(p)
     p.add_argument("--no-callbacks", action="store_true", help="do not deliver callbacks here")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes sharing the port (each with its own connections)",
+    )
     p.set_defaults(handler=serve)
 
     p = sub.add_parser("worker", help="a scoring worker (scale out by running several)")
@@ -157,11 +164,16 @@ def serve(args: argparse.Namespace) -> int:
 
     from moderator.web.app import create_app
 
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be 1 or more (got {args.workers}).")
     settings = settings_from_args(args, require_secrets=True)
     url, embedded = bootstrap.open_store(settings)
     if embedded is None:
         warn_durability(url)
     try:
+        if args.workers > 1:
+            _serve_processes(args, url)
+            return 0
         app = create_app(
             bootstrap.build_web(settings, url, deliver=not args.no_callbacks), host=args.host
         )
@@ -199,3 +211,29 @@ def worker(args: argparse.Namespace) -> int:
         if embedded is not None:
             embedded.stop()
     return 0
+
+
+def _serve_processes(args: argparse.Namespace, url: str) -> None:
+    """`--workers N`: uvicorn's supervisor runs N processes on one socket (a dead one is
+    replaced); each builds its app with moderator.web.factory from what is resolved here (the
+    Redis URL: an embedded Redis started by this process is shared, not started again)."""
+    import json
+    import os
+
+    import uvicorn
+
+    from moderator.web.factory import OPTIONS_ENV
+
+    os.environ["MODERATOR_REDIS_URL"] = url
+    if args.data_dir:
+        os.environ["MODERATOR_DATA_DIR"] = str(args.data_dir)
+    os.environ[OPTIONS_ENV] = json.dumps({"host": args.host, "deliver": not args.no_callbacks})
+    uvicorn.run(
+        "moderator.web.factory:web_app",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        proxy_headers=False,
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import redis
 from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from moderator.adapters.redis_client import store_error
 from moderator.errors import (
     AuthError,
     BacklogFullError,
@@ -131,7 +133,20 @@ def install(app: FastAPI) -> None:
             headers["Allow"] = allowed_methods(request)
         return problem(exc.status_code, str(exc.detail), headers=headers or None)
 
+    @app.exception_handler(redis.RedisError)
+    async def _store(_: Request, exc: redis.RedisError):
+        """A Redis error no adapter translated (a failover's READONLY or dropped connection
+        reached from a path without async_unavailable_as_error): 503, never 500."""
+        mapped = store_error(exc)
+        if mapped is None:
+            raise exc  # a bug: the last-resort handler below answers and logs it
+        return response_for(mapped)
+
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception):
-        """Last resort (a bug): a problem document, never a plain-text 500."""
+        """Last resort (a bug): a problem document, never a plain-text 500. A Redis that is
+        down or switching primaries, met in a middleware, is still a 503."""
+        mapped = store_error(exc)
+        if mapped is not None:
+            return response_for(mapped)
         return problem(500, "The server failed to handle this request; it has been logged.")

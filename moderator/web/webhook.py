@@ -3,8 +3,11 @@
 Order of checks: size (413) → signature (401) → media type (415) → UTF-8 and JSON (400) →
 schema (422) → store (202 for a new comment or a new revision of a known one, 200 for a
 redelivery of the current text; 503 when Redis is down, out of memory, or the backlog is
-full). Nothing is written unless every check passed, and 202 is sent only after Redis has the
-comment (the embedded Redis fsyncs its append-only file before answering). A new revision (same
+full, or when fewer than `webhook.wait_replicas` replicas confirmed the comment in time). Nothing
+is written unless every check passed, and 202 is sent only after Redis has the comment (the
+embedded Redis fsyncs its append-only file before answering) and, with `wait_replicas`, after
+that many replicas have it too (WAIT; the 503 for too few keeps the comment: a retry is a
+redelivery, answered 200 after its own WAIT). A new revision (same
 `site` + `id`, different text) is stored, rescored and requeued; the old one stays in the
 comment's history (adapters/redis_ingest.py).
 """

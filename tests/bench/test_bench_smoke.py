@@ -59,6 +59,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "hostile",
         "login",
         "ui",
+        "scale",
         "coral",
         "offline",
         "calibration",
@@ -135,6 +136,14 @@ def test_ui_quick() -> None:
     body = "\n".join(section.body)
     assert "`/healthz` while `GET /ui/queue` renders" in body
     assert "matches kept per score record: 100 (" in body  # 500 found, policy.max_matches kept
+
+
+@pytest.mark.slow
+def test_scale_quick() -> None:
+    section = BENCHMARKS["scale"](quick=True)
+    body = "\n".join(section.body)
+    assert "no worker (baseline)" in body and "1 worker(s)" in body
+    assert met(section)["1 worker(s): every 202 scored once"]
 
 
 def test_coral_quick() -> None:
