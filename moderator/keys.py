@@ -106,3 +106,10 @@ def heartbeats(role: str) -> str:
 TOKEN_NAMES = PREFIX + "token-names"  # hash principal name -> digest of its one live token
 TOKEN_PREFIX = PREFIX + "token:"  # + digest: hash name, role, created_at, expires_at, user, uid
 USER_PREFIX = PREFIX + "user:"  # + name: hash password, role, disabled, uid, created_at
+
+# The archive (adapters/archive/archiver.py): one archiver at a time, resumable batches.
+ARCHIVE_LEASE = PREFIX + "archive:lease"  # string with a TTL: the running archiver's token
+ARCHIVE_PENDING = PREFIX + "archive:pending"  # hash batch name -> JSON {day, refs}: planned,
+# maybe written, not yet deleted from Redis; removed last, so an interrupted run resumes it
+ARCHIVE_AUDIT_UPTO = PREFIX + "archive:audit-upto"  # the last audit id written to the archive
+ARCHIVE_LAST_RUN = PREFIX + "archive:last-run"  # hash: at (ms) and counts of the last run

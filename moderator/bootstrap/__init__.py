@@ -17,6 +17,7 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
+from moderator.adapters.archive.parquet import ParquetArchive
 from moderator.adapters.callbacks import OutboxDeliverer
 from moderator.adapters.embedded_redis import EmbeddedRedis
 from moderator.adapters.passwords import Argon2Passwords
@@ -69,6 +70,11 @@ def open_store(settings: Settings, *, hold_lock: bool = False) -> tuple[str, Emb
         hold_lock=hold_lock
     )
     return embedded.url, embedded
+
+
+def build_archive(settings: Settings) -> ParquetArchive:
+    """The archive at archive.url, or the directory data_dir/archive by default."""
+    return ParquetArchive(settings.archive.url or str(settings.data_dir / "archive"))
 
 
 def build_web(
