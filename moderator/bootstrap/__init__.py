@@ -17,6 +17,7 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
+from moderator.adapters.archive.audit import ArchivedAudit
 from moderator.adapters.archive.parquet import ParquetArchive
 from moderator.adapters.callbacks import OutboxDeliverer
 from moderator.adapters.embedded_redis import EmbeddedRedis
@@ -46,7 +47,7 @@ class WebServices:
     queues: RedisQueues
     claims: RedisClaims
     context: RedisContext
-    audit: RedisAudit
+    audit: ArchivedAudit  # Redis and the archive together (adapters/archive/audit.py)
     outbox: RedisOutbox
     ingest_dead: RedisIngestDeadLetters
     webhook_secret: str
@@ -103,7 +104,7 @@ def build_web(
         queues=RedisQueues(client, scan_max=review.scan_max, recent_max=review.recent_max),
         claims=RedisClaims(client),
         context=RedisContext(client),
-        audit=RedisAudit(client, scan_max=review.scan_max),
+        audit=ArchivedAudit(RedisAudit(client, scan_max=review.scan_max), build_archive(settings)),
         outbox=RedisOutbox(client),
         ingest_dead=RedisIngestDeadLetters(client, max_backlog=settings.webhook.max_backlog),
         webhook_secret=settings.webhook.secret,

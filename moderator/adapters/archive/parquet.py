@@ -30,6 +30,7 @@ from moderator.errors import ArchiveError
 COMMENTS = "comments"
 AUDIT = "audit"
 _BATCH_ROWS = 2000
+_DAY_MS = 86_400_000
 
 COMMENT_SCHEMA = pa.schema(
     [
@@ -176,8 +177,8 @@ class ParquetArchive:
         since_ms: int | None = None,
         until_ms: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Archived audit entries matching `where` (SQL over AUDIT_SCHEMA's columns), each once,
-        with the archived comment (and record) it is about attached, or None."""
+        """Archived audit entries matching `where` (SQL over AUDIT_SCHEMA's columns), each once
+        (no comment attached: see attach_comments)."""
         order = "DESC" if newest_first else "ASC"
         sql = (
             "SELECT DISTINCT ON (audit_id) * FROM {t} WHERE "
@@ -187,10 +188,11 @@ class ParquetArchive:
         sql = f"SELECT * FROM ({sql}) ORDER BY id_ms {order}, id_seq {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        rows = list(self.query(AUDIT, sql, params, since_ms=since_ms, until_ms=until_ms))
-        entries = [audit_from_row(r) for r in rows]
-        self.attach_comments(entries)
-        return entries
+        # a file's day is its stream id's; an entry's `at` may differ by clock skew: pad a day
+        low = None if since_ms is None else since_ms - _DAY_MS
+        high = None if until_ms is None else until_ms + _DAY_MS
+        rows = self.query(AUDIT, sql, params, since_ms=low, until_ms=high)
+        return [audit_from_row(r) for r in rows]
 
     def attach_comments(self, entries: list[dict[str, Any]]) -> None:
         """Set `comment` and `record` on each entry that has none, from the archived comments."""
