@@ -30,6 +30,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from moderator.commands import (
         admin,
+        archive,
         evaluate,
         export,
         health,
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="moderator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"moderator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (init, serve, score, evaluate, models, admin, export, replay, health):
+    for module in (init, serve, score, evaluate, models, admin, export, replay, health, archive):
         module.register(sub)
     return parser
 

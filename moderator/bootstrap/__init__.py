@@ -17,8 +17,10 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
+from moderator.adapters.archive.archiver import Archiver
 from moderator.adapters.archive.audit import ArchivedAudit
 from moderator.adapters.archive.parquet import ParquetArchive
+from moderator.adapters.archive.schedule import ArchiveSchedule
 from moderator.adapters.callbacks import OutboxDeliverer
 from moderator.adapters.embedded_redis import EmbeddedRedis
 from moderator.adapters.passwords import Argon2Passwords
@@ -53,6 +55,7 @@ class WebServices:
     webhook_secret: str
     session_secret: str
     deliverer: OutboxDeliverer | None = None
+    archive_schedule: ArchiveSchedule | None = None  # the daily archive run (retention)
     http: httpx.AsyncClient | None = None
 
     async def aclose(self) -> None:
@@ -76,6 +79,18 @@ def open_store(settings: Settings, *, hold_lock: bool = False) -> tuple[str, Emb
 def build_archive(settings: Settings) -> ParquetArchive:
     """The archive at archive.url, or the directory data_dir/archive by default."""
     return ParquetArchive(settings.archive.url or str(settings.data_dir / "archive"))
+
+
+def build_archive_schedule(settings: Settings, client: aioredis.Redis) -> ArchiveSchedule:
+    retention = settings.retention
+    archiver = Archiver(
+        client,
+        build_archive(settings),
+        hot_days=retention.hot_days,
+        batch_size=retention.batch_size,
+        lease_ms=int(retention.lease_s * 1000),
+    )
+    return ArchiveSchedule(client, archiver, every_s=retention.every_s)
 
 
 def build_web(
@@ -110,6 +125,8 @@ def build_web(
         webhook_secret=settings.webhook.secret,
         session_secret=settings.ui.session_secret,
     )
+    if settings.retention.enabled:
+        services.archive_schedule = build_archive_schedule(settings, client)
     if callbacks and deliver:
         services.http = httpx.AsyncClient(follow_redirects=False)
         services.deliverer = OutboxDeliverer(

@@ -126,6 +126,10 @@ def _where(query: AuditQuery, before: str | None) -> tuple[str, list[Any]]:
     return " AND ".join(parts), params
 
 
+_INT64 = 2**63 - 1
+
+
 def _id_key(stream_id: str) -> tuple[int, int]:
+    """(ms, seq) of a stream id, each clamped to what a Parquet int64 column holds."""
     ms, _, seq = stream_id.partition("-")
-    return int(ms), int(seq or 0)
+    return min(int(ms), _INT64), min(int(seq or 0), _INT64)

@@ -72,8 +72,12 @@ AUDIT_SCHEMA = pa.schema(
 )
 
 
+_MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+
+
 def day_of(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
+    """The UTC day of a time in ms, clamped to years 1970..9999 (a cursor may be anything)."""
+    return datetime.fromtimestamp(min(max(ms, 0), _MAX_MS) / 1000, UTC).strftime("%Y-%m-%d")
 
 
 class ParquetArchive:
@@ -97,14 +101,17 @@ class ParquetArchive:
         """Write one file whole (temporary name, fsync, rename, fsync the directory); a file
         already there is left as it is (it was written whole by an earlier run)."""
         path = self.path(table, day, name)
-        if self.fs.exists(path):
-            return path
-        if self.local:
-            _write_local(Path(path), rows)
-        else:
-            sink = pa.BufferOutputStream()
-            pq.write_table(rows, sink, compression="zstd")
-            self.fs.pipe_file(path, sink.getvalue().to_pybytes())
+        try:
+            if self.fs.exists(path):
+                return path
+            if self.local:
+                _write_local(Path(path), rows)
+            else:
+                sink = pa.BufferOutputStream()
+                pq.write_table(rows, sink, compression="zstd")
+                self.fs.pipe_file(path, sink.getvalue().to_pybytes())
+        except OSError as exc:
+            raise ArchiveError(f"The archive at {self.url} cannot be written: {exc}") from None
         return path
 
     def read(self, path: str, columns: list[str] | None = None) -> pa.Table:
