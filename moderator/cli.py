@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         init,
         models,
         replay,
+        sample,
         score,
         serve,
     )
@@ -44,7 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="moderator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"moderator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (init, serve, score, evaluate, models, admin, export, replay, health, archive):
+    for module in (
+        init,
+        serve,
+        score,
+        evaluate,
+        models,
+        admin,
+        export,
+        replay,
+        health,
+        archive,
+        sample,
+    ):
         module.register(sub)
     return parser
 

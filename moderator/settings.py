@@ -98,6 +98,8 @@ class PolicySettings(_Section):
     overrides: list[str] = []
     lexicon_budget_s: float = Field(0.25, gt=0, le=10)
     max_matches: int = Field(100, ge=1, le=100_000)  # kept per score record, worst first
+    # Overrides the policy file's sample_rate when set (the test suite sets 0: see conftest).
+    sample_rate: float | None = Field(None, ge=0, le=1)
 
 
 class CallbackSettings(_Section):

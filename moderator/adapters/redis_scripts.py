@@ -660,16 +660,18 @@ return {fid, version, new_state}
 )
 
 # KEYS: 1 comment hash, 2 notes, 3 decision history, 4 revisions, 5 outbox chain, 6 recently
-#       decided zset, 7 author history zset, 8 claim.
+#       decided zset, 7 author history zset, 8 claim, 9.. the sample queue's index keys.
 # ARGV: 1 ref, 2 version written to the archive, 3 revision written, 4 notes written.
 # Deletes an archived comment from Redis only if it is still what was written: in a final
-# state, same version, revision and notes, no callback still owed, no claim. Returns 1 when
+# state (or waiting in the control sample's queue: approved, never looked at; it leaves the
+# queue), same version, revision and notes, no callback still owed, no claim. Returns 1 when
 # deleted, 0 when already gone (an earlier, interrupted run deleted it), -1 when kept (it
 # changed since it was written; a later run archives it again and readers take the newest).
 ARCHIVE_DELETE = """
-local f = redis.call('HMGET', KEYS[1], 'state', 'version', 'revision')
+local f = redis.call('HMGET', KEYS[1], 'state', 'version', 'revision', 'queue')
 if not f[1] then return 0 end
-if (f[1] ~= 'approved' and f[1] ~= 'rejected') or (f[2] or '0') ~= ARGV[2]
+local sample = f[1] == 'queued' and f[4] == 'sample'
+if (f[1] ~= 'approved' and f[1] ~= 'rejected' and not sample) or (f[2] or '0') ~= ARGV[2]
    or (f[3] or '1') ~= ARGV[3] then
   return -1
 end
@@ -678,6 +680,7 @@ if redis.call('LLEN', KEYS[5]) > 0 or redis.call('EXISTS', KEYS[8]) == 1 then re
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
+for i = 9, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
 return 1
 """
 

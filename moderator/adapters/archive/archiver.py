@@ -151,7 +151,7 @@ class Archiver:
             table = await asyncio.to_thread(
                 self.archive.read,
                 self.archive.path(COMMENTS, day, name),
-                ["ref", "version", "revision", "notes_count", "comment"],
+                ["ref", "version", "revision", "notes_count", "comment", "record"],
             )
             written = table.to_pylist()
         else:
@@ -173,7 +173,12 @@ class Archiver:
 
     async def _delete_one(self, row: dict[str, Any]) -> int:
         ref = row["ref"]
-        history, _, _ = redis_index.author_keys(json.loads(row["comment"]))
+        comment = json.loads(row["comment"])
+        history, _, _ = redis_index.author_keys(comment)
+        record = json.loads(row["record"]) if row.get("record") else None
+        by_priority, by_age = redis_index.index_keys(
+            redis_index.SAMPLE_QUEUE, redis_index.dims(comment, record)
+        )
         script_keys = [
             keys.comment(ref),
             keys.notes(ref),
@@ -183,6 +188,8 @@ class Archiver:
             keys.RECENT,
             history,
             keys.claim(ref),
+            *by_priority,
+            *by_age,
         ]
         args = [ref, row["version"], row["revision"], row["notes_count"]]
         return int(await self._delete(keys=script_keys, args=args))

@@ -11,15 +11,26 @@ import redis.asyncio as aioredis
 
 from moderator import keys
 from moderator.adapters.archive.model import FINAL_STATES, DecidedComment
+from moderator.adapters.redis_index import SAMPLE_QUEUE
 
 _SCAN_COUNT = 1000
 _BATCH = 200
-_FIELDS = ("state", "decided_at", "scored_at")
+_FIELDS = ("state", "decided_at", "scored_at", "queue")
 
 
-def last_change_ms(state: str | None, decided_at: str | None, scored_at: str | None) -> int | None:
+def final_state(state: str | None, queue: str | None) -> str | None:
+    """The comment's final state, or None while it awaits a decision. A comment waiting in
+    the control sample's queue is approved (the platform was told so when it was scored)."""
+    if state == "queued" and queue == SAMPLE_QUEUE:
+        return "approved"
+    return state if state in FINAL_STATES else None
+
+
+def last_change_ms(
+    state: str | None, decided_at: str | None, scored_at: str | None, queue: str | None = None
+) -> int | None:
     """When a comment in a final state got there (None: not in a final state)."""
-    if state not in FINAL_STATES:
+    if final_state(state, queue) is None:
         return None
     value = decided_at or scored_at
     return int(float(value)) if value else None
@@ -101,8 +112,9 @@ def from_hash(
     revisions: list[str],
     decisions: list[dict[str, Any]],
 ) -> DecidedComment | None:
-    at = last_change_ms(h.get("state"), h.get("decided_at"), h.get("scored_at"))
-    if at is None:
+    at = last_change_ms(h.get("state"), h.get("decided_at"), h.get("scored_at"), h.get("queue"))
+    state = final_state(h.get("state"), h.get("queue"))
+    if at is None or state is None:
         return None
     comment = json.loads(h["comment"])
     site, _, cid = ref.partition(":")
@@ -110,7 +122,7 @@ def from_hash(
         ref=ref,
         site=site,
         id=cid,
-        state=h["state"],
+        state=state,
         decided_at=at,
         version=int(h.get("version", 0)),
         revision=int(h.get("revision", 1)),
@@ -122,5 +134,5 @@ def from_hash(
         notes=[json.loads(n) for n in notes],
         revisions=[json.loads(r) for r in revisions],
         action=h.get("action"),
-        sampled=h.get("action") == "sample",
+        sampled=h.get("action") == SAMPLE_QUEUE,
     )
