@@ -59,6 +59,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "hostile",
         "login",
         "ui",
+        "retention",
     ]
 
 
@@ -132,3 +133,11 @@ def test_ui_quick() -> None:
     body = "\n".join(section.body)
     assert "`/healthz` while `GET /ui/queue` renders" in body
     assert "matches kept per score record: 100 (" in body  # 500 found, policy.max_matches kept
+
+
+@pytest.mark.slow
+def test_retention_quick() -> None:
+    section = BENCHMARKS["retention"](quick=True)
+    body = "\n".join(section.body)
+    assert "Steady state" in body and "archive on disk MB" in body
+    assert "| 4 |" in body  # one row per simulated day
