@@ -52,6 +52,7 @@ from moderator.errors import ConflictError
 
 log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
+_DELETE_CHUNK = 500  # ARCHIVE_DELETE calls per pipeline
 
 
 @dataclass
@@ -162,16 +163,20 @@ class Archiver:
                 path = await asyncio.to_thread(self.archive.write, COMMENTS, day, name, table)
                 report.files.append(path)
         self._checkpoint("written")
-        for row in written:
-            done = await self._delete_one(row)
-            report.archived += done >= 0
-            report.kept += done < 0
+        for start in range(0, len(written), _DELETE_CHUNK):
+            pipe = self._client.pipeline(transaction=False)
+            for row in written[start : start + _DELETE_CHUNK]:
+                await self._delete_one(row, pipe)
+            for done in await pipe.execute():
+                report.archived += int(done) >= 0
+                report.kept += int(done) < 0
             self._checkpoint("deleted")
         await self._client.hdel(keys.ARCHIVE_PENDING, name)
         self._checkpoint("batch-done")
         await self._renew()
 
-    async def _delete_one(self, row: dict[str, Any]) -> int:
+    async def _delete_one(self, row: dict[str, Any], pipe: Any) -> None:
+        """Queue ARCHIVE_DELETE for one written row on `pipe` (replies: 1, 0 or -1)."""
         ref = row["ref"]
         comment = json.loads(row["comment"])
         history, _, _ = redis_index.author_keys(comment)
@@ -192,7 +197,7 @@ class Archiver:
             *by_age,
         ]
         args = [ref, row["version"], row["revision"], row["notes_count"]]
-        return int(await self._delete(keys=script_keys, args=args))
+        await self._delete(keys=script_keys, args=args, client=pipe)
 
     async def _archive_audit(self, report: ArchiveReport) -> None:
         """Audit entries before the cutoff, by day, in files named by their first id."""
