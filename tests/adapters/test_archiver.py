@@ -183,3 +183,19 @@ async def test_feed_is_trimmed_only_behind_what_the_outbox_owes(aredis, redis_cl
     feed_ids = [fid for fid, _ in redis_client.xrange(keys.FEED_STREAM)]
     assert feed_ids[0] == owed_fid and report.feed_trimmed == 0
     assert not redis_client.exists(keys.comment("default:later"))  # archived
+
+
+@pytest.mark.anyio
+async def test_a_hot_comment_keeps_its_archived_decisions(aredis, redis_client, tmp_path):
+    """Held in Redis by an owed callback, its audit entry archived and trimmed: read whole."""
+    ref = Seeder(redis_client).add("r1", "bad", action="review")
+    review = RedisReviewStore(aredis, deliver_callbacks=True)
+    await review.decide(ref, Decision.REJECT, by="rita", reason=None, note=None, now_ms=now_ms())
+    worker = archiver(aredis, tmp_path)
+    report = await worker.run(now_ms() + LATER)
+    assert report.audit_entries == 1 and redis_client.xlen(keys.AUDIT_STREAM) == 0
+    assert redis_client.exists(keys.comment(ref))  # its callback is still owed
+    (hot,) = [c async for c in decided_comments(aredis, worker.archive)]
+    assert not hot.archived and [d["decision"] for d in hot.decisions] == ["reject"]
+    (partial,) = [c async for c in decided_comments(aredis, None)]
+    assert partial.decisions == []  # Redis alone no longer has it

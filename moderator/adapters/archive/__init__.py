@@ -7,13 +7,18 @@ decided comments:
         item.comment, item.record, item.decisions, item.state, item.sampled, ...
 
 `client` is a `redis.asyncio.Redis` (decode_responses=True, as redis_client.connect_async
-builds it); `archive` is a `ParquetArchive` (adapters/archive/parquet.py, `open_archive(settings)`)
-or None for Redis only. The window is on `decided_at` (ms, inclusive both ends; None: open).
+builds it); `archive` is a `ParquetArchive` (adapters/archive/parquet.py), built from the
+settings by `moderator.bootstrap.build_archive(settings)`, or None for Redis only. The window is
+on `decided_at` (ms, inclusive both ends; None: open): the last decision, or the scoring time of
+a comment the policy approved. States: approved, rejected (a comment waiting unreviewed in the
+control sample's queue counts as approved, `sampled` true, `version` 0).
 
 Guarantees: a comment is yielded once, whether it is in Redis, in the archive or (between the
 archiver's write and its delete) in both: Redis wins, it is the newest. Among archived rows of
-one comment the newest (highest version, then latest decided_at) wins. Order: archive first,
-oldest first; then Redis, in no particular order. Redis is read with SCAN (O(hot comments)).
+one comment the newest (latest decided_at, then highest version) wins. `decisions` is complete
+for a hot comment too (entries already trimmed from the audit stream come from the archive).
+Order: archive first, oldest first; then Redis, in no particular order. Redis is read with SCAN
+(O(hot comments)); the archive with DuckDB over the files of the window's days.
 """
 
 from __future__ import annotations

@@ -156,7 +156,7 @@ class Archiver:
             )
             written = table.to_pylist()
         else:
-            items = await redis_source.load(self._client, refs)
+            items = await redis_source.load(self._client, refs, self.archive)
             written = [_row(i, name, now_ms) for i in items]
             if written:
                 table = pa.Table.from_pylist(written, schema=COMMENT_SCHEMA)

@@ -201,6 +201,19 @@ class ParquetArchive:
         rows = self.query(AUDIT, sql, params, since_ms=low, until_ms=high)
         return [audit_from_row(r) for r in rows]
 
+    def audit_by_ids(self, ids: list[str]) -> list[dict[str, Any]]:
+        """The archived audit entries with these ids, oldest first (those not found left out)."""
+        if not ids:
+            return []
+        times = [int(i.partition("-")[0]) for i in ids]
+        return self.audit_entries(
+            "list_contains(?, audit_id)",
+            [sorted(set(ids))],
+            newest_first=False,
+            since_ms=min(times),
+            until_ms=max(times),
+        )
+
     def attach_comments(self, entries: list[dict[str, Any]]) -> None:
         """Set `comment` and `record` on each entry that has none, from the archived comments."""
         wanted = sorted({f"{e.get('site')}:{e.get('id')}" for e in entries if not e.get("comment")})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 
@@ -18,6 +18,10 @@ class ArchiveSource(Protocol):
 
     def comments(self, since_ms: int | None, until_ms: int | None) -> Iterable[DecidedComment]:
         """Archived comments decided in the window, the newest row of each, oldest first."""
+        ...
+
+    def audit_by_ids(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Archived audit entries by id (for hot comments whose entries were trimmed)."""
         ...
 
 
@@ -44,6 +48,7 @@ async def decided_comments(
                 yield item
     for start in range(0, len(hot), 200):
         async with async_unavailable_as_error():
-            items = await redis_source.load(client, [ref for ref, _ in hot[start : start + 200]])
+            refs = [ref for ref, _ in hot[start : start + 200]]
+            items = await redis_source.load(client, refs, archive)
         for item in items:
             yield item

@@ -3,9 +3,10 @@ one's notes, earlier revisions and audit entries (its history list) in one pipel
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 
@@ -76,8 +77,16 @@ async def _filter(
     return out
 
 
-async def load(client: aioredis.Redis, refs: list[str]) -> list[DecidedComment]:
-    """The named comments with everything kept about them (missing or undecided ones left out)."""
+class AuditArchive(Protocol):
+    def audit_by_ids(self, ids: list[str]) -> list[dict[str, Any]]: ...
+
+
+async def load(
+    client: aioredis.Redis, refs: list[str], archive: AuditArchive | None = None
+) -> list[DecidedComment]:
+    """The named comments with everything kept about them (missing or undecided ones left
+    out). A decision whose audit entry was already archived and trimmed from the stream (the
+    comment stayed hot: a callback still owed, a later edit) is read from `archive`."""
     pipe = client.pipeline(transaction=False)
     for ref in refs:
         pipe.hgetall(keys.comment(ref))
@@ -90,14 +99,30 @@ async def load(client: aioredis.Redis, refs: list[str]) -> list[DecidedComment]:
         for aid in replies[4 * i + 3]:
             audit_pipe.xrange(keys.AUDIT_STREAM, min=aid, max=aid)
     found = iter(await audit_pipe.execute())
+    per_ref, missing = [], []
+    for i in range(len(refs)):
+        entries = [(aid, next(found)) for aid in replies[4 * i + 3]]
+        missing += [aid for aid, e in entries if not e]
+        per_ref.append([audit_entry(e[0]) for _, e in entries if e])
+    if missing and archive is not None:
+        cold = await asyncio.to_thread(archive.audit_by_ids, missing)
+        by_id = {e["audit_id"]: e for e in cold}
+        for i in range(len(refs)):
+            have = {e["audit_id"] for e in per_ref[i]}
+            extra = [by_id[a] for a in replies[4 * i + 3] if a not in have and a in by_id]
+            per_ref[i] = sorted(per_ref[i] + extra, key=lambda e: _id_key(e["audit_id"]))
     out = []
     for i, ref in enumerate(refs):
-        h, notes, revisions, history = replies[4 * i : 4 * i + 4]
-        decisions = [audit_entry(e[0]) for e in (next(found) for _ in history) if e]
-        item = from_hash(ref, h, notes, revisions, decisions)
+        h, notes, revisions, _ = replies[4 * i : 4 * i + 4]
+        item = from_hash(ref, h, notes, revisions, per_ref[i])
         if item is not None:
             out.append(item)
     return out
+
+
+def _id_key(stream_id: str) -> tuple[int, int]:
+    ms, _, seq = stream_id.partition("-")
+    return int(ms), int(seq or 0)
 
 
 def audit_entry(item: tuple[str, dict[str, str]]) -> dict[str, Any]:
