@@ -57,3 +57,16 @@ async def test_decided_comments_window(aredis, seeder):
     start = await seed_decided(aredis, seeder)
     refs = [c.ref async for c in decided_comments(aredis, since_ms=start + 2, until_ms=start + 2)]
     assert refs == ["blog:r2"]
+
+
+def test_the_web_process_does_not_import_the_archive_libraries_at_start():
+    """pyarrow, duckdb and fsspec take about half a second to import: only on first use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, moderator.web.app, moderator.bootstrap, moderator.adapters.archive.archiver; "
+        "print(sorted(m for m in ('pyarrow', 'duckdb', 'fsspec') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -31,7 +31,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
 import redis.asyncio as aioredis
 
 from moderator import keys
@@ -40,8 +39,6 @@ from moderator.adapters.archive import redis_source
 from moderator.adapters.archive.model import DecidedComment
 from moderator.adapters.archive.parquet import (
     AUDIT,
-    AUDIT_SCHEMA,
-    COMMENT_SCHEMA,
     COMMENTS,
     ParquetArchive,
     day_of,
@@ -149,18 +146,16 @@ class Archiver:
         then the plan."""
         day, refs = plan["day"], plan["refs"]
         if await asyncio.to_thread(self.archive.exists, COMMENTS, day, name):
-            table = await asyncio.to_thread(
+            written = await asyncio.to_thread(
                 self.archive.read,
                 self.archive.path(COMMENTS, day, name),
                 ["ref", "version", "revision", "notes_count", "comment", "record"],
             )
-            written = table.to_pylist()
         else:
             items = await redis_source.load(self._client, refs, self.archive)
             written = [_row(i, name, now_ms) for i in items]
             if written:
-                table = pa.Table.from_pylist(written, schema=COMMENT_SCHEMA)
-                path = await asyncio.to_thread(self.archive.write, COMMENTS, day, name, table)
+                path = await asyncio.to_thread(self.archive.write, COMMENTS, day, name, written)
                 report.files.append(path)
         self._checkpoint("written")
         for start in range(0, len(written), _DELETE_CHUNK):
@@ -219,12 +214,11 @@ class Archiver:
                 ids = await asyncio.to_thread(
                     self.archive.read, self.archive.path(AUDIT, day, name), ["audit_id"]
                 )
-                last = max(ids.column("audit_id").to_pylist(), key=_id_key)
+                last = max((r["audit_id"] for r in ids), key=_id_key)
             else:
                 rows = [_audit_row(aid, fields) for aid, fields in batch]
-                table = pa.Table.from_pylist(rows, schema=AUDIT_SCHEMA)
                 report.files.append(
-                    await asyncio.to_thread(self.archive.write, AUDIT, day, name, table)
+                    await asyncio.to_thread(self.archive.write, AUDIT, day, name, rows)
                 )
                 report.audit_entries += len(rows)
                 last = batch[-1][0]

@@ -17,62 +17,67 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import fsspec
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from moderator.adapters.archive.model import DecidedComment
 from moderator.errors import ArchiveError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# pyarrow, duckdb and fsspec are imported where they are used: the web process builds an
+# archive at start and must start fast (they take about half a second to import).
 
 COMMENTS = "comments"
 AUDIT = "audit"
 _BATCH_ROWS = 2000
 _DAY_MS = 86_400_000
 
-COMMENT_SCHEMA = pa.schema(
-    [
-        ("ref", pa.string()),
-        ("site", pa.string()),
-        ("id", pa.string()),
-        ("state", pa.string()),
-        ("decided_at", pa.int64()),
-        ("version", pa.int64()),
-        ("revision", pa.int64()),
-        ("received_at", pa.int64()),
-        ("action", pa.string()),
-        ("sampled", pa.bool_()),
-        ("language", pa.string()),
-        ("notes_count", pa.int64()),
-        ("comment", pa.string()),  # JSON, as stored in Redis
-        ("record", pa.string()),
-        ("decision", pa.string()),
-        ("decisions", pa.string()),  # JSON list of audit entries, oldest first
-        ("notes", pa.string()),
-        ("revisions", pa.string()),
-        ("archived_at", pa.int64()),
-        ("batch", pa.string()),
-    ]
-)
-AUDIT_SCHEMA = pa.schema(
-    [
-        ("audit_id", pa.string()),
-        ("id_ms", pa.int64()),
-        ("id_seq", pa.int64()),
-        ("feed_id", pa.string()),
-        ("at", pa.int64()),
-        ("site", pa.string()),
-        ("id", pa.string()),
-        ("decision", pa.string()),
-        ("by", pa.string()),
-        ("data", pa.string()),  # the `decided` event, JSON
-    ]
-)
+COMMENT_COLUMNS = [
+    ("ref", "string"),
+    ("site", "string"),
+    ("id", "string"),
+    ("state", "string"),
+    ("decided_at", "int64"),
+    ("version", "int64"),
+    ("revision", "int64"),
+    ("received_at", "int64"),
+    ("action", "string"),
+    ("sampled", "bool"),
+    ("language", "string"),
+    ("notes_count", "int64"),
+    ("comment", "string"),  # JSON, as stored in Redis
+    ("record", "string"),
+    ("decision", "string"),
+    ("decisions", "string"),  # JSON list of audit entries, oldest first
+    ("notes", "string"),
+    ("revisions", "string"),
+    ("archived_at", "int64"),
+    ("batch", "string"),
+]
+AUDIT_COLUMNS = [
+    ("audit_id", "string"),
+    ("id_ms", "int64"),
+    ("id_seq", "int64"),
+    ("feed_id", "string"),
+    ("at", "int64"),
+    ("site", "string"),
+    ("id", "string"),
+    ("decision", "string"),
+    ("by", "string"),
+    ("data", "string"),  # the `decided` event, JSON
+]
 
 
+COLUMNS = {COMMENTS: COMMENT_COLUMNS, AUDIT: AUDIT_COLUMNS}
 _MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+
+
+def schema(table: str) -> pa.Schema:
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int64": pa.int64(), "bool": pa.bool_()}
+    return pa.schema([(name, types[kind]) for name, kind in COLUMNS[table]])
 
 
 def day_of(ms: int) -> str:
@@ -83,40 +88,61 @@ def day_of(ms: int) -> str:
 class ParquetArchive:
     def __init__(self, url: str) -> None:
         self.url = url
-        try:
-            self.fs, self.root = fsspec.core.url_to_fs(url)
-        except (ValueError, ImportError) as exc:
-            raise ArchiveError(f"archive.url {url!r} cannot be used: {exc}") from None
-        self.local = "file" in _protocols(self.fs)
+        self._fs: Any = None
+        self.root = ""
+        self.local = True
+
+    @property
+    def fs(self) -> Any:
+        """The fsspec filesystem of archive.url, made on first use (ArchiveError if none)."""
+        if self._fs is None:
+            import fsspec
+
+            try:
+                self._fs, self.root = fsspec.core.url_to_fs(self.url)
+            except (ValueError, ImportError) as exc:
+                raise ArchiveError(f"archive.url {self.url!r} cannot be used: {exc}") from None
+            self.local = "file" in _protocols(self._fs)
+        return self._fs
 
     # --- writing ----------------------------------------------------------------------------
 
     def path(self, table: str, day: str, name: str) -> str:
+        self.fs  # noqa: B018 (resolves root)
         return f"{self.root.rstrip('/')}/{table}/day={day}/{name}.parquet"
 
     def exists(self, table: str, day: str, name: str) -> bool:
         return bool(self.fs.exists(self.path(table, day, name)))
 
-    def write(self, table: str, day: str, name: str, rows: pa.Table) -> str:
-        """Write one file whole (temporary name, fsync, rename, fsync the directory); a file
-        already there is left as it is (it was written whole by an earlier run)."""
+    def write(self, table: str, day: str, name: str, rows: list[dict[str, Any]]) -> str:
+        """Write `rows` (dicts with the table's columns) as one file, whole (temporary name,
+        fsync, rename, fsync the directory); a file already there is left as it is (it was
+        written whole by an earlier run)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         path = self.path(table, day, name)
         try:
             if self.fs.exists(path):
                 return path
+            data = pa.Table.from_pylist(rows, schema=schema(table))
             if self.local:
-                _write_local(Path(path), rows)
+                _write_local(Path(path), data)
             else:
                 sink = pa.BufferOutputStream()
-                pq.write_table(rows, sink, compression="zstd")
+                pq.write_table(data, sink, compression="zstd")
                 self.fs.pipe_file(path, sink.getvalue().to_pybytes())
         except OSError as exc:
             raise ArchiveError(f"The archive at {self.url} cannot be written: {exc}") from None
         return path
 
-    def read(self, path: str, columns: list[str] | None = None) -> pa.Table:
+    def read(self, path: str, columns: list[str] | None = None) -> list[dict[str, Any]]:
+        """The rows of one file (only `columns`, when given)."""
+        import pyarrow.parquet as pq
+
         with self.fs.open(path, "rb") as f:
-            return pq.read_table(f, columns=columns)
+            rows: list[dict[str, Any]] = pq.read_table(f, columns=columns).to_pylist()
+        return rows
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -126,7 +152,8 @@ class ParquetArchive:
         """The table's files for the days the window touches, oldest day first."""
         low = day_of(since_ms) if since_ms is not None else ""
         high = day_of(until_ms) if until_ms is not None else "9999"
-        found = self.fs.glob(f"{self.root.rstrip('/')}/{table}/day=*/*.parquet")
+        fs = self.fs
+        found = fs.glob(f"{self.root.rstrip('/')}/{table}/day=*/*.parquet")
         out = [p for p in found if low <= _day_in(p) <= high]
         return sorted(out, key=lambda p: (_day_in(p), p))
 
@@ -140,6 +167,8 @@ class ParquetArchive:
         until_ms: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Rows of `sql` over the table's files (named `t` in it), in batches."""
+        import duckdb
+
         files = self.files(table, since_ms, until_ms)
         if not files:
             return
@@ -277,6 +306,8 @@ def _protocols(fs: Any) -> tuple[str, ...]:
 
 
 def _write_local(path: Path, rows: pa.Table) -> None:
+    import pyarrow.parquet as pq
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as f:
