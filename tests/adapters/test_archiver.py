@@ -199,3 +199,17 @@ async def test_a_hot_comment_keeps_its_archived_decisions(aredis, redis_client, 
     assert not hot.archived and [d["decision"] for d in hot.decisions] == ["reject"]
     (partial,) = [c async for c in decided_comments(aredis, None)]
     assert partial.decisions == []  # Redis alone no longer has it
+
+
+@pytest.mark.anyio
+async def test_any_fsspec_url_works_like_a_directory(aredis, seeder, tmp_path, redis_client):
+    """fsspec's in-memory filesystem stands in for object storage (one PUT per file, DuckDB
+    reading through fsspec): the same archive, the same reads."""
+    await seed(aredis, seeder, n=3)
+    before = await everything(aredis, None)
+    archive = ParquetArchive(f"memory://moderator-test/{tmp_path.name}")
+    report = await Archiver(aredis, archive, hot_days=14).run(now_ms() + LATER)
+    assert report.archived == 3 and not archive.local
+    assert all(f.startswith("/moderator-test/") for f in archive.files("comments"))
+    assert not redis_client.exists(keys.comment("default:a0"))
+    assert await everything(aredis, archive) == before
