@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+import itertools
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
@@ -11,6 +12,12 @@ import redis.asyncio as aioredis
 from moderator.adapters.archive import redis_source
 from moderator.adapters.archive.model import DecidedComment
 from moderator.adapters.redis_client import async_unavailable_as_error
+
+_CHUNK = 500
+
+
+def _take(rows: Iterator[DecidedComment], n: int) -> list[DecidedComment]:
+    return list(itertools.islice(rows, n))
 
 
 class ArchiveSource(Protocol):
@@ -42,10 +49,11 @@ async def decided_comments(
             hot += batch
     hot_refs = {ref for ref, _ in hot}
     if archive is not None:
-        cold = await asyncio.to_thread(lambda: list(archive.comments(since_ms, until_ms)))
-        for item in cold:
-            if item.ref not in hot_refs:
-                yield item
+        rows = iter(archive.comments(since_ms, until_ms))  # streamed, _CHUNK rows at a time
+        while chunk := await asyncio.to_thread(_take, rows, _CHUNK):
+            for item in chunk:
+                if item.ref not in hot_refs:
+                    yield item
     for start in range(0, len(hot), 200):
         async with async_unavailable_as_error():
             refs = [ref for ref, _ in hot[start : start + 200]]
