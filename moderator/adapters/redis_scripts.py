@@ -660,11 +660,14 @@ return {fid, version, new_state}
 )
 
 # KEYS: 1 comment hash, 2 notes, 3 decision history, 4 revisions, 5 outbox chain, 6 recently
-#       decided zset, 7 author history zset, 8 claim, 9.. the sample queue's index keys.
-# ARGV: 1 ref, 2 version written to the archive, 3 revision written, 4 notes written.
+#       decided zset, 7 author history zset, 8 claim, 9 author counts, 10.. the sample queue's
+#       index keys.
+# ARGV: 1 ref, 2 version written to the archive, 3 revision written, 4 notes written, 5 has
+#       author ('1'/'0').
 # Deletes an archived comment from Redis only if it is still what was written: in a final
 # state (or waiting in the control sample's queue: approved, never looked at; it leaves the
-# queue), same version, revision and notes, no callback still owed, no claim. Returns 1 when
+# queue, and its author's counts move it from queued to approved), same version, revision and
+# notes, no callback still owed, no claim. Returns 1 when
 # deleted, 0 when already gone (an earlier, interrupted run deleted it), -1 when kept (it
 # changed since it was written; a later run archives it again and readers take the newest).
 ARCHIVE_DELETE = """
@@ -680,7 +683,11 @@ if redis.call('LLEN', KEYS[5]) > 0 or redis.call('EXISTS', KEYS[8]) == 1 then re
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
-for i = 9, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+for i = 10, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+if sample and ARGV[5] == '1' then
+  redis.call('HINCRBY', KEYS[9], 'queued', -1)
+  redis.call('HINCRBY', KEYS[9], 'approved', 1)
+end
 return 1
 """
 

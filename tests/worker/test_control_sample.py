@@ -14,6 +14,7 @@ from dataclasses import replace
 import pytest
 
 from moderator import keys
+from moderator.adapters.archive import decided_comments
 from moderator.adapters.archive.archiver import DAY_MS, Archiver
 from moderator.adapters.archive.control_sample import sample_miss_rates
 from moderator.adapters.archive.parquet import ParquetArchive
@@ -21,7 +22,7 @@ from moderator.adapters.redis_queue import QueueView
 from moderator.adapters.redis_review import RedisReviewStore
 from moderator.bootstrap import build_consumer
 from moderator.cli import main
-from moderator.core.models import Comment, Decision
+from moderator.core.models import Author, Comment, Decision
 from moderator.core.scoring import ScoringService
 from moderator.worker.worker import Worker
 from tests.web.seeding import anyio_backend_fixture, aredis_fixture  # noqa: F401
@@ -132,3 +133,21 @@ async def test_miss_rate_per_language_and_site_from_redis_and_archive(
     assert shown["by_language"]["es"]["misses"] == 2 and shown["miss_rate"]["reviewed"] == 14
     assert await asyncio.to_thread(main, ["sample", "stats"]) == 0
     assert "3/14 rejected" in capsys.readouterr().out
+
+
+@pytest.mark.anyio
+async def test_an_unreviewed_sample_is_archived_as_approved(
+    make_settings, redis_client, service, aredis, tmp_path
+):
+    worker = sampling_worker(make_settings, service, redis_client, 1.0, callbacks=False)
+    enqueue(redis_client, Comment("c1", RAID, author=Author("u1", None)))
+    drain(worker)
+    counts = keys.author_counts("default", "u1")
+    assert redis_client.hgetall(counts) == {"queued": "1"}
+    archive = ParquetArchive(str(tmp_path / "archive"))
+    now = int(time.time() * 1000)
+    assert (await Archiver(aredis, archive, hot_days=14).run(now + 15 * DAY_MS)).archived == 1
+    assert redis_client.hgetall(counts) == {"queued": "0", "approved": "1"}
+    assert not redis_client.exists(keys.queue("sample"), keys.comment("default:c1"))
+    (item,) = [c async for c in decided_comments(aredis, archive)]
+    assert (item.state, item.sampled, item.version, item.archived) == ("approved", True, 0, True)

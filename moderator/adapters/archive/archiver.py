@@ -174,7 +174,7 @@ class Archiver:
         """Queue ARCHIVE_DELETE for one written row on `pipe` (replies: 1, 0 or -1)."""
         ref = row["ref"]
         comment = json.loads(row["comment"])
-        history, _, _ = redis_index.author_keys(comment)
+        history, counts, has_author = redis_index.author_keys(comment)
         record = json.loads(row["record"]) if row.get("record") else None
         by_priority, by_age = redis_index.index_keys(
             redis_index.SAMPLE_QUEUE, redis_index.dims(comment, record)
@@ -188,10 +188,11 @@ class Archiver:
             keys.RECENT,
             history,
             keys.claim(ref),
+            counts,
             *by_priority,
             *by_age,
         ]
-        args = [ref, row["version"], row["revision"], row["notes_count"]]
+        args = [ref, row["version"], row["revision"], row["notes_count"], int(has_author)]
         await self._delete(keys=script_keys, args=args, client=pipe)
 
     async def _archive_audit(self, report: ArchiveReport) -> None:
