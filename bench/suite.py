@@ -92,6 +92,12 @@ def calibration(quick: bool) -> Section:
     return run(quick)
 
 
+def retention(quick: bool) -> Section:
+    from bench.bench_retention import run
+
+    return run(quick)
+
+
 BENCHMARKS: dict[str, Callable[..., Section]] = {
     "lexicon": lexicon,
     "scoring": scoring,
@@ -107,4 +113,5 @@ BENCHMARKS: dict[str, Callable[..., Section]] = {
     "coral": coral,
     "offline": offline,
     "calibration": calibration,
+    "retention": retention,
 }

@@ -30,6 +30,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from moderator.commands import (
         admin,
+        archive,
         backtest,
         calibrate,
         evaluate,
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         models,
         policy,
         replay,
+        sample,
         score,
         serve,
         sites,
@@ -61,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         backtest,
         calibrate,
         sites,
+        archive,
+        sample,
     ):
         module.register(sub)
     return parser

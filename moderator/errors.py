@@ -74,3 +74,7 @@ class RateLimitedError(ModeratorError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class ArchiveError(ModeratorError):
+    """The archive (archive.url) cannot be written or read; nothing was deleted from Redis."""

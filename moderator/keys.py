@@ -134,3 +134,11 @@ def second_first(ref: str) -> str:
     """Hash: the first decision a second opinion is asked about (by, decision, version, at,
     categories); never shown to the second reviewer."""
     return f"{PREFIX}second:first:{ref}"
+
+
+# The archive (adapters/archive/archiver.py): one archiver at a time, resumable batches.
+ARCHIVE_LEASE = PREFIX + "archive:lease"  # string with a TTL: the running archiver's token
+ARCHIVE_PENDING = PREFIX + "archive:pending"  # hash batch name -> JSON {day, refs}: planned,
+# maybe written, not yet deleted from Redis; removed last, so an interrupted run resumes it
+ARCHIVE_AUDIT_UPTO = PREFIX + "archive:audit-upto"  # the last audit id written to the archive
+ARCHIVE_LAST_RUN = PREFIX + "archive:last-run"  # hash: at (ms) and counts of the last run

@@ -104,6 +104,8 @@ class PolicySettings(_Section):
     lexicon_budget_s: float = Field(0.25, gt=0, le=10)
     max_matches: int = Field(100, ge=1, le=100_000)  # kept per score record, worst first
     reload_s: float = Field(10.0, gt=0, le=3600)  # workers read the current policy version
+    # Overrides the policy file's sample_rate when set (the test suite sets 0: see conftest).
+    sample_rate: float | None = Field(None, ge=0, le=1)
 
 
 class CallbackSettings(_Section):
@@ -171,6 +173,20 @@ class WebSettings(_Section):
     hsts_max_age_s: int = Field(31_536_000, ge=0)  # sent on https answers; 0: no HSTS
 
 
+class RetentionSettings(_Section):
+    """How long decided comments stay in Redis before the archiver moves them (issue 13)."""
+
+    hot_days: float = Field(14.0, gt=0, le=3650)
+    every_s: float = Field(86400.0, ge=60)  # the service archives this often
+    enabled: bool = True  # false: only `moderator archive` archives
+    batch_size: int = Field(1000, ge=1, le=100_000)  # comments per Parquet file
+    lease_s: float = Field(600.0, ge=10, le=86400)  # one archiver at a time
+
+
+class ArchiveSettings(_Section):
+    url: str = ""  # a directory or an fsspec URL ("s3://bucket/moderator"); "": data_dir/archive
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MODERATOR_", env_nested_delimiter="__", extra="forbid"
@@ -199,6 +215,9 @@ class Settings(BaseSettings):
 
             parse_redis_url(value)
         return value
+
+    retention: RetentionSettings = RetentionSettings()
+    archive: ArchiveSettings = ArchiveSettings()
 
     @field_validator("config_dir", mode="before")
     @classmethod

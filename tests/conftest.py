@@ -27,6 +27,10 @@ if "MODERATOR_MODEL__CACHE_DIR" not in os.environ:
     os.environ["MODERATOR_MODEL__CACHE_DIR"] = tempfile.mkdtemp(prefix="moderator-test-models-")
     atexit.register(shutil.rmtree, os.environ["MODERATOR_MODEL__CACHE_DIR"], True)
 
+# No control sample unless a test asks for one (tests/worker/test_control_sample.py): a random
+# 1 % of approved comments in the sample queue would make state assertions flaky.
+os.environ.setdefault("MODERATOR_POLICY__SAMPLE_RATE", "0")
+
 WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdef"
 SESSION_SECRET = "test-session-secret-0123456789abcdef"
 CALLBACK_SECRET = "test-callback-secret-0123456789abcdef"

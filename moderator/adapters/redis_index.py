@@ -18,7 +18,10 @@ from moderator import keys
 from moderator.core.ordering import queued_at_ms
 
 ORDERS = ("priority", "oldest")
-QUEUE_NAMES = ("hold", "review", "escalated")
+QUEUE_NAMES = ("hold", "review", "escalated", "sample")
+#: The control sample's queue: comments the policy approved (and the platform was told so),
+#: queued for a retrospective look (core/sampling.py).
+SAMPLE_QUEUE = "sample"
 #: How many of an author's comments the history keeps (the newest); counts cover all of them.
 AUTHOR_HISTORY_MAX = 200
 

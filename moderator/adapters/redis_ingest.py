@@ -252,8 +252,10 @@ class RedisIngestConsumer:
         """Store the scored record of the delivery's revision, queue it (unless approved),
         append the feed event and acknowledge, atomically. `failed` (error, attempts) marks a
         record made because scoring failed for good: the comment is also listed as an ingest
-        dead letter. Returns the state found before ('superseded' when a newer revision
-        arrived meanwhile: nothing stored, only acknowledged)."""
+        dead letter. A record marked `sampled` (the control sample) is approved all the same
+        (the feed event and callback say approve) and queued in the "sample" queue. Returns the
+        state found before ('superseded' when a newer revision arrived meanwhile: nothing
+        stored, only acknowledged)."""
         action = record["action"]
         comment = delivery.comment
         assert comment is not None
@@ -268,9 +270,12 @@ class RedisIngestConsumer:
             "model": record["model"],
             "at": now_ms,
         }
-        queue = keys.queue(action) if action != "approve" else keys.queue("review")
+        placed = (
+            redis_index.SAMPLE_QUEUE if action == "approve" and record.get("sampled") else action
+        )
+        queue = keys.queue(placed) if placed != "approve" else keys.queue("review")
         extra_keys, extra_args = redis_index.scored_extras(
-            delivery.ref, comment.to_dict(), record, queue_score
+            delivery.ref, comment.to_dict(), {**record, "action": placed}, queue_score
         )
         error, attempts = failed or ("", 0)
         with unavailable_as_error():
@@ -287,7 +292,7 @@ class RedisIngestConsumer:
                     delivery.message_id,
                     keys.INGEST_GROUP,
                     json.dumps(record),
-                    action,
+                    placed,
                     record["priority"],
                     queue_score,
                     now_ms,

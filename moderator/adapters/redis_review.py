@@ -145,7 +145,7 @@ class RedisReviewStore:
                 now_ms,
                 json.dumps(body),
                 json.dumps(_event(item, body, state)),
-                "1" if self.deliver_callbacks else "0",
+                "1" if self._delivers(item, decision) else "0",
                 ref,
                 item["version"],
                 "1" if is_admin else "0",
@@ -158,6 +158,13 @@ class RedisReviewStore:
             ],
         )
         return {**body, "ref": ref, "feed_id": reply[0], "version": int(reply[1]), "state": state}
+
+    def _delivers(self, item: dict[str, Any], decision: Decision) -> bool:
+        """Whether a decision goes to the platform by callback. From the control sample's
+        queue only a rejection does: the platform was told "approve" when it was scored."""
+        if item.get("queue") == redis_index.SAMPLE_QUEUE:
+            return self.deliver_callbacks and decision is Decision.REJECT
+        return self.deliver_callbacks
 
     async def platform_decide(
         self,

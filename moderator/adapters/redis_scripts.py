@@ -710,3 +710,43 @@ local id = redis.call('XADD', KEYS[3], '*', 'data', data)
 if agree == '0' then redis.call('ZADD', KEYS[4], ARGV[4], id) end
 return {id, agree}
 """
+
+# KEYS: 1 comment hash, 2 notes, 3 decision history, 4 revisions, 5 outbox chain, 6 recently
+#       decided zset, 7 author history zset, 8 claim, 9 author counts, 10.. the sample queue's
+#       index keys.
+# ARGV: 1 ref, 2 version written to the archive, 3 revision written, 4 notes written, 5 has
+#       author ('1'/'0').
+# Deletes an archived comment from Redis only if it is still what was written: in a final
+# state (or waiting in the control sample's queue: approved, never looked at; it leaves the
+# queue, and its author's counts move it from queued to approved), same version, revision and
+# notes, no callback still owed, no claim. Returns 1 when
+# deleted, 0 when already gone (an earlier, interrupted run deleted it), -1 when kept (it
+# changed since it was written; a later run archives it again and readers take the newest).
+ARCHIVE_DELETE = """
+local f = redis.call('HMGET', KEYS[1], 'state', 'version', 'revision', 'queue')
+if not f[1] then return 0 end
+local sample = f[1] == 'queued' and f[4] == 'sample'
+if (f[1] ~= 'approved' and f[1] ~= 'rejected' and not sample) or (f[2] or '0') ~= ARGV[2]
+   or (f[3] or '1') ~= ARGV[3] then
+  return -1
+end
+if redis.call('LLEN', KEYS[2]) ~= tonumber(ARGV[4]) then return -1 end
+if redis.call('LLEN', KEYS[5]) > 0 or redis.call('EXISTS', KEYS[8]) == 1 then return -1 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('ZREM', KEYS[6], ARGV[1])
+redis.call('ZREM', KEYS[7], ARGV[1])
+for i = 10, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+if sample and ARGV[5] == '1' then
+  redis.call('HINCRBY', KEYS[9], 'queued', -1)
+  redis.call('HINCRBY', KEYS[9], 'approved', 1)
+end
+return 1
+"""
+
+# KEYS: the lease. ARGV: 1 token, 2 lease ms ('0': release). Renews (or releases) the lease
+# only while this token holds it. Returns 1, or 0 when another holder has it (or nobody).
+LEASE_RENEW = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '0' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+"""

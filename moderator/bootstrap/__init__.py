@@ -17,6 +17,10 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
+from moderator.adapters.archive.archiver import Archiver
+from moderator.adapters.archive.audit import ArchivedAudit
+from moderator.adapters.archive.parquet import ParquetArchive
+from moderator.adapters.archive.schedule import ArchiveSchedule
 from moderator.adapters.callbacks import OutboxDeliverer
 from moderator.adapters.embedded_redis import EmbeddedRedis
 from moderator.adapters.passwords import Argon2Passwords
@@ -49,13 +53,14 @@ class WebServices:
     queues: RedisQueues
     claims: RedisClaims
     context: RedisContext
-    audit: RedisAudit
+    audit: ArchivedAudit  # Redis and the archive together (adapters/archive/audit.py)
     outbox: RedisOutbox
     ingest_dead: RedisIngestDeadLetters
     webhook_secret: str
     session_secret: str
     sites: RedisSites
     deliverer: OutboxDeliverer | None = None
+    archive_schedule: ArchiveSchedule | None = None  # the daily archive run (retention)
     http: httpx.AsyncClient | None = None
     redis_url: str = ""  # for batch reads on the CPU pool (the Insights page)
     second: RedisSecondOpinions | None = None  # second opinions (issue 13 section 4)
@@ -82,6 +87,23 @@ def open_store(settings: Settings, *, hold_lock: bool = False) -> tuple[str, Emb
         hold_lock=hold_lock
     )
     return embedded.url, embedded
+
+
+def build_archive(settings: Settings) -> ParquetArchive:
+    """The archive at archive.url, or the directory data_dir/archive by default."""
+    return ParquetArchive(settings.archive.url or str(settings.data_dir / "archive"))
+
+
+def build_archive_schedule(settings: Settings, client: aioredis.Redis) -> ArchiveSchedule:
+    retention = settings.retention
+    archiver = Archiver(
+        client,
+        build_archive(settings),
+        hot_days=retention.hot_days,
+        batch_size=retention.batch_size,
+        lease_ms=int(retention.lease_s * 1000),
+    )
+    return ArchiveSchedule(client, archiver, every_s=retention.every_s)
 
 
 def build_web(
@@ -115,7 +137,7 @@ def build_web(
         queues=RedisQueues(client, scan_max=review.scan_max, recent_max=review.recent_max),
         claims=RedisClaims(client),
         context=RedisContext(client),
-        audit=RedisAudit(client, scan_max=review.scan_max),
+        audit=ArchivedAudit(RedisAudit(client, scan_max=review.scan_max), build_archive(settings)),
         outbox=RedisOutbox(client),
         ingest_dead=RedisIngestDeadLetters(client, max_backlog=settings.webhook.max_backlog),
         webhook_secret=settings.webhook.secret,
@@ -124,6 +146,8 @@ def build_web(
         redis_url=url,
         second=RedisSecondOpinions(client, review.second_opinion_rate),
     )
+    if settings.retention.enabled:
+        services.archive_schedule = build_archive_schedule(settings, client)
     if callbacks and deliver:
         from moderator import integrations
 

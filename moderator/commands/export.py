@@ -1,6 +1,8 @@
 """`moderator export decisions`: the audit log as JSON lines or CSV, for training data and for
-recalibrating thresholds. Each row is one decision (undos included) with the comment's text and
-what the reviewer was shown: scores, model, policy version, language and lexicon categories."""
+recalibrating thresholds, read from the archive and Redis together (adapters/archive/audit.py),
+so a decision is exported wherever it is kept. Each row is one decision (undos included) with
+the comment's text and what the reviewer was shown: scores, model, policy version, language and
+lexicon categories."""
 
 from __future__ import annotations
 
@@ -114,6 +116,7 @@ async def write(
 
 
 def export_decisions(args: argparse.Namespace) -> int:
+    from moderator.adapters.archive.audit import ArchivedAudit
     from moderator.adapters.redis_audit import RedisAudit
     from moderator.adapters.redis_client import connect_async
 
@@ -124,7 +127,8 @@ def export_decisions(args: argparse.Namespace) -> int:
     async def go(out: IO[str]) -> int:
         client = connect_async(url)
         try:
-            audit = RedisAudit(client, scan_max=settings.review.scan_max)
+            hot = RedisAudit(client, scan_max=settings.review.scan_max)
+            audit = ArchivedAudit(hot, bootstrap.build_archive(settings))
             return await write(audit, out, args.format, since, until)
         finally:
             await client.aclose()

@@ -21,7 +21,9 @@ from moderator.core.models import LABELS, Action, Match, ModelInfo, Scores
 from moderator.errors import ConfigError
 
 _ACTION_RANK = {Action.APPROVE: 0, Action.REVIEW: 1, Action.HOLD: 2}
-_TOP_KEYS = {"version", "rules", "priority", "languages"}
+_TOP_KEYS = {"version", "rules", "priority", "languages", "sample_rate"}
+#: The share of would-be-approved comments also sent to the "sample" queue (core/sampling.py).
+DEFAULT_SAMPLE_RATE = 0.01
 UNSUPPORTED_RULE = "unsupported-language"
 INCOMPLETE_RULE = "lexicon-timeout"
 _RULE_KEYS = {
@@ -97,6 +99,7 @@ class Policy:
     rules: tuple[Rule, ...]
     priority: Priority
     unsupported_action: Action = Action.REVIEW
+    sample_rate: float = DEFAULT_SAMPLE_RATE
 
     def decide(
         self,
@@ -254,7 +257,13 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
     if duplicates:
         raise ConfigError(f"rule names must be unique; repeated: {', '.join(duplicates)}.")
     priority = _parse_priority(data.get("priority", {}))
-    return Policy(version, rules, priority, _parse_languages(data.get("languages", {})))
+    sample_rate = data.get("sample_rate", DEFAULT_SAMPLE_RATE)
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int | float):
+        raise ConfigError("'sample_rate' must be a number from 0 to 1.")
+    if not 0 <= sample_rate <= 1:
+        raise ConfigError(f"'sample_rate' must be from 0 to 1, not {sample_rate}.")
+    languages = _parse_languages(data.get("languages", {}))
+    return Policy(version, rules, priority, languages, float(sample_rate))
 
 
 def _parse_languages(raw: Any) -> Action:

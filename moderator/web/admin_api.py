@@ -64,6 +64,26 @@ async def audit(
     return {"entries": page.entries, "next_before": page.next_before, "scanned": page.scanned}
 
 
+@router.get("/sample")
+async def sample_stats(
+    request: Request,
+    caller: AdminDep,
+    since_ms: Annotated[int | None, Query(ge=0, le=2**53)] = None,
+    until_ms: Annotated[int | None, Query(ge=0, le=2**53)] = None,
+) -> dict[str, Any]:
+    """The control sample (policy `sample_rate`, issue 13): the miss rate of auto-approval,
+    rejected / reviewed samples decided in the window, with its Wilson 95 % interval
+    (`low`, `high`), overall (`miss_rate`), `by_language` and `by_site`; from the archive and
+    Redis together. Reads every hot comment once (a SCAN): an admin's report, not a poll."""
+    from moderator.adapters.archive.control_sample import sample_miss_rates
+
+    services = request.app.state.services
+    rates = await sample_miss_rates(
+        services.redis, services.audit.archive, since_ms=since_ms, until_ms=until_ms
+    )
+    return rates.as_dict()
+
+
 @router.get("/dead-letters")
 async def dead_letters(
     request: Request, caller: AdminDep, limit: Annotated[int, Query(ge=1, le=500)] = 100

@@ -59,12 +59,20 @@ def create_app(services: WebServices, *, host: str = LOOPBACK) -> FastAPI:
             from moderator.integrations import coral
 
             await coral.warm(app)  # the phase's lexicon and policy, before the first call
+        # The daily archive run (retention, issue 13): one process at a time, by its lease.
+        archiving = None
+        if services.archive_schedule is not None:
+            archiving = asyncio.create_task(services.archive_schedule.run(stop))
         try:
             yield
         finally:
             stop.set()
             if task is not None:
                 await task
+            if archiving is not None:  # a run cut short is resumed by the next (archiver.py)
+                archiving.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await archiving
             app.state.cpu.close()
             await services.aclose()
 

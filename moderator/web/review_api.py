@@ -38,7 +38,7 @@ async def get_queue(
     request: Request,
     caller: CallerDep,
     params: FiltersDep,
-    queue: Literal["hold", "review", "escalated", "recent"] = "hold",
+    queue: Literal["hold", "review", "escalated", "sample", "recent"] = "hold",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     cursor: Cursor = None,

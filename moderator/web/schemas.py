@@ -133,7 +133,7 @@ class UndoIn(_In):
 class ScopeIn(_In):
     """Every comment of a view at or above a priority ("everything above this score")."""
 
-    queue: Literal["hold", "review", "escalated"]
+    queue: Literal["hold", "review", "escalated", "sample"]
     min_priority: Annotated[float, Field(ge=0, le=1)]
     site: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")] | None = None
     thread: Annotated[str, Field(max_length=256)] | None = None

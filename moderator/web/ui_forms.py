@@ -234,8 +234,8 @@ def _scope(caller: Caller, back: str, min_priority: str) -> tuple[QueueView | No
         raise Problem(422, "min_priority must be a number between 0 and 1.") from None
     view = dict(parse_qsl(back))
     queue = view.get("queue", "hold")
-    if queue not in ("hold", "review", "escalated"):
-        raise Problem(422, "Bulk decisions by score work on hold, review or escalated.")
+    if queue not in ("hold", "review", "escalated", "sample"):
+        raise Problem(422, "Bulk decisions by score work on hold, review, escalated or sample.")
     check_queue(caller, queue)
     site = view.get("site") or None
     return QueueView(

@@ -14,7 +14,7 @@ from moderator.adapters.redis_queue import Position, QueueView
 from moderator.web.auth import Caller
 from moderator.web.problems import Problem
 
-QueueName = Literal["hold", "review", "escalated"]
+QueueName = Literal["hold", "review", "escalated", "sample"]
 Order = Literal["priority", "oldest"]
 _SITE = r"^[A-Za-z0-9._-]{1,64}$"
 _LANG = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
@@ -65,7 +65,7 @@ def parse_view(query: str) -> QueueView:
     order = fields.get("order", "")
     site, language = fields.get("site", ""), fields.get("language", "")
     return view_of(
-        queue if queue in ("hold", "review", "escalated") else "hold",
+        queue if queue in ("hold", "review", "escalated", "sample") else "hold",
         {
             "order": order if order in ("priority", "oldest") else "priority",
             "site": site if re.match(_SITE, site) else None,

@@ -17,6 +17,7 @@ alive. SIGTERM (the stop event) lets the batch in hand finish.
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 import traceback
@@ -28,6 +29,7 @@ from moderator.adapters.redis_ingest import Delivery, RedisIngestConsumer
 from moderator.adapters.redis_policies import PolicyReloader
 from moderator.core.failure import failure_record
 from moderator.core.ordering import queue_score
+from moderator.core.sampling import should_sample
 from moderator.core.scoring import ScoringService
 from moderator.errors import StoreUnavailableError
 from moderator.settings import WorkerSettings
@@ -52,6 +54,7 @@ class Worker:
         clock: Callable[[], float] = time.time,
         touch: Callable[[], None] | None = None,
         reloader: PolicyReloader | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.consumer = consumer
         # The current policy version from Redis, read at most every policy.reload_s.
@@ -62,6 +65,7 @@ class Worker:
         # Called once per loop turn: the liveness file `moderator healthcheck` reads, beside
         # the heartbeat in Redis that /healthz and /metrics read.
         self.touch = touch
+        self.rng = rng or random.Random()  # the control sample's draws (core/sampling.py)
         self._last_reclaim = 0.0
         self._stop = threading.Event()
         self.scored = 0
@@ -140,9 +144,16 @@ class Worker:
             for d in live:
                 self.process([d])
             return
+        self._store_scored(live, records)
+
+    def _store_scored(self, live: list[Delivery], records: list[Any]) -> None:
         now_ms = int(self.clock() * 1000)
+        rate = self.service.policy.sample_rate
         for d, record in zip(live, records, strict=True):
             stored = {**record.to_dict(), "policy_version": self.service.policy.version}
+            # the control sample: approved as usual, and also queued for a look (issue 13.2)
+            if str(record.action) == "approve" and should_sample(rate, self.rng):
+                stored["sampled"] = True
             if self._store(d, stored, now_ms) == "received":
                 self.scored += 1
 

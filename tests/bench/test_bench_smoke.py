@@ -63,6 +63,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "coral",
         "offline",
         "calibration",
+        "retention",
     ]
 
 
@@ -167,3 +168,10 @@ def test_calibration_quick() -> None:
         pytest.skip(body)
     assert "| en | packaged (baseline)" in body and "| es | calibrated" in body
     assert met(section)["backtest counts every decided comment"]
+
+
+def test_retention_quick() -> None:
+    section = BENCHMARKS["retention"](quick=True)
+    body = "\n".join(section.body)
+    assert "Steady state" in body and "archive on disk MB" in body
+    assert "| 4 |" in body  # one row per simulated day

@@ -9,6 +9,7 @@ Run: python -m pytest tests/e2e/test_browser_ui.py -q   (needs /usr/bin/chromium
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,8 +51,11 @@ def offline_service() -> ScoringService:
     lexicon = load_lexicon(
         [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]
     )
+    # sample_rate=0: no control sample (a random 1 % in the sample queue)
     return ScoringService(
-        OfflineScorer(), lexicon, load_policy(PROJECT_ROOT / "config/policy.toml")
+        OfflineScorer(),
+        lexicon,
+        replace(load_policy(PROJECT_ROOT / "config/policy.toml"), sample_rate=0),
     )
 
 

@@ -7,6 +7,7 @@ after the old one's."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -30,8 +31,11 @@ def offline_service() -> ScoringService:
     lexicon = load_lexicon(
         [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]
     )
+    # sample_rate=0: no control sample (a random 1 % in the sample queue)
     return ScoringService(
-        OfflineScorer(), lexicon, load_policy(PROJECT_ROOT / "config/policy.toml")
+        OfflineScorer(),
+        lexicon,
+        replace(load_policy(PROJECT_ROOT / "config/policy.toml"), sample_rate=0),
     )
 
 

@@ -73,6 +73,7 @@ TABLE = [
     ),
     Rule("PATCH", "/v1/admin/users/{name}", "/v1/admin/users/dora", ADMIN, {"role": "admin"}),
     Rule("GET", "/v1/admin/audit", "/v1/admin/audit", ADMIN),
+    Rule("GET", "/v1/admin/sample", "/v1/admin/sample", ADMIN),  # issue 13: the control sample
     Rule("GET", "/v1/admin/dead-letters", "/v1/admin/dead-letters", ADMIN),
     Rule(
         "POST",

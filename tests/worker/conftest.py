@@ -3,6 +3,8 @@ Other test packages import them by these names (`service_fixture`, `service_part
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from moderator.adapters.offline_scorer import OfflineScorer
@@ -17,7 +19,12 @@ def service_parts_fixture():
     lexicon = load_lexicon(
         [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]
     )
-    return OfflineScorer(), lexicon, load_policy(PROJECT_ROOT / "config/policy.toml")
+    # sample_rate=0: no control sample (a random 1 % in the sample queue)
+    return (
+        OfflineScorer(),
+        lexicon,
+        replace(load_policy(PROJECT_ROOT / "config/policy.toml"), sample_rate=0),
+    )
 
 
 @pytest.fixture(name="service")
