@@ -106,3 +106,20 @@ def heartbeats(role: str) -> str:
 TOKEN_NAMES = PREFIX + "token-names"  # hash principal name -> digest of its one live token
 TOKEN_PREFIX = PREFIX + "token:"  # + digest: hash name, role, created_at, expires_at, user, uid
 USER_PREFIX = PREFIX + "user:"  # + name: hash password, role, disabled, uid, created_at
+
+# Synchronous scoring (the Perspective-compatible endpoints): a request/reply path through
+# Redis. API processes XADD to SYNC_STREAM; any worker reads it (group SYNC_GROUP) before the
+# ingest stream and LPUSHes the record to the request's reply list, which the API BLPOPs.
+SYNC_STREAM = PREFIX + "sync"
+SYNC_GROUP = "workers"
+PERSPECTIVE_COUNTERS = PREFIX + "perspective:counters"  # hash: analyze/suggest/stored counts
+
+
+def sync_reply(request_id: str) -> str:
+    """List the worker LPUSHes one sync request's answer to (expires soon after)."""
+    return f"{PREFIX}sync:reply:{request_id}"
+
+
+def perspective_rate(principal: str, window: int) -> str:
+    """Counter of one token's Perspective requests in one rate window (expires with it)."""
+    return f"{PREFIX}perspective:rate:{principal}:{window}"

@@ -20,6 +20,7 @@ from moderator import keys
 from moderator.adapters.callbacks import OutboxDeliverer
 from moderator.adapters.embedded_redis import EmbeddedRedis
 from moderator.adapters.passwords import Argon2Passwords
+from moderator.adapters.redis_analyzed import RedisAnalyzed
 from moderator.adapters.redis_audit import RedisAudit
 from moderator.adapters.redis_auth import RedisAuthStore
 from moderator.adapters.redis_claims import RedisClaims
@@ -31,6 +32,7 @@ from moderator.adapters.redis_logins import LoginLimits
 from moderator.adapters.redis_outbox import RedisOutbox
 from moderator.adapters.redis_queue import RedisQueues
 from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis_sync import RedisSyncScoring
 from moderator.core.models import ModelInfo
 from moderator.settings import Settings
 
@@ -48,6 +50,8 @@ class WebServices:
     audit: RedisAudit
     outbox: RedisOutbox
     ingest_dead: RedisIngestDeadLetters
+    sync_scoring: RedisSyncScoring
+    analyzed: RedisAnalyzed
     webhook_secret: str
     session_secret: str
     deliverer: OutboxDeliverer | None = None
@@ -100,6 +104,8 @@ def build_web(
         audit=RedisAudit(client, scan_max=review.scan_max),
         outbox=RedisOutbox(client),
         ingest_dead=RedisIngestDeadLetters(client, max_backlog=settings.webhook.max_backlog),
+        sync_scoring=RedisSyncScoring(client, timeout_s=settings.perspective.timeout_s),
+        analyzed=RedisAnalyzed(client),
         webhook_secret=settings.webhook.secret,
         session_secret=settings.ui.session_secret,
     )

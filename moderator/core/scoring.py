@@ -11,9 +11,9 @@ comments that pass cost nothing extra.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from moderator.core.language import Detection, Resolved, is_unsupported, resolve
+from moderator.core.language import Detection, Resolved, is_unsupported, primary, resolve
 from moderator.core.models import Comment, Match, ScoreRecord, Scores
 from moderator.core.policy import Policy
 from moderator.core.ports import LanguageDetector, Lexicon, Scorer
@@ -84,6 +84,20 @@ class ScoringService:
         if self.spans:
             self._add_spans(items)
         return [item.record for item in items if item.record is not None]
+
+    def score_hinted(
+        self, comments: Sequence[Comment], hints: Sequence[str | None]
+    ) -> list[ScoreRecord]:
+        """`score`, where each comment's language is the detector's confident guess, else its
+        hint (for callers such as Coral that send the site's locale for every comment)."""
+        found: list[Detection | None] = [None] * len(comments)
+        if self.detector is not None and comments:
+            found = list(self.detector.detect([c.text for c in comments]))
+        chosen = [
+            replace(c, language=(d.language if d is not None else None) or primary(h))
+            for c, d, h in zip(comments, found, hints, strict=True)
+        ]
+        return self.score(chosen)
 
     def _languages(self, comments: Sequence[Comment]) -> list[Resolved]:
         detections: list[Detection | None] = [None] * len(comments)

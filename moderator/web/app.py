@@ -27,6 +27,7 @@ from moderator.web import (
     health,
     middleware,
     openapi,
+    perspective_api,
     platform_api,
     problems,
     review_api,
@@ -71,6 +72,7 @@ def create_app(services: WebServices, *, host: str = LOOPBACK) -> FastAPI:
     app.state.cpu = CpuPool(services.settings.web.cpu_threads)
     problems.install(app)
     app.include_router(webhook.router)
+    app.include_router(perspective_api.router)  # Google's shapes, not in the OpenAPI document
     api = (review_api, claims_api, actions_api, platform_api, admin_api, health)
     for module in api:
         app.include_router(module.router)

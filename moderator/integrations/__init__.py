@@ -1,0 +1,1 @@
+"""Platform-facing integrations: each maps a platform's wire shapes to moderator's core types."""

@@ -1,0 +1,41 @@
+"""Answering synchronous scoring requests (adapters/redis_sync.py) in a worker.
+
+Requests are scored together in one call of the scoring service, outside any batch wait. The
+language: the detector's confident guess wins over the caller's hint (Coral sends the site's
+locale for every comment), the hint is used when the detector is unsure. A request that fails
+to score is answered with an error, never left waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from moderator.adapters.redis_sync import RedisSyncConsumer, SyncRequest
+from moderator.core.scoring import ScoringService
+
+log = logging.getLogger("moderator.worker")
+
+
+class SyncServer:
+    def __init__(self, consumer: RedisSyncConsumer, service: ScoringService) -> None:
+        self.consumer = consumer
+        self.service = service
+        self.answered = 0
+
+    def serve(self, requests: Sequence[SyncRequest]) -> None:
+        if not requests:
+            return
+        try:
+            records = self.service.score_hinted(
+                [r.comment for r in requests], [r.hint for r in requests]
+            )
+        except Exception as exc:
+            log.exception("Synchronous scoring failed: %s", exc)
+            for r in requests:
+                self.consumer.answer(r, {"error": f"{type(exc).__name__}: {exc}"[:300]})
+            return
+        version = self.service.policy.version
+        for r, record in zip(requests, records, strict=True):
+            self.consumer.answer(r, {"record": record.to_dict(), "policy_version": version})
+            self.answered += 1
