@@ -216,3 +216,23 @@ async def test_the_discovery_document_is_rooted_at_this_server(web: Web) -> None
     methods = doc["resources"]["comments"]["methods"]
     assert methods["analyze"]["path"] == "v1alpha1/comments:analyze"
     assert (await web.client().get("/$discovery/rest?version=v2")).status_code == 404
+
+
+async def test_without_a_worker_the_answer_is_unavailable_and_nothing_is_kept(
+    make_settings, redis_client: redis.Redis
+) -> None:
+    settings = make_settings(perspective={"scoring": "worker", "timeout_s": 0.3})
+    app = create_app(build_web(settings, settings.redis_url, deliver=False))
+    web = Web(app, app.state.services, Seeder(redis_client))
+    try:
+        c = web.client(**{"X-Goog-Api-Key": await key(web)})
+        r = await c.post(ANALYZE, json=body())
+        assert r.status_code == 503
+        assert r.json()["error"]["status"] == "UNAVAILABLE"
+        assert "worker" in r.json()["error"]["message"]
+        assert not redis_client.keys(keys.comment("*"))
+        assert redis_client.xlen(keys.SYNC_STREAM) == 1  # the request, for no one: trimmed later
+    finally:
+        for client in web.clients:
+            await client.aclose()
+        await web.services.aclose()
