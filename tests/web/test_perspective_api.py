@@ -236,3 +236,11 @@ async def test_without_a_worker_the_answer_is_unavailable_and_nothing_is_kept(
         for client in web.clients:
             await client.aclose()
         await web.services.aclose()
+
+
+async def test_the_discovery_root_follows_the_host_and_a_trusted_proxys_scheme(web: Web) -> None:
+    r = await web.client().get(
+        "/$discovery/rest?version=v1alpha1",
+        headers={"Host": "talk-scores.example.org", "X-Forwarded-Proto": "https"},
+    )
+    assert r.json()["rootUrl"] == "https://talk-scores.example.org/"
