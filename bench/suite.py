@@ -68,6 +68,12 @@ def ui(quick: bool) -> Section:
     return run(quick)
 
 
+def perspective(quick: bool) -> Section:
+    from bench.bench_perspective import run
+
+    return run(quick)
+
+
 BENCHMARKS: dict[str, Callable[..., Section]] = {
     "lexicon": lexicon,
     "scoring": scoring,
@@ -79,4 +85,5 @@ BENCHMARKS: dict[str, Callable[..., Section]] = {
     "hostile": hostile,
     "login": login,
     "ui": ui,
+    "perspective": perspective,
 }

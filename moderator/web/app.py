@@ -51,6 +51,7 @@ def create_app(services: WebServices, *, host: str = LOOPBACK) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         task = None
+        perspective_api.warm(app)
         if services.deliverer is not None:
             task = asyncio.create_task(services.deliverer.run(stop))
         try:

@@ -23,6 +23,7 @@ document describes them).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -144,14 +145,25 @@ async def _analyze(request: Request, principal: Principal, raw: bytes) -> dict[s
     return out
 
 
+def warm(app: Any) -> None:
+    """With `perspective.scoring = "lexicon"`, start loading the lexicon-only scoring service
+    now (off the event loop), so the first request does not wait for it. Call inside the
+    running loop (the app's lifespan)."""
+    if app.state.services.settings.perspective.scoring == "lexicon":
+        _lexicon_future(app)
+
+
+def _lexicon_future(app: Any) -> asyncio.Future[ScoringService]:
+    """The one load of this process's lexicon-only scoring service (started on first call)."""
+    future: asyncio.Future[ScoringService] | None = getattr(app.state, "lexicon_scoring", None)
+    if future is None:
+        build = app.state.cpu.run(build_lexicon_scoring, app.state.services.settings)
+        future = app.state.lexicon_scoring = asyncio.ensure_future(build)
+    return future
+
+
 async def _lexicon_service(request: Request) -> ScoringService:
-    """The lexicon-only scoring service of this process, built once (off the event loop)."""
-    state = request.app.state
-    service: ScoringService | None = getattr(state, "lexicon_scoring", None)
-    if service is None:
-        service = await state.cpu.run(build_lexicon_scoring, state.services.settings)
-        state.lexicon_scoring = service
-    return service
+    return await asyncio.shield(_lexicon_future(request.app))
 
 
 async def _suggest(request: Request, principal: Principal, raw: bytes) -> dict[str, Any]:

@@ -59,6 +59,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "hostile",
         "login",
         "ui",
+        "perspective",
     ]
 
 
@@ -132,3 +133,12 @@ def test_ui_quick() -> None:
     body = "\n".join(section.body)
     assert "`/healthz` while `GET /ui/queue` renders" in body
     assert "matches kept per score record: 100 (" in body  # 500 found, policy.max_matches kept
+
+
+@pytest.mark.slow
+def test_perspective_quick() -> None:
+    section = BENCHMARKS["perspective"](quick=True)
+    body = "\n".join(section.body)
+    assert "worker, offline model" in body and "lexicon-only, in the API process" in body
+    rows = [line for line in section.body if line.startswith(("| worker", "| lexicon"))]
+    assert len(rows) == 2 and all(row.split(" | ")[2] == "0" for row in rows)  # no non-200

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -140,8 +141,12 @@ async def test_bad_bodies_are_invalid_argument_and_store_nothing(
 
 
 async def test_a_token_past_its_rate_is_resource_exhausted(web: Web) -> None:
-    c = web.client(**{"X-Goog-Api-Key": await key(web)})
-    codes = [(await c.post(ANALYZE, json=body("fine words"))).status_code for _ in range(51)]
+    for attempt in range(2):  # the limit is per clock minute: again if a minute began meanwhile
+        c = web.client(**{"X-Goog-Api-Key": await key(web, name=f"coral-{attempt}")})
+        minute = int(time.time() // 60)
+        codes = [(await c.post(ANALYZE, json=body("fine words"))).status_code for _ in range(51)]
+        if int(time.time() // 60) == minute:
+            break
     assert codes[:50] == [200] * 50
     assert codes[50] == 429
     last = await c.post(ANALYZE, json=body("fine words"))
