@@ -14,8 +14,8 @@ stored again, not rescored. The loop's heartbeat (adapters/redis_heartbeats.py) 
 alive. SIGTERM (the stop event) lets the batch in hand finish.
 
 Synchronous scoring requests (adapters/redis_sync.py, worker/sync.py) come first: they are
-answered before each batch and after it, and an idle worker blocks on both streams at once, so
-a request waits at most for the batch in hand.
+answered before each batch, while a batch fills (the worker blocks on both streams at once) and
+when idle, so a request waits at most for the batch being scored.
 """
 
 from __future__ import annotations
@@ -124,8 +124,13 @@ class Worker:
             left_ms = int((deadline - time.monotonic()) * 1000)
             if left_ms <= 0:
                 break
-            more = self.consumer.read(size - len(batch), left_ms)
-            if not more:
+            # a sync request arriving while the batch fills is answered at once
+            requests, entries = self.sync.consumer.wait(
+                size - len(batch), left_ms, keys.INGEST_STREAM, keys.INGEST_GROUP
+            )
+            self.sync.serve(requests)
+            more = self.consumer.deliveries(entries)
+            if not more and not requests:
                 break
             batch.extend(more)
         return batch
