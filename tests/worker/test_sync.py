@@ -135,3 +135,28 @@ def test_an_expired_request_is_acknowledged_unanswered(redis_client: redis.Redis
     consumer.answer(request, {"record": {}})
     assert not redis_client.exists(keys.sync_reply("r1"))
     assert redis_client.xlen(keys.SYNC_STREAM) == 0
+
+
+def test_a_sync_request_is_answered_while_a_batch_fills(
+    make_settings, redis_client: redis.Redis, service: ScoringService
+) -> None:
+    settings = make_settings(worker={"batch_size": 8, "batch_wait_ms": 3000})
+    worker = make_worker(settings, service, redis_client)
+    order: list[str] = []
+    process = worker.process
+    worker.process = lambda batch: (order.append("batch"), process(batch))[1]  # type: ignore[method-assign]
+    with running(worker):
+        enqueue(redis_client, Comment("c1", "a comment that waits for its batch to fill"))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # until the worker holds it, waiting for more
+            pending = redis_client.xpending(keys.INGEST_STREAM, keys.INGEST_GROUP)
+            if pending["pending"]:
+                break
+            time.sleep(0.01)
+        (answer,) = ask(settings.redis_url, [Comment("s", "quick question")])
+        order.append("answered")
+        done = time.monotonic() + 15
+        while "batch" not in order and time.monotonic() < done:
+            time.sleep(0.05)
+    assert answer["record"]["id"] == "s"
+    assert order == ["answered", "batch"]  # not after the 3 s batch wait
