@@ -63,6 +63,9 @@ def run(quick: bool) -> Section:
         _wait_ready(url, key)
         lexicon = _paced(url, key, seconds)
         rows.append(_row("lexicon-only, in the API process", lexicon))
+    rows.append(
+        _row("lexicon-only scoring alone (in process, no HTTP, no Redis)", _inline(seconds))
+    )
     section.table(["path", "requests", "non-200", "p50 ms", "p95 ms", "p99 ms", "max ms"], rows)
     if not quick:
         p95, p99 = _pct(worker, 95), _pct(worker, 99)
@@ -97,6 +100,33 @@ def _row(label: str, result: Result) -> list[str]:
         f"{_pct(result, 99):.1f}",
         f"{max(result.latencies_ms, default=float('nan')):.1f}",
     ]
+
+
+def _inline(seconds: int) -> Result:
+    """`ScoringService.score_hinted` of the lexicon-only service on the same comments, one at
+    a time: what the API process itself spends per request on that path."""
+    from moderator.bootstrap.lexicon import build_lexicon_scoring
+    from moderator.core.models import Comment
+    from moderator.settings import load_settings
+
+    service = build_lexicon_scoring(
+        load_settings(
+            webhook={"secret": services.WEBHOOK_SECRET},
+            ui={"session_secret": services.SESSION_SECRET},
+        )
+    )
+    result = Result()
+    for text in _texts(seconds):
+        started = time.perf_counter()
+        service.score_hinted([Comment("bench", text)], ["en"])
+        result.latencies_ms.append((time.perf_counter() - started) * 1000)
+        result.statuses[200] = result.statuses.get(200, 0) + 1
+    return result
+
+
+def _texts(seconds: int) -> list[str]:
+    count = int(RATE * seconds)
+    return [c.text for c in corpus.comments(count * 3, seed=11) if c.language == "en"][:count]
 
 
 def _token(redis_url: str) -> str:

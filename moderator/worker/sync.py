@@ -3,12 +3,14 @@
 Requests are scored together in one call of the scoring service, outside any batch wait. The
 language: the detector's confident guess wins over the caller's hint (Coral sends the site's
 locale for every comment), the hint is used when the detector is unsure. A request that fails
-to score is answered with an error, never left waiting.
+to score is answered with an error, never left waiting; one past its deadline is dropped
+unscored.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 
 from moderator.adapters.redis_sync import RedisSyncConsumer, SyncRequest
@@ -22,8 +24,18 @@ class SyncServer:
         self.consumer = consumer
         self.service = service
         self.answered = 0
+        self.expired = 0
 
     def serve(self, requests: Sequence[SyncRequest]) -> None:
+        """Score the live requests in one call and answer each; a request past its deadline
+        (its caller has given up) is acknowledged unscored, so a worker that fell behind
+        catches up instead of scoring answers nobody reads."""
+        now_ms = time.time() * 1000
+        for r in requests:
+            if r.deadline_ms <= now_ms:
+                self.consumer.answer(r, {})
+                self.expired += 1
+        requests = [r for r in requests if r.deadline_ms > now_ms]
         if not requests:
             return
         try:

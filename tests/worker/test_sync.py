@@ -20,6 +20,7 @@ from moderator.adapters.redis_sync import RedisSyncConsumer, RedisSyncScoring, S
 from moderator.core.models import Comment
 from moderator.core.scoring import ScoringService
 from moderator.settings import Settings
+from moderator.worker.sync import SyncServer
 from moderator.worker.worker import Worker
 from tests.worker.test_worker import RETARD, enqueue, make_worker
 
@@ -160,3 +161,21 @@ def test_a_sync_request_is_answered_while_a_batch_fills(
             time.sleep(0.05)
     assert answer["record"]["id"] == "s"
     assert order == ["answered", "batch"]  # not after the 3 s batch wait
+
+
+def test_a_worker_behind_drops_expired_requests_unscored(
+    redis_client: redis.Redis, service: ScoringService
+) -> None:
+    consumer = RedisSyncConsumer(redis_client, "w1")
+    consumer.ensure_group()
+    server = SyncServer(consumer, service)
+    comment = json.dumps(Comment("x", "t").to_dict())
+    late = int(time.time() * 1000) - 1
+    live = int(time.time() * 1000) + 60_000
+    redis_client.xadd(keys.SYNC_STREAM, {"id": "old", "comment": comment, "deadline": late})
+    redis_client.xadd(keys.SYNC_STREAM, {"id": "new", "comment": comment, "deadline": live})
+    server.serve(consumer.read(10))
+    assert (server.expired, server.answered) == (1, 1)
+    assert not redis_client.exists(keys.sync_reply("old"))
+    assert json.loads(redis_client.lpop(keys.sync_reply("new")))["record"]["id"] == "x"
+    assert redis_client.xlen(keys.SYNC_STREAM) == 0
