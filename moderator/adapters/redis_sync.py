@@ -78,7 +78,7 @@ class RedisSyncConsumer:
     def ensure_group(self) -> None:
         with unavailable_as_error():
             try:
-                self._client.xgroup_create(keys.SYNC_STREAM, keys.SYNC_GROUP, "$", mkstream=True)
+                self._client.xgroup_create(keys.SYNC_STREAM, keys.SYNC_GROUP, "0", mkstream=True)
             except redis.ResponseError as exc:
                 if "BUSYGROUP" not in str(exc):
                     raise

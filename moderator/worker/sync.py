@@ -39,8 +39,9 @@ class SyncServer:
         if not requests:
             return
         try:
+            # no sentence pass: Perspective's spans come from the lexicon's matches
             records = self.service.score_hinted(
-                [r.comment for r in requests], [r.hint for r in requests]
+                [r.comment for r in requests], [r.hint for r in requests], spans=False
             )
         except Exception as exc:
             log.exception("Synchronous scoring failed: %s", exc)

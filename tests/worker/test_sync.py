@@ -87,6 +87,7 @@ def test_a_sync_request_is_answered_before_the_waiting_batch(
     (answer,) = found
     assert answer["record"]["id"] == "s" and answer["record"]["action"] in ("review", "hold")
     assert answer["policy_version"] == service.policy.version
+    assert answer["record"]["spans"] == []  # no sentence pass on the sync path
     assert order == ["sync", "batch", "batch", "batch"]  # before the 3 waiting batches
     assert worker.sync.answered == 1
     assert not redis_client.exists(keys.comment("default:s"))  # sync scoring stores nothing
