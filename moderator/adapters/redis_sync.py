@@ -6,8 +6,8 @@ host may answer, and any number of API processes share the stream. The worker si
 (`RedisSyncConsumer`) reads the sync stream before the ingest stream (one blocking XREADGROUP
 on both when idle), skips requests whose deadline has passed (nobody waits for them), and
 answers by LPUSH + PEXPIRE, then acknowledges and deletes the entry. A request whose worker
-dies is not retried: its caller has timed out (503) and may send it again. Nothing here stores
-the comment.
+dies is not retried: its caller has timed out (503) and may send it again; `sweep` forgets it.
+Nothing here stores the comment.
 """
 
 from __future__ import annotations
@@ -120,6 +120,25 @@ class RedisSyncConsumer:
             pipe.xack(keys.SYNC_STREAM, keys.SYNC_GROUP, request.message_id)
             pipe.xdel(keys.SYNC_STREAM, request.message_id)
             pipe.execute()
+
+    def sweep(self, min_idle_ms: int, count: int = 100) -> int:
+        """Forget requests left pending by a dead worker for `min_idle_ms` (their callers gave
+        up long ago): acknowledged and deleted, never scored. Returns how many."""
+        with unavailable_as_error():
+            reply: Any = self._client.xautoclaim(
+                keys.SYNC_STREAM,
+                keys.SYNC_GROUP,
+                self.consumer,
+                min_idle_time=min_idle_ms,
+                start_id="0-0",
+                count=count,
+                justid=True,
+            )
+            ids = list(reply or [])  # with JUSTID, redis-py answers the ids alone
+            if ids:
+                self._client.xack(keys.SYNC_STREAM, keys.SYNC_GROUP, *ids)
+                self._client.xdel(keys.SYNC_STREAM, *ids)
+        return len(ids)
 
     def _requests(self, entries: list[Any]) -> list[SyncRequest]:
         out = []

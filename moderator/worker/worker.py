@@ -108,12 +108,13 @@ class Worker:
         """Reclaimed messages first, then new ones until the batch is full or the wait is over."""
         size, cfg = self.settings.batch_size, self.settings
         batch: list[Delivery] = []
+        self.sync.consumer.ensure_group()
         now = time.monotonic()
         if now - self._last_reclaim >= cfg.claim_idle_ms / 2000:
             self._last_reclaim = now
             batch = self._hold_exhausted(self.consumer.reclaim(cfg.claim_idle_ms, size))
+            self.sync.consumer.sweep(cfg.claim_idle_ms)
         if not batch:
-            self.sync.consumer.ensure_group()
             requests, entries = self.sync.consumer.wait(
                 size, cfg.block_ms, keys.INGEST_STREAM, keys.INGEST_GROUP
             )

@@ -180,3 +180,16 @@ def test_a_worker_behind_drops_expired_requests_unscored(
     assert not redis_client.exists(keys.sync_reply("old"))
     assert json.loads(redis_client.lpop(keys.sync_reply("new")))["record"]["id"] == "x"
     assert redis_client.xlen(keys.SYNC_STREAM) == 0
+
+
+def test_requests_a_dead_worker_left_pending_are_swept(redis_client: redis.Redis) -> None:
+    dead, alive = RedisSyncConsumer(redis_client, "dead"), RedisSyncConsumer(redis_client, "w2")
+    dead.ensure_group()
+    comment = json.dumps(Comment("x", "t").to_dict())
+    redis_client.xadd(keys.SYNC_STREAM, {"id": "r", "comment": comment, "deadline": 1})
+    assert len(dead.read(10)) == 1  # and then the worker dies
+    time.sleep(0.05)
+    assert alive.sweep(min_idle_ms=10_000) == 0  # not idle long enough yet
+    assert alive.sweep(min_idle_ms=20) == 1
+    assert redis_client.xpending(keys.SYNC_STREAM, keys.SYNC_GROUP)["pending"] == 0
+    assert redis_client.xlen(keys.SYNC_STREAM) == 0
