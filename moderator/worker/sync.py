@@ -1,6 +1,6 @@
 """Answering synchronous scoring requests (adapters/redis_sync.py) in a worker.
 
-Requests are scored together in one call of the scoring service, outside any batch wait. The
+Waiting requests are scored a few per call of the scoring service, outside any batch wait. The
 language: the detector's confident guess wins over the caller's hint (Coral sends the site's
 locale for every comment), the hint is used when the detector is unsure. A request that fails
 to score is answered with an error, never left waiting; one past its deadline is dropped
@@ -17,6 +17,7 @@ from moderator.adapters.redis_sync import RedisSyncConsumer, SyncRequest
 from moderator.core.scoring import ScoringService
 
 log = logging.getLogger("moderator.worker")
+CHUNK = 4  # requests per model call
 
 
 class SyncServer:
@@ -27,17 +28,24 @@ class SyncServer:
         self.expired = 0
 
     def serve(self, requests: Sequence[SyncRequest]) -> None:
-        """Score the live requests in one call and answer each; a request past its deadline
-        (its caller has given up) is acknowledged unscored, so a worker that fell behind
-        catches up instead of scoring answers nobody reads."""
-        now_ms = time.time() * 1000
-        for r in requests:
-            if r.deadline_ms <= now_ms:
-                self.consumer.answer(r, {})
-                self.expired += 1
-        requests = [r for r in requests if r.deadline_ms > now_ms]
-        if not requests:
-            return
+        """Score the live requests, `CHUNK` per model call (a long comment pads its whole call:
+        small calls keep the short ones fast), and answer each as its call ends. A request
+        past its deadline (its caller has given up) is acknowledged unscored, checked before
+        every call, so a worker that fell behind catches up instead of scoring answers
+        nobody reads."""
+        waiting = list(requests)
+        while waiting:
+            now_ms = time.time() * 1000
+            for r in waiting:
+                if r.deadline_ms <= now_ms:
+                    self.consumer.answer(r, {})
+                    self.expired += 1
+            waiting = [r for r in waiting if r.deadline_ms > now_ms]
+            chunk, waiting = waiting[:CHUNK], waiting[CHUNK:]
+            if chunk:
+                self._score(chunk)
+
+    def _score(self, requests: list[SyncRequest]) -> None:
         try:
             # no sentence pass: Perspective's spans come from the lexicon's matches
             records = self.service.score_hinted(
