@@ -34,7 +34,9 @@ def run(quick: bool) -> Section:
         "typical English comments from bench/corpus.py (15 % with an abusive sentence), "
         "Coral's body (TOXICITY, doNotStore true). One `moderator serve`, one `moderator "
         "worker` (batch 16), embedded Redis, the sender: all on the same cores. Latency is the "
-        "sender's, send to full answer."
+        "sender's, send to full answer (a 503, no worker answer within "
+        '`perspective.timeout_s` = 2 s, counts at its time). "One at a time": the same '
+        "comments, each sent when the previous one was answered (no queue in front)."
     )
     section.line()
     worker_settings = {"model__multilingual_spec": "none", "worker__batch_size": "16"}
@@ -57,6 +59,7 @@ def run(quick: bool) -> Section:
         _wait_ready(url, key)
         worker = _paced(url, key, seconds)
         rows.append(_row(f"worker, {label}", worker))
+        rows.append(_row(f"worker, {label}, one at a time", _sequential(url, key, seconds)))
     with services.stack() as stack:
         url = stack.api(perspective__scoring="lexicon")
         key = _token(stack.redis_url)
@@ -100,6 +103,21 @@ def _row(label: str, result: Result) -> list[str]:
         f"{_pct(result, 99):.1f}",
         f"{max(result.latencies_ms, default=float('nan')):.1f}",
     ]
+
+
+def _sequential(url: str, key: str, seconds: int) -> Result:
+    """The same comments (a third of them), each sent when the previous one was answered: the
+    path's latency without a queue of requests in front of it."""
+    result = Result()
+    with httpx.Client(timeout=30) as client:
+        for text in _texts(seconds)[: max(5, int(RATE * seconds) // 3)]:
+            started = time.perf_counter()
+            r = client.post(
+                f"{url}/v1alpha1/comments:analyze", params={"key": key}, json=_body(text)
+            )
+            result.latencies_ms.append((time.perf_counter() - started) * 1000)
+            result.statuses[r.status_code] = result.statuses.get(r.status_code, 0) + 1
+    return result
 
 
 def _inline(seconds: int) -> Result:
