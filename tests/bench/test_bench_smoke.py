@@ -141,4 +141,4 @@ def test_perspective_quick() -> None:
     body = "\n".join(section.body)
     assert "worker, offline model" in body and "lexicon-only, in the API process" in body
     rows = [line for line in section.body if line.startswith(("| worker", "| lexicon"))]
-    assert len(rows) == 2 and all(row.split(" | ")[2] == "0" for row in rows)  # no non-200
+    assert len(rows) == 4 and all(row.split(" | ")[2] == "0" for row in rows)  # no non-200
