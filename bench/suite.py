@@ -98,6 +98,12 @@ def retention(quick: bool) -> Section:
     return run(quick)
 
 
+def perspective(quick: bool) -> Section:
+    from bench.bench_perspective import run
+
+    return run(quick)
+
+
 BENCHMARKS: dict[str, Callable[..., Section]] = {
     "lexicon": lexicon,
     "scoring": scoring,
@@ -114,4 +120,5 @@ BENCHMARKS: dict[str, Callable[..., Section]] = {
     "offline": offline,
     "calibration": calibration,
     "retention": retention,
+    "perspective": perspective,
 }

@@ -17,6 +17,10 @@ class StoreUnavailableError(ModeratorError):
     """Redis cannot be reached; nothing was written."""
 
 
+class SyncTimeoutError(StoreUnavailableError):
+    """No scoring worker answered a synchronous request in time (none running, or all busy)."""
+
+
 class StoreFullError(StoreUnavailableError):
     """Redis refuses writes because it is out of memory (maxmemory, noeviction); nothing was
     written."""

@@ -142,3 +142,19 @@ ARCHIVE_PENDING = PREFIX + "archive:pending"  # hash batch name -> JSON {day, re
 # maybe written, not yet deleted from Redis; removed last, so an interrupted run resumes it
 ARCHIVE_AUDIT_UPTO = PREFIX + "archive:audit-upto"  # the last audit id written to the archive
 ARCHIVE_LAST_RUN = PREFIX + "archive:last-run"  # hash: at (ms) and counts of the last run
+# Synchronous scoring (the Perspective-compatible endpoints): a request/reply path through
+# Redis. API processes XADD to SYNC_STREAM; any worker reads it (group SYNC_GROUP) before the
+# ingest stream and LPUSHes the record to the request's reply list, which the API BLPOPs.
+SYNC_STREAM = PREFIX + "sync"
+SYNC_GROUP = "workers"
+PERSPECTIVE_COUNTERS = PREFIX + "perspective:counters"  # hash: analyze/suggest/stored counts
+
+
+def sync_reply(request_id: str) -> str:
+    """List the worker LPUSHes one sync request's answer to (expires soon after)."""
+    return f"{PREFIX}sync:reply:{request_id}"
+
+
+def perspective_rate(principal: str, window: int) -> str:
+    """Counter of one token's Perspective requests in one rate window (expires with it)."""
+    return f"{PREFIX}perspective:rate:{principal}:{window}"

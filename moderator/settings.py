@@ -187,6 +187,18 @@ class ArchiveSettings(_Section):
     url: str = ""  # a directory or an fsspec URL ("s3://bucket/moderator"); "": data_dir/archive
 
 
+class PerspectiveSettings(_Section):
+    """The Perspective-compatible endpoints (/v1alpha1, moderator/web/perspective_api.py)."""
+
+    # worker: the model scores, in a worker, over the sync path; lexicon: the API process
+    # answers from the lexicon and policy alone (no worker, no model; SEVERE_TOXICITY refused).
+    scoring: Literal["worker", "lexicon"] = "worker"
+    timeout_s: float = Field(2.0, gt=0, le=4)  # wait for a worker's answer; then 503
+    rate_per_minute: int = Field(600, ge=1, le=1_000_000)  # per token; then 429
+    store_ttl_s: int = Field(604800, ge=60)  # doNotStore:false comments, for suggestscore
+    site: str = Field("perspective", pattern=r"^[A-Za-z0-9._-]{1,64}$")  # their site in moderator
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MODERATOR_", env_nested_delimiter="__", extra="forbid"
@@ -218,6 +230,7 @@ class Settings(BaseSettings):
 
     retention: RetentionSettings = RetentionSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    perspective: PerspectiveSettings = PerspectiveSettings()
 
     @field_validator("config_dir", mode="before")
     @classmethod

@@ -324,6 +324,11 @@ class RedisIngestConsumer:
                 )
             )
 
+    def deliveries(self, entries: list) -> list[Delivery]:
+        """Raw entries of the ingest stream (read elsewhere, e.g. together with the sync
+        stream) as deliveries."""
+        return self._load(entries)
+
     def _load(self, entries: list) -> list[Delivery]:
         if not entries:
             return []

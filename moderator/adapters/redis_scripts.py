@@ -750,3 +750,20 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[2] == '0' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1
 """
+
+# KEYS: 1 comment hash. ARGV: 1 comment json, 2 record json, 3 action, 4 priority, 5 now ms,
+#       6 ttl ms.
+# Keeps a synchronously scored comment (not queued, state `analyzed`) for a later platform
+# decision to join; an existing one (the same text again, or already decided) is left as it
+# is and only its expiry renewed. Returns 1 when stored, 0 when it existed.
+KEEP_ANALYZED = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[6])
+  return 0
+end
+redis.call('HSET', KEYS[1], 'comment', ARGV[1], 'record', ARGV[2], 'action', ARGV[3],
+           'priority', ARGV[4], 'received_at', ARGV[5], 'scored_at', ARGV[5],
+           'state', 'analyzed', 'version', 0, 'revision', 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+return 1
+"""

@@ -24,6 +24,7 @@ from moderator.adapters.archive.schedule import ArchiveSchedule
 from moderator.adapters.callbacks import OutboxDeliverer
 from moderator.adapters.embedded_redis import EmbeddedRedis
 from moderator.adapters.passwords import Argon2Passwords
+from moderator.adapters.redis_analyzed import RedisAnalyzed
 from moderator.adapters.redis_audit import RedisAudit
 from moderator.adapters.redis_auth import RedisAuthStore
 from moderator.adapters.redis_claims import RedisClaims
@@ -38,6 +39,7 @@ from moderator.adapters.redis_queue import RedisQueues
 from moderator.adapters.redis_review import RedisReviewStore
 from moderator.adapters.redis_second import RedisSecondOpinions
 from moderator.adapters.redis_sites import RedisSites
+from moderator.adapters.redis_sync import RedisSyncScoring
 from moderator.core.models import ModelInfo
 from moderator.core.scoring import ScoringService
 from moderator.settings import Settings
@@ -56,6 +58,8 @@ class WebServices:
     audit: ArchivedAudit  # Redis and the archive together (adapters/archive/audit.py)
     outbox: RedisOutbox
     ingest_dead: RedisIngestDeadLetters
+    sync_scoring: RedisSyncScoring
+    analyzed: RedisAnalyzed
     webhook_secret: str
     session_secret: str
     sites: RedisSites
@@ -140,6 +144,8 @@ def build_web(
         audit=ArchivedAudit(RedisAudit(client, scan_max=review.scan_max), build_archive(settings)),
         outbox=RedisOutbox(client),
         ingest_dead=RedisIngestDeadLetters(client, max_backlog=settings.webhook.max_backlog),
+        sync_scoring=RedisSyncScoring(client, timeout_s=settings.perspective.timeout_s),
+        analyzed=RedisAnalyzed(client),
         webhook_secret=settings.webhook.secret,
         session_secret=settings.ui.session_secret,
         sites=RedisSites(client, settings),

@@ -11,9 +11,9 @@ comments that pass cost nothing extra.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from moderator.core.language import Detection, Resolved, is_unsupported, resolve
+from moderator.core.language import Detection, Resolved, is_unsupported, primary, resolve
 from moderator.core.models import Comment, Match, ScoreRecord, Scores
 from moderator.core.policy import Policy
 from moderator.core.ports import LanguageDetector, Lexicon, Scorer
@@ -71,7 +71,9 @@ class ScoringService:
         self.lexicon_budget_s = lexicon_budget_s
         self.max_matches = max_matches
 
-    def score(self, comments: Sequence[Comment]) -> list[ScoreRecord]:
+    def score(self, comments: Sequence[Comment], *, spans: bool | None = None) -> list[ScoreRecord]:
+        """One record per comment, in order. `spans` False skips the sentence pass (None: as
+        the service was built)."""
         if not comments:
             return []
         items = [
@@ -81,9 +83,27 @@ class ScoringService:
         all_scores = _run([i.scorer for i in items], [c.text for c in comments])
         for item, scores in zip(items, all_scores, strict=True):
             item.record = self._record(item, scores)
-        if self.spans:
+        if self.spans if spans is None else spans:
             self._add_spans(items)
         return [item.record for item in items if item.record is not None]
+
+    def score_hinted(
+        self,
+        comments: Sequence[Comment],
+        hints: Sequence[str | None],
+        *,
+        spans: bool | None = None,
+    ) -> list[ScoreRecord]:
+        """`score`, where each comment's language is the detector's confident guess, else its
+        hint (for callers such as Coral that send the site's locale for every comment)."""
+        found: list[Detection | None] = [None] * len(comments)
+        if self.detector is not None and comments:
+            found = list(self.detector.detect([c.text for c in comments]))
+        chosen = [
+            replace(c, language=(d.language if d is not None else None) or primary(h))
+            for c, d, h in zip(comments, found, hints, strict=True)
+        ]
+        return self.score(chosen, spans=spans)
 
     def _languages(self, comments: Sequence[Comment]) -> list[Resolved]:
         detections: list[Detection | None] = [None] * len(comments)

@@ -27,6 +27,7 @@ from moderator.web import (
     health,
     middleware,
     openapi,
+    perspective_api,
     platform_api,
     problems,
     review_api,
@@ -53,6 +54,7 @@ def create_app(services: WebServices, *, host: str = LOOPBACK) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         task = None
+        perspective_api.warm(app)
         if services.deliverer is not None:
             task = asyncio.create_task(services.deliverer.run(stop))
         if any(site.platform == "coral" for site in services.settings.sites.values()):
@@ -88,6 +90,7 @@ def create_app(services: WebServices, *, host: str = LOOPBACK) -> FastAPI:
     app.include_router(webhook.router)
     for router in integration_routers():
         app.include_router(router)
+    app.include_router(perspective_api.router)  # Google's shapes, not in the OpenAPI document
     api = (review_api, claims_api, actions_api, platform_api, admin_api, second_api, health)
     for module in api:
         app.include_router(module.router)

@@ -12,6 +12,10 @@ The loop never dies: any error (Redis down or out of memory, a Redis error, a bu
 and retried with backoff, and a batch whose store failed because Redis could not take it is
 stored again, not rescored. The loop's heartbeat (adapters/redis_heartbeats.py) says it is
 alive. SIGTERM (the stop event) lets the batch in hand finish.
+
+Synchronous scoring requests (adapters/redis_sync.py, worker/sync.py) come first: they are
+answered before each batch, while a batch fills (the worker blocks on both streams at once) and
+when idle, so a request waits at most for the batch being scored.
 """
 
 from __future__ import annotations
@@ -24,15 +28,18 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from moderator import keys
 from moderator.adapters.redis_heartbeats import SyncHeartbeat
 from moderator.adapters.redis_ingest import Delivery, RedisIngestConsumer
 from moderator.adapters.redis_policies import PolicyReloader
+from moderator.adapters.redis_sync import RedisSyncConsumer
 from moderator.core.failure import failure_record
 from moderator.core.ordering import queue_score
 from moderator.core.sampling import should_sample
 from moderator.core.scoring import ScoringService
 from moderator.errors import StoreUnavailableError
 from moderator.settings import WorkerSettings
+from moderator.worker.sync import SyncServer
 
 log = logging.getLogger("moderator.worker")
 _RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
@@ -71,6 +78,7 @@ class Worker:
         self.scored = 0
         self.held = 0
         self.heartbeat = SyncHeartbeat(consumer.client, "worker", consumer.consumer)
+        self.sync = SyncServer(RedisSyncConsumer(consumer.client, consumer.consumer), service)
 
     def run(self, stop: threading.Event) -> None:
         """Loop until `stop` is set. Nothing ends the loop but `stop`: every error is logged
@@ -83,6 +91,8 @@ class Worker:
                 self.touch()
             try:
                 self.consumer.ensure_group()
+                self.sync.consumer.ensure_group()
+                self.sync.serve(self.sync.consumer.read(self.settings.batch_size))
                 batch = self.next_batch()
                 if batch:
                     self.process(batch)
@@ -106,19 +116,30 @@ class Worker:
         """Reclaimed messages first, then new ones until the batch is full or the wait is over."""
         size, cfg = self.settings.batch_size, self.settings
         batch: list[Delivery] = []
+        self.sync.consumer.ensure_group()
         now = time.monotonic()
         if now - self._last_reclaim >= cfg.claim_idle_ms / 2000:
             self._last_reclaim = now
             batch = self._hold_exhausted(self.consumer.reclaim(cfg.claim_idle_ms, size))
+            self.sync.consumer.sweep(cfg.claim_idle_ms)
         if not batch:
-            batch = self.consumer.read(size, cfg.block_ms)
+            requests, entries = self.sync.consumer.wait(
+                size, cfg.block_ms, keys.INGEST_STREAM, keys.INGEST_GROUP
+            )
+            self.sync.serve(requests)
+            batch = self.consumer.deliveries(entries)
         deadline = time.monotonic() + cfg.batch_wait_ms / 1000
         while batch and len(batch) < size:
             left_ms = int((deadline - time.monotonic()) * 1000)
             if left_ms <= 0:
                 break
-            more = self.consumer.read(size - len(batch), left_ms)
-            if not more:
+            # a sync request arriving while the batch fills is answered at once
+            requests, entries = self.sync.consumer.wait(
+                size - len(batch), left_ms, keys.INGEST_STREAM, keys.INGEST_GROUP
+            )
+            self.sync.serve(requests)
+            more = self.consumer.deliveries(entries)
+            if not more and not requests:
                 break
             batch.extend(more)
         return batch

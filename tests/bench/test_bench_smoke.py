@@ -64,6 +64,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "offline",
         "calibration",
         "retention",
+        "perspective",
     ]
 
 
@@ -175,3 +176,11 @@ def test_retention_quick() -> None:
     body = "\n".join(section.body)
     assert "Steady state" in body and "archive on disk MB" in body
     assert "| 4 |" in body  # one row per simulated day
+
+
+def test_perspective_quick() -> None:
+    section = BENCHMARKS["perspective"](quick=True)
+    body = "\n".join(section.body)
+    assert "worker, offline model" in body and "lexicon-only, in the API process" in body
+    rows = [line for line in section.body if line.startswith(("| worker", "| lexicon"))]
+    assert len(rows) == 4 and all(row.split(" | ")[2] == "0" for row in rows)  # no non-200
