@@ -23,6 +23,16 @@ class Scorer(Protocol):
     def score(self, texts: Sequence[str]) -> list[Scores]: ...
 
 
+class SiteScorer(Protocol):
+    """A site model: the probability that this site's reviewers would reject each text (one
+    float per text, in order). Raises on model failure."""
+
+    @property
+    def info(self) -> ModelInfo: ...
+
+    def score(self, texts: Sequence[str]) -> list[float]: ...
+
+
 class Lexicon(Protocol):
     """Finds slurs, dehumanising phrases, profanity and threats, with spans into the text.
 
