@@ -4,10 +4,11 @@
 Input: the rows of `moderator export decisions` (JSON lines or CSV, or read straight from the
 audit log in Redis). Each comment counts once, with its latest decision: `rejected` is abusive,
 `approved` is clean (platform decisions count, an undone decision does not; escalated or
-re-queued comments are left out). The model is the bundled model's kind (hashed n-grams, one
-logistic output) with the bundled model's toxicity logit as one more input: the public data's
-prior (moderator/adapters/site_model.py). Version: the training date and a hash of the weights.
-scikit-learn is needed to train (not to score).
+re-queued comments are left out). Each language weighs the same in total. The model is the
+bundled model's kind (hashed n-grams, one logistic output) with the bundled model's toxicity
+logit as one more input: the public data's prior (moderator/adapters/site_model.py).
+Version: the training date and a hash of the weights. scikit-learn is needed to train (not to
+score).
 """
 
 from __future__ import annotations
@@ -132,6 +133,16 @@ class TrainedSite:
     meta: dict[str, object]
 
 
+def language_weights(decided: list[Decided]) -> npt.NDArray[np.float64]:
+    """Each language (the record's; unknown is one more) weighs the same in total, so a
+    site's smaller language is not drowned by its larger one; a row's weight is kept within
+    [0.1, 10]."""
+    groups = [d.language or "unknown" for d in decided]
+    sizes = {g: groups.count(g) for g in set(groups)}
+    share = len(groups) / len(sizes)
+    return np.clip(np.asarray([share / sizes[g] for g in groups]), 0.1, 10.0)
+
+
 def train_site(
     decided: list[Decided],
     *,
@@ -156,7 +167,7 @@ def train_site(
     ngrams = sparse.csr_matrix((value, (doc, index)), shape=(len(texts), dim))
     x = sparse.hstack([ngrams, sparse.csr_matrix(prior_z[:, None])]).tocsr()
     model = LogisticRegression(C=c, solver="liblinear", max_iter=500, random_state=0)
-    model.fit(x, y)
+    model.fit(x, y, sample_weight=language_weights(decided))
     weights = model.coef_[0][:dim].astype(np.float32)
     prior = float(model.coef_[0][dim])
     bias = float(model.intercept_[0])
