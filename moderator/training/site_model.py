@@ -67,6 +67,8 @@ def latest(rows: Iterable[Mapping[str, Any]], since: datetime | None = None) -> 
             at = _parse_at(row.get("at"))
             if at is None or at < since:
                 continue
+        if row.get("id") in (None, ""):
+            continue  # not a comment's decision: nothing to key it by
         last[f"{row.get('site') or 'default'}:{row.get('id')}"] = row
     out = []
     for key, row in last.items():
@@ -75,7 +77,8 @@ def latest(rows: Iterable[Mapping[str, Any]], since: datetime | None = None) -> 
         text = row.get("text")
         if label is None or not isinstance(text, str) or not text.strip():
             continue
-        out.append(Decided(key, text, label, row.get("language") or None))
+        language = row.get("language")
+        out.append(Decided(key, text, label, language if isinstance(language, str) else None))
     return out
 
 

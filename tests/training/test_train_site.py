@@ -157,6 +157,33 @@ def test_too_few_decisions_and_a_missing_file_are_one_sentence(
     assert not (tmp_path / "models").exists()  # nothing half-written
 
 
+def test_hostile_rows_are_skipped_or_trained_on_without_failing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Invalid UTF-8, a 20,000-character comment, a lone surrogate, unknown fields, rows that
+    are not objects, no id, a text that is not a string: the good rows still train."""
+    lines = [json.dumps(r, ensure_ascii=False).encode() for r in decisions()]
+    hostile = [
+        json.dumps({**_row("h1", "x", "reject", "rejected", "rita", 5), "text": "blorft " * 3000}),
+        json.dumps({**_row("h2", "\ud800 lone", "approve", "approved", "rita", 6)}),
+        json.dumps({**_row("h3", "ok", "reject", "rejected", "rita", 7), "extra": {"a": [1]}}),
+        json.dumps({**_row("h4", "ok", "reject", "rejected", "rita", 8), "text": 5}),
+        json.dumps({**_row("", "no id", "reject", "rejected", "rita", 9)}),
+        json.dumps([1, 2, 3]),
+        "null",
+    ]
+    raw = b"\n".join([*lines, *(h.encode() for h in hostile), b'{"id": "h5", "text": "\xff\xfe"}'])
+    source = tmp_path / "hostile.jsonl"
+    source.write_bytes(raw + b"\n")
+    out_file = tmp_path / "site.npz"
+    assert (
+        main(["models", "train", "--from-decisions", str(source), "--output", str(out_file)]) == 0
+    )
+    # 81 + h1, h2 and h3 (h4's text is a number, "" has no id, h5 has no decision).
+    assert "from 84 decisions (42 rejected)" in capsys.readouterr().out
+    assert SiteScorer(out_file).score(["blorft " * 3000, "\ud800"])[0] > 0.5
+
+
 def test_trains_from_the_audit_log_in_redis(
     redis_url: str,
     seeder: Seeder,
