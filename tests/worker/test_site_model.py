@@ -4,18 +4,23 @@ rule, never a hold on its own, and the lexicon's severity-3 holds untouched."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
 from moderator import keys
+from moderator.adapters.redis_client import connect_async
+from moderator.adapters.redis_review import RedisReviewStore
 from moderator.bootstrap.scoring import build_scoring
-from moderator.core.models import Comment
+from moderator.cli import main
+from moderator.core.models import Comment, Decision
 from moderator.core.policy import parse_policy
 from moderator.errors import ConfigError, ModelUnavailableError
 from moderator.training.site_model import latest, save, train_site
 from tests.training.test_train_site import decisions
+from tests.web.seeding import now_ms
 from tests.worker.test_worker import RETARD, drain, enqueue, make_worker
 
 SLANG = "honestly Rosa is a blorft"
@@ -78,7 +83,7 @@ def test_a_hold_rule_on_the_site_label_is_refused() -> None:
 
 
 def test_a_worker_stores_the_site_score_on_real_redis(
-    make_settings, redis_client, site_file
+    make_settings, redis_client, redis_url, site_file, monkeypatch, tmp_path
 ) -> None:
     path, version = site_file
     settings = make_settings(model={"spec": "offline", "site_model": str(path)})
@@ -95,3 +100,22 @@ def test_a_worker_stores_the_site_score_on_real_redis(
     events = [json.loads(f["data"]) for _, f in redis_client.xrange(keys.FEED_STREAM)]
     scored = next(e for e in events if e["id"] == "s1")
     assert "site-review" in json.dumps(scored)
+
+    # A reviewer rejects it; the decisions export carries the site score for the next training.
+    async def reject() -> None:
+        client = connect_async(redis_url)
+        try:
+            review = RedisReviewStore(client, deliver_callbacks=False)
+            await review.decide(
+                "default:s1", Decision.REJECT, by="rita", reason=None, note=None, now_ms=now_ms()
+            )
+        finally:
+            await client.aclose()
+
+    asyncio.run(reject())
+    monkeypatch.setenv("MODERATOR_REDIS_URL", redis_url)
+    out = tmp_path / "decisions.jsonl"
+    assert main(["export", "decisions", "--output", str(out)]) == 0
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert row["id"] == "s1" and row["state"] == "rejected"
+    assert row["score_site"] == record["scores"]["site"]
