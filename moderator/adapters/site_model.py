@@ -75,11 +75,29 @@ class SiteScorer:
     def info(self) -> ModelInfo:
         return self._info
 
-    def score(self, texts: Sequence[str]) -> list[float]:
+    @property
+    def base_info(self) -> ModelInfo:
+        return self.base.info
+
+    def score(
+        self, texts: Sequence[str], base_toxicity: Sequence[float | None] | None = None
+    ) -> list[float]:
+        """One probability per text. `base_toxicity`, when given, is the bundled model's
+        toxicity for each text already computed (None where it was not): those texts are not
+        scored by the bundled model again."""
         if isinstance(texts, str):
             raise TypeError("score() takes a list of texts, not a single string")
         items = list(texts)
         if not items:
             return []
-        z = site_logits(self.weights, self.bias, self.prior, items, prior_logits(self.base, items))
+        known = list(base_toxicity) if base_toxicity is not None else [None] * len(items)
+        todo = [i for i, t in enumerate(known) if t is None]
+        prior_z = np.zeros(len(items))
+        if todo:
+            prior_z[todo] = prior_logits(self.base, [items[i] for i in todo])
+        done = [i for i, t in enumerate(known) if t is not None]
+        if done:
+            p = np.clip(np.asarray([known[i] for i in done], dtype=np.float64), 1e-4, 1 - 1e-4)
+            prior_z[done] = np.log(p / (1 - p))
+        z = site_logits(self.weights, self.bias, self.prior, items, prior_z)
         return [round(float(p), 6) for p in 1.0 / (1.0 + np.exp(-z))]

@@ -85,7 +85,13 @@ class ScoringService:
         ]
         all_scores = _run([i.scorer for i in items], [c.text for c in comments])
         if self.site is not None:
-            site_scores = self.site.score([c.text for c in comments])
+            # Comments the site model's prior (the bundled model) already scored reuse it.
+            base = self.site.base_info
+            known = [
+                s.get("toxicity") if i.scorer.info == base else None
+                for i, s in zip(items, all_scores, strict=True)
+            ]
+            site_scores = self.site.score([c.text for c in comments], known)
             if len(site_scores) != len(comments):
                 raise RuntimeError(
                     f"The site model returned {len(site_scores)} results for {len(comments)} texts."

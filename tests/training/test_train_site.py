@@ -112,6 +112,12 @@ def test_trains_a_versioned_site_model_into_the_data_dir(
     slang, plain = site.score(["honestly Rosa is a blorft", "honestly Rosa is a delight"])
     assert slang > 0.5 > plain
     assert site.base.score(["honestly Rosa is a blorft"])[0]["toxicity"] < slang  # not the prior
+    # The bundled model's scores passed in (as the scoring service does) give the same answer.
+    texts = ["honestly Rosa is a blorft", "honestly Rosa is a delight", "qué zarpado"]
+    given = [s["toxicity"] for s in site.base.score(texts)]
+    assert site.score(texts, [given[0], None, given[2]]) == pytest.approx(
+        site.score(texts), abs=1e-4
+    )
 
     # Same decisions, same weights: the version's hash part repeats.
     again = tmp_path / "again.npz"
