@@ -156,6 +156,8 @@ def models_train(args: argparse.Namespace) -> int:
     from moderator.training.offline_model import SEED, save, train
 
     if args.from_decisions is not None:
+        if args.seed is not None or args.no_blend:
+            raise ConfigError("--seed and --no-blend go with --shared, not --from-decisions.")
         return _train_site(args)
     if args.since:
         raise ConfigError("--since goes with --from-decisions.")

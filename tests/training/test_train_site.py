@@ -160,6 +160,9 @@ def test_too_few_decisions_and_a_missing_file_are_one_sentence(
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\n{not json\n', "utf-8")
     assert "Line 2 of" in fails(bad)
+    args = ["models", "train", "--from-decisions", str(bad), "--no-blend"]
+    assert main(args) == 2
+    assert "--no-blend go with --shared" in capsys.readouterr().err
     assert not (tmp_path / "models").exists()  # nothing half-written
 
 
