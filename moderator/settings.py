@@ -87,6 +87,9 @@ class ModelSettings(_Section):
     # Where `models pull` (and `auto`) fetch weights: a mirror's URL in a closed network.
     download_url: str = "https://github.com/unitaryai/detoxify/releases/download/"
     hf_endpoint: str = ""  # Hugging Face hub for config/tokenizer files; "": huggingface.co
+    # A site model (`moderator models train --from-decisions`): its score is the `site` label,
+    # beside the main model's. "": none. A relative path is read from data_dir.
+    site_model: str = ""
 
 
 class LanguageSettings(_Section):

@@ -10,7 +10,7 @@ from pathlib import Path
 from moderator.core.language import DETOXIFY_MULTILINGUAL
 from moderator.core.models import ModelInfo
 from moderator.core.policy import load_policy
-from moderator.core.ports import LanguageDetector, Scorer
+from moderator.core.ports import LanguageDetector, Scorer, SiteScorer
 from moderator.core.scoring import ScoringService
 from moderator.errors import ModelUnavailableError
 from moderator.settings import Settings
@@ -40,7 +40,35 @@ def build_scoring(settings: Settings, log: Callable[[str], None] = print) -> Sco
         model_languages=model_languages(scorer.info),
         lexicon_budget_s=settings.policy.lexicon_budget_s,
         max_matches=settings.policy.max_matches,
+        site=build_site_scorer(settings, scorer, log),
     )
+
+
+def build_site_scorer(
+    settings: Settings, main: Scorer, log: Callable[[str], None] = print
+) -> SiteScorer | None:
+    """The site model `model.site_model` names (relative: in data_dir), or None when it is
+    empty. A file that cannot load stops start-up with one sentence (ModelUnavailableError):
+    a configured site model never goes missing silently."""
+    from moderator.adapters.ngram_model import BilingualScorer
+    from moderator.adapters.site_model import SiteScorer as SiteModel
+
+    configured = settings.model.site_model
+    if not configured:
+        return None
+    path = Path(configured)
+    if not path.is_absolute():
+        path = settings.data_dir / path
+    if not path.is_file():
+        raise ModelUnavailableError(
+            f"model.site_model {configured} is not a file ({path}); train one with `moderator "
+            'models train --from-decisions` or set model.site_model = ""'
+        )
+    # The bundled model the site model leans on: the main scorer itself when it is that model.
+    base = main if isinstance(main, BilingualScorer) else None
+    site = SiteModel(path, base=base)
+    log(f"Site model {site.info} from {path} (prior: {site.base.info})")
+    return site
 
 
 def build_routes(

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from moderator import bootstrap
 from moderator.commands import settings_from_args, store_args
-from moderator.core.models import LABELS
+from moderator.core.models import LABELS, SITE_LABEL
 from moderator.errors import ConfigError
 
 FIELDS = [
@@ -36,6 +36,7 @@ FIELDS = [
     "language",
     "categories",
     *(f"score_{label}" for label in LABELS),
+    f"score_{SITE_LABEL}",  # the site model's, when one scored the comment
     "author_id",
     "thread_id",
     "text",
@@ -70,7 +71,7 @@ def row(entry: dict[str, Any]) -> dict[str, Any]:
         "policy_version": entry.get("policy_version"),
         "language": record.get("language"),
         "categories": sorted({m.get("category") for m in matches if m.get("category")}),
-        **{f"score_{label}": scores.get(label) for label in LABELS},
+        **{f"score_{label}": scores.get(label) for label in (*LABELS, SITE_LABEL)},
         "author_id": (comment.get("author") or {}).get("id"),
         "thread_id": (comment.get("thread") or {}).get("id"),
         "text": comment.get("text"),

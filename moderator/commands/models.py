@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from moderator.commands import model_args, settings_from_args
+from moderator.commands import model_args, settings_from_args, store_args
 from moderator.core.spec import DETOXIFY_TYPES
 from moderator.errors import ConfigError
 from moderator.settings import Settings
@@ -43,13 +44,33 @@ def register(sub: Any) -> None:
 
     p = models.add_parser(
         "train",
-        help="train the bundled bilingual offline model (needs the shared data sets)",
-        description="Reproduce moderator/models/offline-bilingual.npz from the MIT / CC BY data "
-        "in --shared and our own templates (moderator/training/). Fixed seed and hash splits: "
-        "the same inputs give the same file. About a minute on one core.",
+        help="train the bundled bilingual offline model (--shared), or a site model from "
+        "the site's reviewer decisions (--from-decisions)",
+        description="--shared: reproduce moderator/models/offline-bilingual.npz from the MIT / "
+        "CC BY data in --shared and our own templates (moderator/training/). Fixed seed and "
+        "hash splits: the same inputs give the same file. About a minute on one core. "
+        "--from-decisions [FILE]: train a site model on the reviewers' decisions (a `moderator "
+        "export decisions` file, JSON lines or .csv; without FILE, the audit log in the store), "
+        "rejected = abusive, approved = clean, with the bundled model as its prior; written to "
+        "DATA_DIR/models/site-VERSION.npz. Set model.site_model to use it.",
     )
-    p.add_argument("--shared", type=Path, required=True, help="the shared/data folder")
-    p.add_argument("--output", type=Path, help="file to write (default: var/offline-bilingual.npz)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--shared", type=Path, help="the shared/data folder")
+    source.add_argument(
+        "--from-decisions",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="decisions export (JSON lines or .csv); without FILE: the audit log in the store",
+    )
+    p.add_argument("--since", help="with --from-decisions: decisions from this date (UTC) on")
+    p.add_argument(
+        "--output",
+        type=Path,
+        help="file to write (default: var/offline-bilingual.npz; with --from-decisions "
+        "DATA_DIR/models/site-VERSION.npz)",
+    )
+    store_args(p)
     p.add_argument("--seed", type=int, help="template seed (default: the shipped model's)")
     p.add_argument(
         "--no-blend", action="store_true", help="do not use alt-profanity-check as an input"
@@ -134,6 +155,12 @@ def models_train(args: argparse.Namespace) -> int:
     """Train, write the model file, print its version and per-label counts."""
     from moderator.training.offline_model import SEED, save, train
 
+    if args.from_decisions is not None:
+        if args.seed is not None or args.no_blend:
+            raise ConfigError("--seed and --no-blend go with --shared, not --from-decisions.")
+        return _train_site(args)
+    if args.since:
+        raise ConfigError("--since goes with --from-decisions.")
     if not args.shared.is_dir():
         raise ConfigError(f"--shared {args.shared} is not a folder (expected shared/data).")
     output = args.output or Path("var/offline-bilingual.npz")
@@ -152,3 +179,65 @@ def models_train(args: argparse.Namespace) -> int:
         f"{trained.meta['version']}, trained in {trained.meta['train_seconds']} s"
     )
     return 0
+
+
+def _train_site(args: argparse.Namespace) -> int:
+    """Read the decisions (file or store), train, write DATA_DIR/models/site-VERSION.npz."""
+    from moderator.commands.export import _ms
+    from moderator.training.site_model import (
+        check_counts,
+        latest,
+        read_file,
+        save,
+        train_site,
+    )
+
+    settings = settings_from_args(args)
+    since_ms = _ms(args.since)
+    since = datetime.fromtimestamp(since_ms / 1000, UTC) if since_ms is not None else None
+    if args.from_decisions:
+        path = Path(args.from_decisions)
+        decided = latest(read_file(path), since)
+        where = str(path)
+    else:
+        decided = latest(_store_rows(settings, since_ms))
+        where = "the audit log"
+    if since is not None:
+        where += f" since {args.since}"
+    check_counts(decided, where)
+    trained = train_site(decided, log=_stderr, since=since)
+    version = str(trained.meta["version"])
+    output = args.output or settings.data_dir / "models" / f"site-{version}.npz"
+    save(trained, output)
+    print(
+        f"Wrote {output} ({output.stat().st_size / 1e6:.1f} MB), site model version {version}, "
+        f"from {trained.meta['decisions']} decisions ({trained.meta['rejected']} rejected); "
+        f'use it with model.site_model = "{output}"'
+    )
+    return 0
+
+
+def _store_rows(settings: Settings, since_ms: int | None) -> list[dict[str, Any]]:
+    """Every audited decision from `since_ms` on, as `moderator export decisions` rows."""
+    import asyncio
+
+    from moderator import bootstrap
+    from moderator.adapters.redis_audit import RedisAudit
+    from moderator.adapters.redis_client import connect_async
+    from moderator.commands.export import row
+
+    url, embedded = bootstrap.open_store(settings, hold_lock=True)
+
+    async def go() -> list[dict[str, Any]]:
+        client = connect_async(url)
+        try:
+            audit = RedisAudit(client, scan_max=settings.review.scan_max)
+            return [row(entry) async for entry in audit.entries(since_ms, None)]
+        finally:
+            await client.aclose()
+
+    try:
+        return asyncio.run(go())
+    finally:
+        if embedded is not None:
+            embedded.stop()

@@ -22,6 +22,10 @@ LABELS: tuple[str, ...] = (
 
 Scores = dict[str, float | None]
 
+#: The site model's label (`model.site_model`): the probability that this site's reviewers would
+#: reject the comment. In a record's scores only when a site model is configured.
+SITE_LABEL = "site"
+
 
 class Action(StrEnum):
     APPROVE = "approve"
@@ -133,13 +137,14 @@ class ScoreRecord:
     reasons: list[str]
     spans: list[Span] = field(default_factory=list)
     matches_total: int | None = None  # None: as many as `matches` holds
+    site_model: ModelInfo | None = None  # the model behind scores["site"], when there is one
 
     def __post_init__(self) -> None:
         if self.matches_total is None:
             self.matches_total = len(self.matches)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "language": self.language,
             "model": {
@@ -155,10 +160,14 @@ class ScoreRecord:
             "reasons": list(self.reasons),
             "spans": [asdict(s) for s in self.spans],
         }
+        if self.site_model is not None:
+            out["site_model"] = {"name": self.site_model.name, "version": self.site_model.version}
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScoreRecord:
         model = data["model"]
+        site = data.get("site_model")
         return cls(
             id=data["id"],
             language=data.get("language"),
@@ -170,4 +179,5 @@ class ScoreRecord:
             action=Action(data["action"]),
             reasons=list(data["reasons"]),
             spans=[Span(**s) for s in data.get("spans", [])],
+            site_model=ModelInfo(site["name"], site["version"]) if site else None,
         )

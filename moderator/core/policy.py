@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from moderator.core.models import LABELS, Action, Match, ModelInfo, Scores
+from moderator.core.models import LABELS, SITE_LABEL, Action, Match, ModelInfo, Scores
 from moderator.errors import ConfigError
 
 _ACTION_RANK = {Action.APPROVE: 0, Action.REVIEW: 1, Action.HOLD: 2}
@@ -40,6 +40,8 @@ _RULE_KEYS = {
 }
 _SCOPE_KEYS = {"sites", "languages", "except_languages", "models", "except_models"}
 MAX_SEVERITY = 4
+#: Labels a rule may read: the models' seven and the site model's (`site`, review rules only).
+RULE_LABELS: tuple[str, ...] = (*LABELS, SITE_LABEL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +114,14 @@ class Policy:
         lexicon_version: str = "",
         unsupported: str = "",
         incomplete: str = "",
+        site_model: ModelInfo | None = None,
     ) -> Verdict:
         """Apply every rule in scope: the strongest action wins; each firing rule is a reason.
 
         `unsupported`, when not empty, says why the comment's language is covered by neither
         the model nor the lexicon; it adds the unsupported-language reason and action.
         `incomplete`, when not empty, says the lexicon scan stopped early: at least review.
+        `site_model` is the model behind the `site` score, named in its rules' reasons.
         """
         action = Action.APPROVE
         reasons: list[str] = []
@@ -125,7 +129,8 @@ class Policy:
         for rule in self.rules:
             if not rule.scope.applies(site, language, model):
                 continue
-            fired, rule_action, reason = _fire(rule, scores, matches, model, lexicon)
+            by = site_model if rule.label == SITE_LABEL and site_model is not None else model
+            fired, rule_action, reason = _fire(rule, scores, matches, by, lexicon)
             if fired:
                 reasons.append(reason)
                 action = _stronger(action, rule_action)
@@ -149,7 +154,8 @@ class Policy:
         threshold it crossed (what a sentence must reach to count as a toxic span)."""
         found: dict[str, float] = {}
         for rule in self.rules:
-            if rule.label is None or rule.action is Action.APPROVE:
+            # The site model scores whole comments only: it has no sentence scores for spans.
+            if rule.label in (None, SITE_LABEL) or rule.action is Action.APPROVE:
                 continue
             if not rule.scope.applies(site, language, model):
                 continue
@@ -282,7 +288,7 @@ def _parse_languages(raw: Any) -> Action:
 def _parse_priority(raw: Mapping[str, Any]) -> Priority:
     weights = dict(raw.get("label_weights", {}))
     for label, weight in weights.items():
-        if label not in LABELS:
+        if label not in RULE_LABELS:
             raise ConfigError(f"priority.label_weights has unknown label '{label}'.")
         _check_unit(f"priority.label_weights.{label}", weight)
     values = {
@@ -320,17 +326,28 @@ def _parse_rule(index: int, raw: Any) -> Rule:
     if (label is None) == (category is None):
         raise ConfigError(f"{where} needs exactly one of 'label' or 'category'.")
     if label is not None:
-        if set(raw) & {"except_categories", "if_label", "if_min"}:
-            raise ConfigError(f"{where}: except_categories and if_label go with 'category' rules.")
-        if label not in LABELS:
-            raise ConfigError(f"{where}: unknown label '{label}' (known: {', '.join(LABELS)}).")
-        low, high = raw.get("min", 0.0), raw.get("max", 1.0000001)
-        _check_unit(f"{where}: min", low)
-        _check_unit(f"{where}: max", min(high, 1.0))
-        if low >= high:
-            raise ConfigError(f"{where}: min ({low}) must be below max ({high}).")
-        return Rule(name, action, label=label, min=float(low), max=float(high), scope=scope)
+        return _label_rule(where, name, action, label, scope, raw)
     return _category_rule(where, name, action, str(category), scope, raw)
+
+
+def _label_rule(
+    where: str, name: str, action: Action, label: Any, scope: Scope, raw: Mapping[str, Any]
+) -> Rule:
+    if set(raw) & {"except_categories", "if_label", "if_min"}:
+        raise ConfigError(f"{where}: except_categories and if_label go with 'category' rules.")
+    if label not in RULE_LABELS:
+        raise ConfigError(f"{where}: unknown label '{label}' (known: {', '.join(RULE_LABELS)}).")
+    if label == SITE_LABEL and action is Action.HOLD:
+        raise ConfigError(
+            f"{where}: a rule on the site model's '{SITE_LABEL}' label may review, never "
+            "hold (holds stay with the lexicon and the public models)."
+        )
+    low, high = raw.get("min", 0.0), raw.get("max", 1.0000001)
+    _check_unit(f"{where}: min", low)
+    _check_unit(f"{where}: max", min(high, 1.0))
+    if low >= high:
+        raise ConfigError(f"{where}: min ({low}) must be below max ({high}).")
+    return Rule(name, action, label=label, min=float(low), max=float(high), scope=scope)
 
 
 def _category_rule(

@@ -23,6 +23,23 @@ class Scorer(Protocol):
     def score(self, texts: Sequence[str]) -> list[Scores]: ...
 
 
+class SiteScorer(Protocol):
+    """A site model: the probability that this site's reviewers would reject each text (one
+    float per text, in order). `base` names the model whose toxicity it reads as its prior;
+    `base_toxicity` passes that model's scores where the caller has them. Raises on model
+    failure."""
+
+    @property
+    def info(self) -> ModelInfo: ...
+
+    @property
+    def base_info(self) -> ModelInfo: ...
+
+    def score(
+        self, texts: Sequence[str], base_toxicity: Sequence[float | None] | None = None
+    ) -> list[float]: ...
+
+
 class Lexicon(Protocol):
     """Finds slurs, dehumanising phrases, profanity and threats, with spans into the text.
 

@@ -14,9 +14,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from moderator.core.language import Detection, Resolved, is_unsupported, primary, resolve
-from moderator.core.models import Comment, Match, ScoreRecord, Scores
+from moderator.core.models import SITE_LABEL, Comment, Match, ScoreRecord, Scores
 from moderator.core.policy import Policy
-from moderator.core.ports import LanguageDetector, Lexicon, Scorer
+from moderator.core.ports import LanguageDetector, Lexicon, Scorer, SiteScorer
 from moderator.core.spans import pick, sentences
 
 
@@ -46,6 +46,9 @@ class ScoringService:
     A record keeps at most `max_matches` matches (the policy sees them all), worst first, with
     every category's worst among them (so a category filter still finds the comment);
     `matches_total` says how many the lexicon found.
+
+    A `site` scorer (the site model, `model.site_model`) scores every comment once more, in one
+    call per batch: its probability is the `site` score and the record names it (`site_model`).
     """
 
     def __init__(
@@ -60,6 +63,7 @@ class ScoringService:
         spans: bool = True,
         lexicon_budget_s: float | None = 0.25,
         max_matches: int = 100,
+        site: SiteScorer | None = None,
     ) -> None:
         self.scorer = scorer
         self.lexicon = lexicon
@@ -70,6 +74,7 @@ class ScoringService:
         self.spans = spans
         self.lexicon_budget_s = lexicon_budget_s
         self.max_matches = max_matches
+        self.site = site
 
     def score(self, comments: Sequence[Comment], *, spans: bool | None = None) -> list[ScoreRecord]:
         """One record per comment, in order. `spans` False skips the sentence pass (None: as
@@ -81,6 +86,21 @@ class ScoringService:
             for c, lang in zip(comments, self._languages(comments), strict=True)
         ]
         all_scores = _run([i.scorer for i in items], [c.text for c in comments])
+        if self.site is not None:
+            # Comments the site model's prior (the bundled model) already scored reuse it.
+            base = self.site.base_info
+            known = [
+                s.get("toxicity") if i.scorer.info == base else None
+                for i, s in zip(items, all_scores, strict=True)
+            ]
+            site_scores = self.site.score([c.text for c in comments], known)
+            if len(site_scores) != len(comments):
+                raise RuntimeError(
+                    f"The site model returned {len(site_scores)} results for {len(comments)} texts."
+                )
+            all_scores = [
+                {**scores, SITE_LABEL: p} for scores, p in zip(all_scores, site_scores, strict=True)
+            ]
         for item, scores in zip(items, all_scores, strict=True):
             item.record = self._record(item, scores)
         if self.spans if spans is None else spans:
@@ -146,6 +166,7 @@ class ScoringService:
             lexicon_version=self.lexicon.version,
             unsupported=unsupported,
             incomplete=incomplete,
+            site_model=self.site.info if self.site is not None else None,
         )
         return ScoreRecord(
             id=comment.id,
@@ -157,6 +178,7 @@ class ScoringService:
             action=verdict.action,
             reasons=verdict.reasons,
             matches_total=len(matches),
+            site_model=self.site.info if self.site is not None else None,
         )
 
     def _add_spans(self, items: list[_Item]) -> None:

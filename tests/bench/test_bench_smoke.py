@@ -159,6 +159,7 @@ def test_offline_quick() -> None:
     section = BENCHMARKS["offline"](quick=True)
     assert section.name == "offline" and len(section.targets) == 1
     assert any("offline-bilingual" in line for line in section.body)
+    assert any("a site model" in line for line in section.body)
 
 
 @pytest.mark.slow
