@@ -23,14 +23,17 @@ from tests.web.seeding import (  # noqa: F401 (fixtures by name)
 DAY = 86_400_000
 
 
+def text(i: int) -> str:
+    """A comment no model finds toxic (the stored records say otherwise: see the rescore test)."""
+    return f"Thanks for the recipe, the bread turned out great and my family loved it (number {i})."
+
+
 async def decide_all(aredis, seeder: Seeder, start: int) -> None:
     """r1 rejected, r2 approved then undone then rejected, r3 approved, r4 escalated only,
     r5 rejected by the platform (never scored as toxic: a miss), r6 decided a day earlier."""
     review = RedisReviewStore(aredis, deliver_callbacks=False)
     refs = {
-        f"r{i}": seeder.add(
-            f"r{i}", f"text {i}", scores={"toxicity": tox}, action=act, language=lang
-        )
+        f"r{i}": seeder.add(f"r{i}", text(i), scores={"toxicity": tox}, action=act, language=lang)
         for i, (tox, act, lang) in enumerate(
             [
                 (0.9, "review", "en"),
@@ -81,7 +84,7 @@ async def test_decided_comments_carry_their_record_and_standing_label(aredis, se
         "r5": "reject",
     }
     assert found["r5"].by == "platform:wp" and found["r5"].scores == {"toxicity": 0.1}
-    assert found["r2"].text == "text 2" and [e["decision"] for e in found["r2"].decisions] == [
+    assert found["r2"].text == text(2) and [e["decision"] for e in found["r2"].decisions] == [
         "approve",
         "undo",
         "reject",
@@ -156,8 +159,8 @@ async def test_calibrate_with_too_few_decisions_says_so_and_stores_nothing(
 async def test_backtest_rescore_scores_the_texts_again(
     aredis, seeder, redis_url, monkeypatch, capsys
 ):
-    """The stored records say r1 and r2 are toxic (0.9, 0.7); their texts ("text 1") are not:
-    scored again by today's (offline) model, every rejected comment is a miss."""
+    """The stored records say r1 and r2 are toxic (0.9, 0.7); their texts (a thank-you note) are
+    not: scored again by today's (offline) model, every rejected comment is a miss."""
     monkeypatch.setenv("MODERATOR_REDIS_URL", redis_url)
     start = now_ms()
     await decide_all(aredis, seeder, start)
