@@ -1,86 +1,88 @@
 """`iter_decided`: the decided comments of a time range, each with the score record of the
-revision people decided and every decision on it in the range. The one place backtests and
-calibration read decisions from (today Redis only; the archive joins it here).
+revision people decided and every decision on it in the range, read from the archive and Redis
+together. The one place backtests, calibration and the Insights page read decisions from.
 
-Reads the audit stream oldest first in chunks (a time range is a stream-id range), groups the
-entries by comment, then reads each comment's record (from its revision history when a later
-revision replaced the one decided). Memory: the range's audit entries, grouped.
+It reads through `decided_comments` (adapters/archive: each comment once, whether it is still in
+Redis or was archived after `retention.hot_days`) and maps each `DecidedComment` to the
+`Decided` the learning side replays (`to_decided`): the decisions made in the window, the label
+standing from them, the record of the revision they decided (from the comment's earlier
+revisions when a later one replaced it) and `sampled` when the comment is in the control sample.
+A comment counts once it is in a final state (approved, rejected); one waiting again (escalated,
+or a new revision to review) counts when it is decided again. Memory: the window's comments.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
-import redis
+import redis.asyncio as aioredis
 
-from moderator import keys
-from moderator.adapters.redis_audit import AuditQuery, _entry, _stream_id
+from moderator.adapters.archive.model import DecidedComment
+from moderator.adapters.archive.reader import ArchiveSource, decided_comments
+from moderator.adapters.redis_audit import AuditQuery
+from moderator.adapters.redis_client import connect_async
 from moderator.core.decided import Decided, decided_from
 
-_CHUNK = 1000
 
-
-def iter_decided(
-    client: redis.Redis, since_ms: int | None = None, until_ms: int | None = None
-) -> Iterator[Decided]:
+async def iter_decided(
+    client: aioredis.Redis,
+    archive: ArchiveSource | None = None,
+    *,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+) -> AsyncIterator[Decided]:
     """Every comment with an approve or reject standing from the decisions made in
-    [since_ms, until_ms] (either open), in the order of their first decision there."""
-    by_ref: dict[str, list[dict[str, Any]]] = {}
-    for event in _events(client, since_ms, until_ms):
-        by_ref.setdefault(f"{event.get('site')}:{event.get('id')}", []).append(event)
-    refs = list(by_ref)
-    for start in range(0, len(refs), _CHUNK):
-        chunk = refs[start : start + _CHUNK]
-        pipe = client.pipeline(transaction=False)
-        for ref in chunk:
-            pipe.hmget(keys.comment(ref), "comment", "record", "revision")
-        for ref, (comment, record, revision) in zip(chunk, pipe.execute(), strict=True):
-            events = by_ref[ref]
-            decided = _revision(client, ref, events, revision, comment, record)
-            if decided is not None:
-                yield decided
+    [since_ms, until_ms] (either open), from the archive and Redis, each once."""
+    # a comment's last decision is at or after any of its decisions in the window: read every
+    # comment decided since `since_ms`, then keep only the decisions inside the window
+    async for item in decided_comments(client, archive, since_ms=since_ms, until_ms=None):
+        decided = to_decided(item, since_ms, until_ms)
+        if decided is not None:
+            yield decided
 
 
-def _events(
-    client: redis.Redis, since_ms: int | None, until_ms: int | None
-) -> Iterator[dict[str, Any]]:
-    low, high = _stream_id(since_ms, "-"), _stream_id(until_ms, "+")
-    window = AuditQuery(since_ms=since_ms, until_ms=until_ms)
-    while True:
-        batch: Any = client.xrange(keys.AUDIT_STREAM, low, high, count=_CHUNK)
-        for item in batch:
-            event = _entry(item)
-            if window.matches(event):
-                yield event
-        if len(batch) < _CHUNK:
-            return
-        low = f"({batch[-1][0]}"
+def read_decided(
+    url: str,
+    archive: ArchiveSource | None = None,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+) -> list[Decided]:
+    """`iter_decided` for synchronous callers (the CLI, a CPU-pool thread): the window's
+    decided comments, oldest standing decision first. Runs its own event loop."""
+
+    async def collect() -> list[Decided]:
+        client = connect_async(url)
+        try:
+            since, until = since_ms, until_ms
+            return [d async for d in iter_decided(client, archive, since_ms=since, until_ms=until)]
+        finally:
+            await client.aclose()
+
+    found = asyncio.run(collect())
+    return sorted(found, key=lambda d: (d.at_ms, d.site, d.id))
 
 
-def _revision(
-    client: redis.Redis,
-    ref: str,
-    events: list[dict[str, Any]],
-    revision: str | None,
-    comment: str | None,
-    record: str | None,
+def to_decided(
+    item: DecidedComment, since_ms: int | None = None, until_ms: int | None = None
 ) -> Decided | None:
-    """Decisions on the comment's last decided revision, with that revision's record."""
-    last = int(events[-1].get("revision") or revision or 1)
+    """The Decided of a decided comment over the decisions it got in the window (None when no
+    approve or reject stands from them): those on the last revision decided there, with that
+    revision's record and text."""
+    window = AuditQuery(since_ms=since_ms, until_ms=until_ms)
+    events = [e for e in item.decisions if window.matches(e)]
+    if not events:
+        return None
+    last = int(events[-1].get("revision") or item.revision)
     mine = [e for e in events if int(e.get("revision") or last) == last]
-    if revision is None or int(revision) == last:
-        return decided_from(mine, _json(record), _json(comment))
-    raw: Any = client.lrange(keys.revisions(ref), 0, -1)
-    for snapshot in map(json.loads, raw):
-        if snapshot.get("revision") == last:
-            return decided_from(mine, snapshot.get("record"), snapshot.get("comment"))
-    return decided_from(mine, None, None)
+    record: dict[str, Any] | None = item.record
+    comment: dict[str, Any] | None = item.comment
+    sampled = item.sampled
+    if last != item.revision:
+        snapshot = next((s for s in item.revisions if s.get("revision") == last), {})
+        record, comment, sampled = snapshot.get("record"), snapshot.get("comment"), False
+    return decided_from(mine, record, comment, sampled=sampled)
 
 
-def _json(raw: str | None) -> dict[str, Any] | None:
-    return json.loads(raw) if raw else None
-
-
-__all__ = ["Decided", "iter_decided"]
+__all__ = ["Decided", "iter_decided", "read_decided", "to_decided"]

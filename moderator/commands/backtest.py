@@ -39,8 +39,9 @@ def window_args(p: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
-def decided_store(args: argparse.Namespace) -> Iterator[tuple[Settings, Any, Policy]]:
-    """Settings, a Redis client and the current policy (seeded from the file if none)."""
+def decided_store(args: argparse.Namespace) -> Iterator[tuple[Settings, str, Any, Policy]]:
+    """Settings, the Redis URL, a Redis client and the current policy (seeded from the file if
+    none)."""
     from moderator.adapters.redis_client import connect
     from moderator.adapters.redis_policies import RedisPolicies
 
@@ -53,7 +54,7 @@ def decided_store(args: argparse.Namespace) -> Iterator[tuple[Settings, Any, Pol
         policies.seed(load_policy(path), f"file:{path}")
         current = policies.current()
         assert current is not None
-        yield settings, client, current.policy
+        yield settings, url, client, current.policy
     finally:
         client.close()
         if embedded is not None:
@@ -61,12 +62,13 @@ def decided_store(args: argparse.Namespace) -> Iterator[tuple[Settings, Any, Pol
 
 
 def load_decided(
-    client: Any, args: argparse.Namespace, settings: Settings
+    url: str, args: argparse.Namespace, settings: Settings
 ) -> tuple[list[Decided], Window]:
-    from moderator.adapters.redis_decided import iter_decided
+    """The window's decided comments from the archive (archive.url) and Redis together."""
+    from moderator.adapters.redis_decided import read_decided
 
     since, until = _ms(args.since), _ms(args.until, end=True)
-    items = list(iter_decided(client, since, until))
+    items = read_decided(url, bootstrap.build_archive(settings), since, until)
     if getattr(args, "rescore", False):
         items = rescore(settings, items)
     return items, Window.of(since, until, items)
@@ -89,8 +91,8 @@ def rescore(settings: Settings, items: Sequence[Decided]) -> list[Decided]:
 
 
 def run(args: argparse.Namespace) -> int:
-    with decided_store(args) as (settings, client, current):
-        items, window = load_decided(client, args, settings)
+    with decided_store(args) as (settings, url, _client, current):
+        items, window = load_decided(url, args, settings)
     candidate = load_policy(args.policy) if args.policy else None
     now = backtest(current, items, window)
     then = backtest(candidate, items, window) if candidate else None

@@ -44,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 < args.target_recall <= 1:
         raise ConfigError(f"--target-recall must be in (0, 1], got {args.target_recall}.")
-    with decided_store(args) as (settings, client, current):
-        items, window = load_decided(client, args, settings)
+    with decided_store(args) as (settings, url, client, current):
+        items, window = load_decided(url, args, settings)
         result = calibrate(current, items, args.target_recall, min_rejected=args.min_rejected)
         print(
             f"Calibrating policy {current.version} for recall {args.target_recall:.2f} on "

@@ -16,7 +16,6 @@ people rejected, with its interval).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -26,21 +25,19 @@ from typing import Any
 from moderator.core.decided import Decided
 from moderator.core.models import LABELS, Action
 from moderator.core.policy import Policy
+from moderator.core.sampling import Z_95
+from moderator.core.sampling import wilson as sampling_wilson
 
 DAY_MS = 86_400_000
-_Z95 = 1.959963984540054
 
 
-def wilson(k: int, n: int, z: float = _Z95) -> dict[str, float | None]:
-    """The share k/n with its Wilson score interval; all null when n is 0."""
+def wilson(k: int, n: int, z: float = Z_95) -> dict[str, float | None]:
+    """The share k/n with its Wilson score interval (core/sampling.py's, the one interval the
+    control sample's figures use everywhere); all null when n is 0."""
     if n == 0:
         return {"value": None, "low": None, "high": None}
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return {"value": p, "low": low, "high": high}
+    low, high = sampling_wilson(k, n, z)
+    return {"value": k / n, "low": 0.0 if k == 0 else low, "high": 1.0 if k == n else high}
 
 
 def ratio(k: int, n: int) -> float | None:

@@ -34,6 +34,9 @@ class Decided:
     policy_version: str | None
     text: str = ""
     decisions: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
+    #: In the control sample: approved by the policy at once and also queued for a look (its
+    #: record says `sampled: true`); its label is a reviewer's retrospective verdict.
+    sampled: bool = False
 
     @property
     def language(self) -> str | None:
@@ -42,11 +45,6 @@ class Decided:
     @property
     def rejected(self) -> bool:
         return self.label == "reject"
-
-    @property
-    def sampled(self) -> bool:
-        """Decided from the control sample's queue (the hook section 2 fills)."""
-        return self.queue == SAMPLE_QUEUE
 
     @property
     def scores(self) -> Scores:
@@ -105,9 +103,12 @@ def decided_from(
     events: Sequence[Mapping[str, Any]],
     record: Mapping[str, Any] | None,
     comment: Mapping[str, Any] | None = None,
+    *,
+    sampled: bool = False,
 ) -> Decided | None:
     """A Decided from a comment's decision events (oldest first) and the score record of the
-    revision they decided; None when no approve/reject stands."""
+    revision they decided; None when no approve/reject stands. In the control sample when
+    `sampled`, when the record says so, or when it was decided in the "sample" queue."""
     event = standing_label(events)
     if event is None:
         return None
@@ -124,4 +125,9 @@ def decided_from(
         policy_version=version,
         text=str((comment or {}).get("text") or ""),
         decisions=tuple(events),
+        sampled=bool(
+            sampled
+            or (record or {}).get("sampled")
+            or any(e.get("queue") == SAMPLE_QUEUE for e in events)
+        ),
     )

@@ -83,7 +83,8 @@ def sample_chart(points: Sequence[SamplePoint]) -> Markup:
         )
         body.append(
             f'<circle cx="{x:.1f}" cy="{_y(p.value):.1f}" r="4" class="point"><title>week of '
-            f"{escape(p.week)}: {p.rejected} of {p.sampled} rejected</title></circle>"
+            f"{escape(p.week)}: {p.rejected} of {p.sampled} rejected, {p.value:.1%} (95 % "
+            f"interval {p.low:.1%} to {p.high:.1%})</title></circle>"
         )
     return _frame("Control sample: miss rate per week", "week", "share rejected", body)
 

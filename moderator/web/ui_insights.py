@@ -1,8 +1,8 @@
 """The Insights page (admins): pictures of what the decisions say, drawn on the server as inline
 SVG (web/svg.py): each label's workload-vs-misses curve per language with the threshold in force
 and the recommended one, the control sample's miss rate per week, and the queues' age. The
-decided comments are read (`iter_decided`) and the curves computed on the CPU pool, never on the
-event loop; a reviewer gets 403."""
+decided comments are read from the archive and Redis together (`read_decided`) and the curves
+computed on the CPU pool, never on the event loop; a reviewer gets 403."""
 
 from __future__ import annotations
 
@@ -38,7 +38,12 @@ async def insights_page(
     stats = [s for s in await services.queues.stats() if s.name != "recent"]
     now = now_ms()
     data = await request.app.state.cpu.run(
-        _insights, services.redis_url, services.settings, now - days * DAY_MS, target
+        _insights,
+        services.redis_url,
+        services.audit.archive,
+        services.settings,
+        now - days * DAY_MS,
+        target,
     )
     timings = await recent_timings(request)
     data["waits"] = await request.app.state.cpu.run(waits, timings)
@@ -64,10 +69,13 @@ async def insights_page(
     return await render(request, "admin_insights.html", context)
 
 
-def _insights(url: str, settings: Settings, since_ms: int, target: float) -> dict[str, Any]:
-    """Read the decided comments since `since_ms` and draw the curves (a pool thread)."""
+def _insights(
+    url: str, archive: Any, settings: Settings, since_ms: int, target: float
+) -> dict[str, Any]:
+    """Read the decided comments since `since_ms` (archive and Redis) and draw the curves (a
+    pool thread: the read runs its own event loop there)."""
     from moderator.adapters.redis_client import connect
-    from moderator.adapters.redis_decided import iter_decided
+    from moderator.adapters.redis_decided import read_decided
     from moderator.adapters.redis_policies import RedisPolicies
     from moderator.core.insights import curves, sample_by_week
     from moderator.core.policy import load_policy
@@ -76,9 +84,9 @@ def _insights(url: str, settings: Settings, since_ms: int, target: float) -> dic
     try:
         stored = RedisPolicies(client).current()
         policy = stored.policy if stored else load_policy(settings.path(settings.policy.path))
-        items = list(iter_decided(client, since_ms, None))
     finally:
         client.close()
+    items = read_decided(url, archive, since_ms, None)
     found = curves(policy, items, target)
     weeks = sample_by_week(items)
     return {

@@ -49,7 +49,7 @@ def test_every_figure_of_a_small_backtest():
         item(0.60, "reject", at=DAY),  # reviewed, right
         item(0.60, "approve", at=DAY),  # reviewed, approved
         item(0.10, "reject", lang="es", at=2 * DAY),  # missed
-        item(0.10, "approve", lang="es", site="news", at=2 * DAY, queue="sample"),
+        item(0.10, "approve", lang="es", site="news", at=2 * DAY, queue="sample", sampled=True),
     ]
     window = Window.of(None, None, items)
     assert (window.since, window.until, window.days) == (date(1970, 1, 1), date(1970, 1, 3), 3)
