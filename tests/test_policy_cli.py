@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from moderator.cli import main
 from moderator.settings import PROJECT_ROOT
 
 PACKAGED = (PROJECT_ROOT / "config/policy.toml").read_text()
+V1 = tomllib.loads(PACKAGED)["version"]  # the packaged version, seeded as the first
+V2, V3 = V1 + "-next", V1 + "-third"
 
 
 @pytest.fixture
@@ -20,24 +23,24 @@ def store(redis_client, redis_url, monkeypatch):
 
 def test_apply_diff_list_and_rollback(store, tmp_path: Path, capsys):
     assert main(["policy", "show"]) == 0
-    assert 'version = "2026.11.1"' in capsys.readouterr().out
+    assert f'version = "{V1}"' in capsys.readouterr().out
     candidate = tmp_path / "candidate.toml"
     candidate.write_text(
-        PACKAGED.replace('version = "2026.11.1"', 'version = "2026.11.2"').replace(
+        PACKAGED.replace(f'version = "{V1}"', f'version = "{V2}"').replace(
             'min = 0.5\naction = "review"', 'min = 0.4\naction = "review"', 1
         )
     )
-    assert main(["policy", "diff", "2026.11.1", str(candidate)]) == 0
+    assert main(["policy", "diff", V1, str(candidate)]) == 0
     out = capsys.readouterr().out
     assert "~ rule toxicity-review: min 0.5 → 0.4" in out
     assert main(["policy", "apply", str(candidate), "--why", "misses", "--by", "ana"]) == 0
-    assert "2026.11.2 is current" in capsys.readouterr().out
+    assert f"{V2} is current" in capsys.readouterr().out
     assert main(["policy", "rollback", "--why", "too much work", "--by", "bo"]) == 0
     assert main(["policy", "list"]) == 0
     out = capsys.readouterr().out
-    assert "* " + "  1  2026.11.1" in out
-    assert "apply    2026.11.1 → 2026.11.2  by ana: misses" in out
-    assert "rollback 2026.11.2 → 2026.11.1  by bo: too much work" in out
+    assert "* " + f"  1  {V1}" in out
+    assert f"apply    {V1} → {V2}  by ana: misses" in out
+    assert f"rollback {V2} → {V1}  by bo: too much work" in out
 
 
 def test_bad_input_is_one_sentence_and_changes_nothing(store, tmp_path: Path, capsys):
@@ -52,7 +55,7 @@ def test_bad_input_is_one_sentence_and_changes_nothing(store, tmp_path: Path, ca
     assert main(["policy", "rollback", "--why", "x"]) == 2
     assert "no earlier policy version" in capsys.readouterr().err
     assert main(["policy", "show", "9.9"]) == 2
-    assert store.get("mod:policy:current") == "2026.11.1"
+    assert store.get("mod:policy:current") == V1
 
 
 def test_healthz_names_the_current_version_as_soon_as_it_changes(
@@ -65,9 +68,9 @@ def test_healthz_names_the_current_version_as_soon_as_it_changes(
     from tests.web.live import serving
 
     candidate = tmp_path / "candidate.toml"
-    candidate.write_text(PACKAGED.replace('version = "2026.11.1"', 'version = "2026.11.3"'))
+    candidate.write_text(PACKAGED.replace(f'version = "{V1}"', f'version = "{V3}"'))
     settings = make_settings()
     with serving(create_app(build_web(settings, settings.redis_url))) as url:
         assert httpx.get(url + "/healthz").json()["policy"] is None  # nothing applied yet
         assert main(["policy", "apply", str(candidate), "--why", "test"]) == 0
-        assert httpx.get(url + "/healthz").json()["policy"] == "2026.11.3"
+        assert httpx.get(url + "/healthz").json()["policy"] == V3

@@ -30,7 +30,7 @@ def policy_from_text(text: str, where: str = "policy") -> Policy:
 
 
 def dump_policy(policy: Policy) -> str:
-    lines = [f"version = {_value(policy.version)}", ""]
+    lines = [f"version = {_value(policy.version)}", f"sample_rate = {policy.sample_rate!r}", ""]
     if policy.unsupported_action.value != "review":
         lines += ["[languages]", f'unsupported_action = "{policy.unsupported_action}"', ""]
     p = policy.priority
@@ -66,9 +66,14 @@ def rule_fields(rule: Rule) -> dict[str, Any]:
         ("languages", sorted(scope.languages)),
         ("except_languages", sorted(scope.except_languages)),
         ("models", list(scope.models)),
+        ("except_models", list(scope.except_models)),
+        ("except_categories", sorted(rule.except_categories)),
     ):
         if values:
             out[key] = values
+    if rule.if_label is not None:
+        out["if_label"] = rule.if_label
+        out["if_min"] = rule.if_min
     return out
 
 

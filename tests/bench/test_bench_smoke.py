@@ -175,7 +175,7 @@ def test_calibration_quick() -> None:
 def test_retention_quick() -> None:
     section = BENCHMARKS["retention"](quick=True)
     body = "\n".join(section.body)
-    assert "Steady state" in body and "archive on disk MB" in body
+    assert "Steady state" in body and "archive MB" in body
     assert "| 4 |" in body  # one row per simulated day
 
 
