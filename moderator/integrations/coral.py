@@ -48,6 +48,7 @@ from moderator.core.scoring import ScoringService
 from moderator.errors import ModeratorError
 from moderator.integrations import receiving
 from moderator.settings import Settings, SiteSettings
+from moderator.web import current_policy
 from moderator.web.problems import Problem
 
 log = logging.getLogger("moderator.integrations.coral")
@@ -219,6 +220,7 @@ async def coral_phase(request: Request) -> Response:
     phase = receiving.require(data, CoralPhaseIn)
     fields = _fields(name, phase)
     service = await warm(request.app)
+    await current_policy.refresh(request.app, service)  # a version applied since start-up
     comment = Comment(id=fields["id"], text=fields["text"], site=name)
     (record,) = await request.app.state.cpu.run(service.score, [comment])
     try:  # the full model path; when Redis cannot take it now, the webhook queues it later

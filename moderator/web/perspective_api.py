@@ -41,6 +41,7 @@ from moderator.core.scoring import ScoringService
 from moderator.errors import AuthError, StoreUnavailableError
 from moderator.errors import NotFoundError as MissingError
 from moderator.integrations import perspective as p
+from moderator.web import current_policy
 from moderator.web.auth import admits
 from moderator.web.views import now_ms
 
@@ -128,6 +129,7 @@ async def _analyze(request: Request, principal: Principal, raw: bytes) -> dict[s
     hint = p.language_hint(body.languages)
     if config.scoring == "lexicon":
         service = await _lexicon_service(request)
+        await current_policy.refresh(request.app, service)  # a version applied since start-up
         cpu = request.app.state.cpu
         scored = (await cpu.run(service.score_hinted, [comment], [hint]))[0]
         record = {**scored.to_dict(), "policy_version": service.policy.version}

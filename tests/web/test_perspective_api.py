@@ -249,3 +249,44 @@ async def test_the_discovery_root_follows_the_host_and_a_trusted_proxys_scheme(w
         headers={"Host": "talk-scores.example.org", "X-Forwarded-Proto": "https"},
     )
     assert r.json()["rootUrl"] == "https://talk-scores.example.org/"
+
+
+async def test_a_policy_version_applied_later_reaches_the_lexicon_answers(
+    make_settings, redis_client: redis.Redis
+) -> None:
+    """`moderator policy apply` (or `calibrate --apply`) reaches scoring in the API process
+    within `policy.reload_s`, as it reaches the workers (web/current_policy.py)."""
+    import dataclasses
+
+    from moderator.adapters.redis_policies import RedisPolicies
+    from moderator.core.models import Action
+    from moderator.core.policy import Rule, load_policy
+
+    settings = make_settings(perspective={"scoring": "lexicon"}, policy={"reload_s": 0.05})
+    app = create_app(build_web(settings, settings.redis_url, deliver=False))
+    web = Web(app, app.state.services, Seeder(redis_client))
+    try:
+        token = await key(web)
+
+        async def toxicity() -> float:
+            r = await web.client().post(ANALYZE, params={"key": token}, json=body())
+            assert r.status_code == 200, r.text
+            return float(r.json()["attributeScores"]["TOXICITY"]["summaryScore"]["value"])
+
+        before = await toxicity()
+        assert before < 0.9  # the packaged policy sends an insult to review, it does not hold
+        policy = load_policy(settings.path(settings.policy.path))
+        stricter = dataclasses.replace(
+            policy,
+            version=policy.version + "-strict",
+            rules=(Rule("hold-every-term", Action.HOLD, category="*"), *policy.rules),
+        )
+        policies = RedisPolicies(redis_client)
+        policies.seed(policy, "test")
+        policies.apply(stricter, "test", "hold every lexicon term")
+        time.sleep(0.1)  # past reload_s
+        assert await toxicity() == pytest.approx(0.9, abs=0.1)  # held: TOXICITY raised to 0.9
+    finally:
+        for c in web.clients:
+            await c.aclose()
+        await web.services.aclose()
