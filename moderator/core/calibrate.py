@@ -81,8 +81,12 @@ def calibrate(
     return Calibration(target_recall, thresholds, notes)
 
 
-def tunable_rules(policy: Policy, language: str) -> dict[str, Rule]:
-    """Label → the review rule that applies to `language` (the first, when several do)."""
+def tunable_rules(
+    policy: Policy, language: str, group: list[Decided] | None = None
+) -> dict[str, Rule]:
+    """Label → the review rule that applies to `language` (the first, when several do) and,
+    given the decided comments, to the model and site of at least one of them (a rule scoped to
+    another model, such as Detoxify's while the offline model scored, has nothing to tune)."""
     found: dict[str, Rule] = {}
     for rule in policy.rules:
         if rule.label is None or rule.action is not Action.REVIEW:
@@ -92,6 +96,8 @@ def tunable_rules(policy: Policy, language: str) -> dict[str, Rule]:
             continue
         if scope.languages and scope.languages != {language}:
             continue
+        if group is not None and not any(_score(d, rule) >= 0 for d in group):
+            continue
         found.setdefault(rule.label, rule)
     return found
 
@@ -99,12 +105,12 @@ def tunable_rules(policy: Policy, language: str) -> dict[str, Rule]:
 def _language(
     policy: Policy, language: str, group: list[Decided], target: float, min_evidence: int
 ) -> tuple[list[Threshold], list[str]]:
-    rules = tunable_rules(policy, language)
+    rules = tunable_rules(policy, language, group)
     notes: list[str] = []
     tuned: dict[str, Rule] = {}
     unscored = []
     for label, rule in rules.items():
-        evidence = sum(1 for d in group if d.rejected and d.scores.get(label) is not None)
+        evidence = sum(1 for d in group if d.rejected and _score(d, rule) >= 0)
         if evidence >= min_evidence:
             tuned[label] = rule
         elif evidence == 0:
@@ -146,6 +152,7 @@ def _language(
 class _Search:
     def __init__(self, group: list[Decided], base: list[bool], rules: dict[str, Rule]) -> None:
         self.labels = list(rules)
+        self.mins = [rule.min for rule in rules.values()]
         self.rejected = [d.rejected for d in group]
         self.total_rejected = sum(self.rejected)
         self.base = base
@@ -192,13 +199,18 @@ class _Search:
 
     def _highest(self, thresholds: dict[str, float]) -> dict[str, float]:
         """Each threshold as high as it goes on the grid while sending the same comments (up
-        to the lowest score it still sends): the same workload and recall, fewer new sends."""
+        to the lowest score it still sends): the same workload and recall, fewer new sends. A
+        label that sends none of the decided comments keeps its threshold in force (raised to
+        the search's, if that is higher): the decisions say nothing about it, so a low grid value
+        would only be a guess that sends more of tomorrow's comments."""
         out = dict(thresholds)
         for i, label in enumerate(self.labels):
             above = [s[i] for s in self.scores if s[i] >= thresholds[label] - 1e-9]
             if above:
                 floor = int(round(min(above) / STEP, 9)) * STEP
                 out[label] = round(min(GRID_HIGH, max(thresholds[label], floor)), 2)
+            else:
+                out[label] = max(thresholds[label], self.mins[i])
         return out
 
 
@@ -231,7 +243,10 @@ def calibrated_policy(policy: Policy, calibration: Calibration, version: str) ->
         )
         rules[index] = dataclasses.replace(rule, scope=scope)
         own = Scope(
-            sites=rule.scope.sites, languages=frozenset({t.language}), models=rule.scope.models
+            sites=rule.scope.sites,
+            languages=frozenset({t.language}),
+            models=rule.scope.models,
+            except_models=rule.scope.except_models,
         )
         at = index + 1
         while at < len(rules) and rules[at].name.startswith(f"{t.rule}-"):
@@ -251,11 +266,11 @@ def curve_points(
     """Per tuned label of `language`: (threshold, comments sent, miss rate) on a 0.05 grid plus
     the threshold in force and the label's `extra` one, the other labels' thresholds as in
     force."""
-    rules = tunable_rules(policy, language)
+    rules = tunable_rules(policy, language, group)
     tuned = {
         label: rule
         for label, rule in rules.items()
-        if sum(1 for d in group if d.rejected and d.scores.get(label) is not None) >= min_evidence
+        if sum(1 for d in group if d.rejected and _score(d, rule) >= 0) >= min_evidence
     }
     if not tuned:
         return []

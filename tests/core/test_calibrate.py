@@ -90,6 +90,5 @@ def test_a_target_out_of_reach_is_said():
     result = calibrate(POLICY, items, 0.99)
     assert result.thresholds == []
     assert any("recall 0.99 is out of reach by thresholds alone" in n for n in result.notes)
-    assert (
-        "en: no rejected comment has a score for threat, identity_attack, insult" in result.notes[0]
-    )
+    # rules scoped to another model (the offline model's) are not tuned on Detoxify's scores
+    assert not any("offline-" in n for n in result.notes)
