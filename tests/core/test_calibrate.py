@@ -9,6 +9,7 @@ import pytest
 
 from moderator.core.backtest import Window, backtest
 from moderator.core.calibrate import calibrate, calibrated_policy
+from moderator.core.models import ModelInfo
 from moderator.core.policy import load_policy
 from moderator.core.policy_text import dump_policy, policy_from_text
 from moderator.settings import PROJECT_ROOT
@@ -92,3 +93,23 @@ def test_a_target_out_of_reach_is_said():
     assert any("recall 0.99 is out of reach by thresholds alone" in n for n in result.notes)
     # rules scoped to another model (the offline model's) are not tuned on Detoxify's scores
     assert not any("offline-" in n for n in result.notes)
+
+
+def test_the_rule_tuned_is_the_one_for_the_model_that_scored():
+    """Comments scored by the offline model tune `offline-toxicity-review` (Detoxify's
+    `toxicity-review` leaves that model out), the calibrated copy keeps the rule's model scope,
+    and labels that send none of the decided comments keep their thresholds."""
+    items = community(5, "es", 300, 0.0)
+    for d in items:
+        object.__setattr__(d.record, "model", ModelInfo("offline-bilingual", "1"))
+        object.__setattr__(d.record, "scores", {**d.record.scores, "threat": 0.01})
+    result = calibrate(POLICY, items, 0.95)
+    tuned = {t.rule: t for t in result.thresholds}
+    assert "offline-toxicity-review" in tuned and "toxicity-review" not in tuned
+    assert tuned["offline-threat-review"].new == tuned["offline-threat-review"].old  # no evidence
+    candidate = calibrated_policy(POLICY, result, "x+cal1")
+    copy = next(r for r in candidate.rules if r.name == "offline-toxicity-review-es")
+    assert copy.min == tuned["offline-toxicity-review"].new
+    assert copy.scope.models == ("offline-bilingual",)
+    detox = next(r for r in candidate.rules if r.name == "toxicity-review")
+    assert detox.scope.except_models == ("offline-bilingual",) and detox.min == 0.5
