@@ -46,13 +46,16 @@ class WebhookSettings(_Section):
     # comment, at most wait_timeout_ms; fewer → 503 (the comment stays stored, a retry is
     # recognised). 0: no WAIT (docs/reliability.md says what each choice can lose).
     wait_replicas: int = Field(0, ge=0, le=16)
-    wait_timeout_ms: int = Field(1000, ge=1, le=60000)
+    # Below the Redis client's 5 s socket timeout, which would cut a longer WAIT short.
+    wait_timeout_ms: int = Field(1000, ge=1, le=4000)
 
 
 class WorkerSettings(_Section):
     batch_size: int = Field(16, ge=1, le=1024)
-    batch_wait_ms: int = Field(200, ge=0, le=60000)
-    block_ms: int = Field(1000, ge=1, le=60000)
+    # One blocking read waits at most this long: below the Redis client's 5 s socket timeout,
+    # which would otherwise end a longer read as "Redis unavailable" with a batch in hand.
+    batch_wait_ms: int = Field(200, ge=0, le=4000)
+    block_ms: int = Field(1000, ge=1, le=4000)
     claim_idle_ms: int = Field(60000, ge=10)
     max_attempts: int = Field(5, ge=1, le=100)
     # A worker or callback deliverer whose heartbeat is older than this shows as not alive in

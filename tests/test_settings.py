@@ -48,6 +48,10 @@ def test_environment_overrides(monkeypatch):
         ({"MODERATOR_METRICS_TOKEN": "short"}, "MODERATOR_METRICS_TOKEN looks like a placeholder"),
         ({"MODERATOR_WEB__API_DOCS": "maybe"}, "web.api_docs"),
         ({"MODERATOR_REVIEW__MAX_CLAIMS": "0"}, "review.max_claims"),
+        # a blocking read past the client's 5 s socket timeout would read as "Redis down"
+        ({"MODERATOR_WORKER__BLOCK_MS": "10000"}, "worker.block_ms"),
+        ({"MODERATOR_WORKER__BATCH_WAIT_MS": "10000"}, "worker.batch_wait_ms"),
+        ({"MODERATOR_WEBHOOK__WAIT_TIMEOUT_MS": "10000"}, "webhook.wait_timeout_ms"),
     ],
 )
 def test_invalid_values_are_one_clear_sentence(monkeypatch, env, sentence):
