@@ -18,9 +18,9 @@ from pydantic import BaseModel, ValidationError
 
 from moderator.settings import SiteSettings
 from moderator.web.openapi import problems
-from moderator.web.problems import Problem, field_errors
-from moderator.web.schemas import AcceptedOut, CommentIn
-from moderator.web.webhook import _parse, _read_capped
+from moderator.web.problems import Problem
+from moderator.web.schemas import AcceptedOut
+from moderator.web.webhook import _parse, _read_capped, validate_comment
 
 __all__ = [
     "accept",
@@ -90,20 +90,7 @@ async def accept(request: Request, fields: dict[str, Any]) -> JSONResponse:
     202 for a new comment or revision, 200 for a redelivery of the current text."""
     services = request.app.state.services
     cfg = services.settings.webhook
-    try:
-        comment_in = CommentIn.model_validate(fields)
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        raise Problem(
-            422, "Invalid field(s): " + ", ".join(e["field"] for e in errors) + ".", errors=errors
-        ) from None
-    if len(comment_in.text) > cfg.max_text_chars:
-        message = f"longer than {cfg.max_text_chars} characters ({len(comment_in.text)})"
-        raise Problem(
-            422,
-            f"Invalid field(s): text ({message}).",
-            errors=[{"field": "text", "message": message}],
-        )
+    comment_in = validate_comment(fields, cfg.max_text_chars)
     comment = comment_in.to_comment()
     accepted = await services.ingest.accept(comment, int(time.time() * 1000))
     out = AcceptedOut(

@@ -32,6 +32,25 @@ from moderator.web.schemas import AcceptedOut, CommentIn
 router = APIRouter()
 
 
+def validate_comment(data: object, max_text_chars: int) -> CommentIn:
+    """The webhook's fields checked (`CommentIn`) and the text's length: 422 naming the fields."""
+    try:
+        comment_in = CommentIn.model_validate(data)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        raise Problem(
+            422, "Invalid field(s): " + ", ".join(e["field"] for e in errors) + ".", errors=errors
+        ) from None
+    if len(comment_in.text) > max_text_chars:
+        message = f"longer than {max_text_chars} characters ({len(comment_in.text)})"
+        raise Problem(
+            422,
+            f"Invalid field(s): text ({message}).",
+            errors=[{"field": "text", "message": message}],
+        )
+    return comment_in
+
+
 async def _read_capped(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
@@ -91,20 +110,7 @@ async def receive_comment(request: Request) -> JSONResponse:
     body = await _read_capped(request, cfg.max_body_bytes)
     signer = await _signer(request, body, await services.sites.all(), cfg.tolerance_s)
     data = _parse(body, request.headers.get("content-type", ""))
-    try:
-        comment_in = CommentIn.model_validate(data)
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        raise Problem(
-            422, "Invalid field(s): " + ", ".join(e["field"] for e in errors) + ".", errors=errors
-        ) from None
-    if len(comment_in.text) > cfg.max_text_chars:
-        message = f"longer than {cfg.max_text_chars} characters ({len(comment_in.text)})"
-        raise Problem(
-            422,
-            f"Invalid field(s): text ({message}).",
-            errors=[{"field": "text", "message": message}],
-        )
+    comment_in = validate_comment(data, cfg.max_text_chars)
     if signer is not None and comment_in.site != signer:
         raise Problem(
             403,
