@@ -180,8 +180,10 @@ async def test_the_delivery_loop_survives_a_bad_url_oom_and_redis_errors(tmp_pat
             await _until(lambda: int(r.hget(keys.OUTBOX_ATTEMPTS, _first(r)) or 0) >= 2)
             assert not task.done(), "an invalid URL ended delivery"
             assert "port" in r.hget(keys.OUTBOX_ERRORS, _first(r))
-            deliverer._settings = settings(platform.url)  # the operator fixes the URL
-            r.config_set("maxmemory", 1)  # and Redis fills up: every write is refused
+            # Redis fills up (every write refused), then the operator fixes the URL: in this
+            # order, so the callback cannot be delivered (and the error cleared) in between
+            r.config_set("maxmemory", 1)
+            deliverer._settings = settings(platform.url)
             await _until(lambda: "OOM" in (deliverer.last_error or ""))  # waits out a slow loop
             assert not task.done(), "Redis out of memory ended delivery"
             assert "OOM" in (deliverer.last_error or "")
