@@ -124,9 +124,13 @@ class OutboxDeliverer:
         carries the last one."""
         failures = 0
         while not stop.is_set():
+            # Cleared before the pass, not after it: an entry's own error (say Redis out of
+            # memory while its attempt was recorded) is set during the pass and must reach
+            # the heartbeat.
+            self.last_error = None
             try:
                 sent = await self.deliver_due()
-                failures, self.last_error = 0, None
+                failures = 0
             except Exception as exc:
                 sent, delay = 0, _RETRY_S[min(failures, len(_RETRY_S) - 1)]
                 failures += 1
@@ -138,7 +142,7 @@ class OutboxDeliverer:
                 await self._beat(force=True)
                 await _wait(stop, delay)
                 continue
-            await self._beat()
+            await self._beat(force=self.last_error is not None)
             if not sent:
                 await _wait(stop, idle_s)
         await self.heartbeat.stop()

@@ -177,28 +177,71 @@ async def test_the_delivery_loop_survives_a_bad_url_oom_and_redis_errors(tmp_pat
             bad = settings("http://127.0.0.1:99999/hook")  # refused by settings, not by httpx
             deliverer = OutboxDeliverer(aredis, http, bad, SECRET, name="test-deliverer")
             task = asyncio.create_task(deliverer.run(stop, idle_s=0.02))
-            await _until(lambda: int(r.hget(keys.OUTBOX_ATTEMPTS, _first(r)) or 0) >= 2)
-            assert not task.done(), "an invalid URL ended delivery"
-            assert "port" in r.hget(keys.OUTBOX_ERRORS, _first(r))
-            deliverer._settings = settings(platform.url)  # the operator fixes the URL
-            r.config_set("maxmemory", 1)  # and Redis fills up: every write is refused
-            await asyncio.sleep(1.0)
-            assert not task.done(), "Redis out of memory ended delivery"
-            assert "OOM" in (deliverer.last_error or "")
-            r.config_set("maxmemory", 0)
-            r.rename(keys.OUTBOX, "saved-outbox")
-            r.set(keys.OUTBOX, "not a sorted set")  # an arbitrary Redis error (WRONGTYPE)
-            await asyncio.sleep(1.0)
-            assert not task.done(), "a Redis error ended delivery"
-            beat = r.hget(keys.heartbeats("deliverer"), "test-deliverer")
-            assert beat is not None and "WRONGTYPE" in beat
-            r.delete(keys.OUTBOX)
-            r.rename("saved-outbox", keys.OUTBOX)
-            await _until(lambda: len(platform.received) == 1)
-            stop.set()
-            await task
-        await aredis.aclose()
+            try:
+                await _until(lambda: int(r.hget(keys.OUTBOX_ATTEMPTS, _first(r)) or 0) >= 2)
+                assert not task.done(), "an invalid URL ended delivery"
+                assert "port" in r.hget(keys.OUTBOX_ERRORS, _first(r))
+                # The loop is stopped between passes, so no attempt is in flight (one would
+                # meet the full Redis while recording its own result, and keep its lease).
+                stop.set()
+                await asyncio.wait_for(task, 10)
+                r.config_set("maxmemory", 1)  # Redis fills up: every write is refused
+                deliverer._settings = settings(platform.url)  # and the operator fixes the URL
+                stop = asyncio.Event()
+                task = asyncio.create_task(deliverer.run(stop, idle_s=0.02))
+                await _until(lambda: "OOM" in (deliverer.last_error or ""))
+                assert not task.done(), "Redis out of memory ended delivery"
+                assert platform.received == []  # the claim itself is refused
+                r.config_set("maxmemory", 0)
+                r.rename(keys.OUTBOX, "saved-outbox")
+                r.set(keys.OUTBOX, "not a sorted set")  # an arbitrary Redis error (WRONGTYPE)
+                await _until(lambda: "WRONGTYPE" in (_beat(r) or ""))
+                assert not task.done(), "a Redis error ended delivery"
+                r.delete(keys.OUTBOX)
+                r.rename("saved-outbox", keys.OUTBOX)
+                await _until(lambda: len(platform.received) == 1)
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 10)
+                await aredis.aclose()
+                r.close()
     assert timeline(platform.received, "a") == [("scored", None)]
+
+
+async def test_an_error_of_one_entry_reaches_the_heartbeat(tmp_path: Path) -> None:
+    """The pass itself ends normally; the entry's error (here while its delivery was being
+    recorded) must still show in the heartbeat, not be cleared as the pass ends."""
+    with own_redis(tmp_path) as server:
+        r = redis.Redis.from_url(server.url, decode_responses=True)
+
+        def break_the_bookkeeping(event: dict) -> bool:
+            r.delete(keys.OUTBOX_ERRORS)
+            r.set(keys.OUTBOX_ERRORS, "not a hash")  # recording the delivery fails: WRONGTYPE
+            return False  # the platform takes it
+
+        with platform_server(Platform(fails=break_the_bookkeeping)) as platform:
+            aredis = connect_async(server.url)
+            Seeder(r, deliver_callbacks=True).add("a")
+            stop = asyncio.Event()
+            async with httpx.AsyncClient() as http:
+                deliverer = OutboxDeliverer(
+                    aredis, http, settings(platform.url), SECRET, name="test-deliverer"
+                )
+                task = asyncio.create_task(deliverer.run(stop, idle_s=0.02))
+                try:
+                    # well inside the entry's lease (15 s): no second attempt can set it again
+                    await _until(lambda: "WRONGTYPE" in (_beat(r) or ""), timeout_s=5)
+                    assert len(platform.received) == 1 and not task.done()
+                finally:
+                    stop.set()
+                    await asyncio.wait_for(task, 10)
+                    await aredis.aclose()
+                    r.close()
+
+
+def _beat(r: redis.Redis) -> str | None:
+    beat = r.hget(keys.heartbeats("deliverer"), "test-deliverer")
+    return None if beat is None else str(beat)
 
 
 def _first(r: redis.Redis) -> str:
