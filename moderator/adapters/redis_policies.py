@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import redis
@@ -138,7 +138,8 @@ def sync_from_file(policies: RedisPolicies, file_policy: Policy, by: str) -> Pol
 class PolicyReloader:
     """Answers the current policy, reading Redis at most every `reload_s` (a worker calls
     `policy()` once per batch). A Redis error or an invalid stored version keeps the policy in
-    hand and is logged."""
+    hand and is logged. `sample_rate`, when set (the `policy.sample_rate` setting), replaces
+    the control sample's rate of every version it answers, not only of the first."""
 
     def __init__(
         self,
@@ -146,12 +147,19 @@ class PolicyReloader:
         policy: Policy,
         reload_s: float,
         clock: Callable[[], float] = time.monotonic,
+        sample_rate: float | None = None,
     ) -> None:
         self.policies = policies
         self.reload_s = reload_s
         self.clock = clock
-        self._policy = policy
+        self.sample_rate = sample_rate
+        self._policy = self._local(policy)
         self._checked = clock()
+
+    def _local(self, policy: Policy) -> Policy:
+        if self.sample_rate is None or policy.sample_rate == self.sample_rate:
+            return policy
+        return replace(policy, sample_rate=self.sample_rate)
 
     def policy(self) -> Policy:
         now = self.clock()
@@ -161,7 +169,7 @@ class PolicyReloader:
         try:
             version = self.policies.current_version()
             if version and version != self._policy.version:
-                self._policy = self.policies.get(version).policy
+                self._policy = self._local(self.policies.get(version).policy)
                 log.info("Policy version %s is current now.", version)
         except (redis.RedisError, ConfigError, NotFoundError) as exc:
             log.warning("Could not reload the policy (keeping %s): %s", self._policy.version, exc)

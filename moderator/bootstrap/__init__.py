@@ -209,11 +209,18 @@ def attach_policies(
 ) -> PolicyReloader:
     """Policies as versions in Redis: seed them from the policy file (or apply the file when its
     version is new), give `service` the current version, and answer the reloader a worker asks
-    for the current version (adapters/redis_policies.py)."""
+    for the current version (adapters/redis_policies.py). The `policy.sample_rate` setting
+    overrides the rate of every version the worker scores with, stored ones included."""
     by = f"file:{settings.path(settings.policy.path)}"
     current = sync_from_file(RedisPolicies(client), service.policy, by)
-    service.policy = current
-    return PolicyReloader(RedisPolicies(client), current, settings.policy.reload_s)
+    reloader = PolicyReloader(
+        RedisPolicies(client),
+        current,
+        settings.policy.reload_s,
+        sample_rate=settings.policy.sample_rate,
+    )
+    service.policy = reloader.policy()
+    return reloader
 
 
 def quickstart_secrets(settings: Settings) -> tuple[Settings, list[str]]:

@@ -3,7 +3,6 @@ model libraries)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,8 +22,6 @@ def build_scoring(settings: Settings, log: Callable[[str], None] = print) -> Sco
     from moderator.core.lexicon import load_lexicon
 
     policy = load_policy(settings.path(settings.policy.path))
-    if settings.policy.sample_rate is not None:
-        policy = dataclasses.replace(policy, sample_rate=settings.policy.sample_rate)
     lexicon = load_lexicon(
         [settings.path(p) for p in settings.policy.lexicons],
         overrides=[settings.path(p) for p in settings.policy.overrides],

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from moderator import keys
+from moderator import bootstrap, keys
 from moderator.adapters.redis_policies import PolicyReloader, RedisPolicies, sync_from_file
 from moderator.core.models import Comment
 from moderator.core.policy import load_policy
@@ -95,6 +95,22 @@ def test_the_reloader_reads_redis_at_most_every_reload_s(redis_client):
     redis_client.set(keys.POLICY_CURRENT, "broken")
     now[0] += 10
     assert reloader.policy().version == "strict-1"  # an invalid version keeps the one in hand
+
+
+def test_the_sample_rate_setting_overrides_every_version_the_reloader_answers(
+    make_settings, redis_client, service
+):
+    settings = make_settings(policy={"sample_rate": 0.5})
+    service.policy = dataclasses.replace(FILE, sample_rate=0.01)
+    reloader = bootstrap.attach_policies(settings, redis_client, service)
+    policies = RedisPolicies(redis_client)
+    assert service.policy.sample_rate == 0.5 == reloader.policy().sample_rate
+    assert policies.current().policy.sample_rate == 0.01  # the stored version is the file's own
+    policies.apply(dataclasses.replace(stricter(), sample_rate=0.2), "ana", "why")
+    reloader.reload_s = 0
+    assert (reloader.policy().version, reloader.policy().sample_rate) == ("strict-1", 0.5)
+    unset = PolicyReloader(policies, FILE, reload_s=0)
+    assert unset.policy().sample_rate == 0.2  # no setting: the version's own rate
 
 
 def test_a_running_worker_scores_with_a_new_version_within_reload_s(

@@ -11,25 +11,17 @@ from typing import Any
 import httpx
 import pytest
 
-from moderator.core.policy import load_policy
 from moderator.core.scoring import ScoringService
-from moderator.settings import PROJECT_ROOT, Settings
+from moderator.settings import Settings
 from tests.e2e.harness import Live, live_moderator
+from tests.offline import offline_service
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module", name="offline_service")
 def offline_service_fixture() -> ScoringService:
-    from moderator.adapters.offline_scorer import OfflineScorer
-    from moderator.core.lexicon import load_lexicon
-
-    lexicon = load_lexicon(
-        [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]
-    )
-    return ScoringService(
-        OfflineScorer(), lexicon, load_policy(PROJECT_ROOT / "config/policy.toml")
-    )
+    return offline_service()
 
 
 @contextmanager

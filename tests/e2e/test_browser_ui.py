@@ -9,16 +9,13 @@ Run: python -m pytest tests/e2e/test_browser_ui.py -q   (needs /usr/bin/chromium
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from moderator.core.policy import load_policy
 from moderator.core.scoring import ScoringService
-from moderator.settings import PROJECT_ROOT
 from tests.e2e.browser import (  # noqa: F401 (the *_fixture names register fixtures)
     APP_PATHS,
     XSS_PAYLOADS,
@@ -32,6 +29,7 @@ from tests.e2e.browser import (  # noqa: F401 (the *_fixture names register fixt
     session_cookie,
 )
 from tests.e2e.harness import Live, live_moderator
+from tests.offline import offline_service
 
 pytestmark = pytest.mark.browser
 
@@ -43,20 +41,9 @@ QUEUE_PATHS = {"/ui/queue", *APP_PATHS}
 GROUP = 16
 
 
-@pytest.fixture(scope="module")
-def offline_service() -> ScoringService:
-    from moderator.adapters.offline_scorer import OfflineScorer
-    from moderator.core.lexicon import load_lexicon
-
-    lexicon = load_lexicon(
-        [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]
-    )
-    # sample_rate=0: no control sample (a random 1 % in the sample queue)
-    return ScoringService(
-        OfflineScorer(),
-        lexicon,
-        replace(load_policy(PROJECT_ROOT / "config/policy.toml"), sample_rate=0),
-    )
+@pytest.fixture(scope="module", name="offline_service")
+def offline_service_fixture() -> ScoringService:
+    return offline_service()
 
 
 @pytest.fixture

@@ -9,29 +9,20 @@ import time
 import httpx
 import pytest
 
-from moderator.core.policy import load_policy
 from moderator.core.scoring import ScoringService
 from moderator.core.signing import HEADER, verify
 from moderator.errors import AuthError
-from moderator.settings import PROJECT_ROOT
 from tests.conftest import CALLBACK_SECRET, WEBHOOK_SECRET
 from tests.e2e.harness import callback_server, live_moderator
+from tests.offline import offline_service
 
 RETARD = "Listen to what the retard Freddy has to say about him"
 RAID = "The police raid on the village was reported on the evening news."
 
 
-@pytest.fixture(scope="module")
-def offline_service() -> ScoringService:
-    from moderator.adapters.offline_scorer import OfflineScorer
-    from moderator.core.lexicon import load_lexicon
-
-    lexicon = load_lexicon(
-        [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]
-    )
-    return ScoringService(
-        OfflineScorer(), lexicon, load_policy(PROJECT_ROOT / "config/policy.toml")
-    )
+@pytest.fixture(scope="module", name="offline_service")
+def offline_service_fixture() -> ScoringService:
+    return offline_service()
 
 
 def test_webhook_to_decision_to_callback(make_settings, redis_client, offline_service):

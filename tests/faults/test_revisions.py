@@ -7,18 +7,14 @@ after the old one's."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 
-from moderator.adapters.offline_scorer import OfflineScorer
-from moderator.core.lexicon import load_lexicon
-from moderator.core.policy import load_policy
 from moderator.core.scoring import ScoringService
-from moderator.settings import PROJECT_ROOT
 from tests.e2e.harness import Live, callback_server, live_moderator
+from tests.offline import offline_service
 
 RETARD = "Listen to what the retard Freddy has to say about him"
 RAID = "The police raid on the village was reported on the evening news."
@@ -26,17 +22,9 @@ AUTHOR = {"id": "u7", "name": "Ana"}
 THREAD = {"id": "t1", "title": "The raid"}
 
 
-@pytest.fixture(scope="module")
-def offline_service() -> ScoringService:
-    lexicon = load_lexicon(
-        [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]
-    )
-    # sample_rate=0: no control sample (a random 1 % in the sample queue)
-    return ScoringService(
-        OfflineScorer(),
-        lexicon,
-        replace(load_policy(PROJECT_ROOT / "config/policy.toml"), sample_rate=0),
-    )
+@pytest.fixture(scope="module", name="offline_service")
+def offline_service_fixture() -> ScoringService:
+    return offline_service()
 
 
 def comment(live: Live, auth: dict[str, str], comment_id: str) -> dict[str, Any]:

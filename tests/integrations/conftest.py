@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from moderator.core.policy import load_policy
 from moderator.core.scoring import ScoringService
-from moderator.settings import PROJECT_ROOT
+from tests.offline import offline_service
 
 
-@pytest.fixture(scope="module")
-def offline_service() -> ScoringService:
-    from moderator.adapters.offline_scorer import OfflineScorer
-    from moderator.core.lexicon import load_lexicon
-
-    lexicon = load_lexicon(
-        [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]
-    )
-    return ScoringService(
-        OfflineScorer(), lexicon, load_policy(PROJECT_ROOT / "config/policy.toml")
-    )
+@pytest.fixture(scope="module", name="offline_service")
+def offline_service_fixture() -> ScoringService:
+    return offline_service()
