@@ -1,6 +1,15 @@
-"""Every Redis key, stream and group name moderator uses, built in one place."""
+"""Every Redis key, stream and group name moderator uses, built in one place.
 
-PREFIX = "mod:"
+Every key starts with the hash tag `{mod}`, so all of them hash to one Redis Cluster slot
+(15 bits of CRC16("mod")): every Lua script, MULTI block and multi-key command sees its keys on
+one node, on a standalone Redis, under Sentinel and on a cluster alike. The price on a cluster:
+one primary (and its replicas) holds all of moderator's data; the others hold none of it.
+docs/DESIGN.md ("Redis topologies") says what that means and what partitioning would change.
+Data written before the tag existed sits under `LEGACY_PREFIX`; `moderator migrate` moves it.
+"""
+
+PREFIX = "{mod}:"
+LEGACY_PREFIX = "mod:"  # the first layout (no hash tag): `moderator migrate` moves it
 
 INGEST_STREAM = PREFIX + "ingest"
 INGEST_GROUP = "workers"

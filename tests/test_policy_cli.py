@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from moderator import keys
 from moderator.cli import main
 from moderator.settings import PROJECT_ROOT
 
@@ -55,7 +56,7 @@ def test_bad_input_is_one_sentence_and_changes_nothing(store, tmp_path: Path, ca
     assert main(["policy", "rollback", "--why", "x"]) == 2
     assert "no earlier policy version" in capsys.readouterr().err
     assert main(["policy", "show", "9.9"]) == 2
-    assert store.get("mod:policy:current") == V1
+    assert store.get(keys.POLICY_CURRENT) == V1
 
 
 def test_healthz_names_the_current_version_as_soon_as_it_changes(

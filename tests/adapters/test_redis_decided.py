@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from moderator import keys
 from moderator.adapters.redis_decided import iter_decided
 from moderator.adapters.redis_review import RedisReviewStore
 from moderator.cli import main
@@ -150,7 +151,7 @@ async def test_calibrate_with_too_few_decisions_says_so_and_stores_nothing(
     out = capsys.readouterr().out
     assert "en: too few decisions to recommend a threshold (3 rejected comments" in out
     assert "No threshold to change: nothing recommended." in out
-    assert redis_client.llen("mod:policy:log") == 1  # the seed only
+    assert redis_client.llen(keys.POLICY_LOG) == 1  # the seed only
     assert await asyncio.to_thread(main, ["calibrate", "--target-recall", "1.5"]) == 2
     assert "--target-recall must be in (0, 1]" in capsys.readouterr().err
 

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from moderator import keys
 from moderator.integrations.coral import digest
 from tests.e2e.harness import live_moderator
 from tests.fixtures.coral.standin import (
@@ -118,7 +119,7 @@ def test_a_decision_before_the_link_waits_for_the_webhook(talk_live, redis_clien
         headers=token,
     )
     assert r.status_code == 200, r.text
-    errors = lambda: " ".join(redis_client.hvals("mod:outbox:errors"))  # noqa: E731
+    errors = lambda: " ".join(redis_client.hvals(keys.OUTBOX_ERRORS))  # noqa: E731
     live.wait_for(lambda: "Coral has not named this comment yet" in errors())
     assert talk.mutations == []  # not linked yet: the delivery is retried
     talk.add("coral-2", request)

@@ -14,6 +14,7 @@ import time
 import httpx
 import pytest
 
+from moderator import keys
 from moderator.adapters.redis_client import connect_async
 from moderator.adapters.redis_sites import RedisSites
 from moderator.core.signing import HEADER, sign, verify
@@ -96,13 +97,13 @@ def test_sites_add_list_remove_on_the_command_line(redis_url, redis_client, tmp_
         env={**env, "LATE": LATE_SECRET},
     )
     assert coral.returncode == 0, coral.stderr
-    stored = json.loads(redis_client.hget("mod:sites", "talk"))
+    stored = json.loads(redis_client.hget(keys.SITES, "talk"))
     assert stored["platform"] == "coral" and stored["webhook_secrets_old"] == [LATE_SECRET]
     listed = cli("sites", "list", env=env)
     assert listed.returncode == 0, listed.stderr
     assert "blog\tgeneric\tmoderator\thttp://127.0.0.1:9/cb\tadded" in listed.stdout
     assert SITE_SECRET not in listed.stdout
-    assert redis_client.hexists("mod:sites", "blog")
+    assert redis_client.hexists(keys.SITES, "blog")
     assert cli("sites", "remove", "blog", env=env).returncode == 0
     gone = cli("sites", "remove", "blog", env=env)
     assert gone.returncode != 0 and "No site 'blog'" in gone.stderr

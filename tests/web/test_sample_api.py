@@ -13,6 +13,7 @@ import httpx
 import pytest
 import redis
 
+from moderator import keys
 from moderator.adapters.redis_client import connect_async
 from moderator.adapters.redis_review import RedisReviewStore
 from moderator.bootstrap import build_web
@@ -32,9 +33,9 @@ def live(
     refs = []
     for i, (site, lang) in enumerate([("blog", "en")] * 4 + [("news", "es")] * 2):
         ref = seeder.add(f"s{i}", "fine", action="approve", site=site, language=lang)
-        redis_client.hset(f"mod:comment:{ref}", mapping={"state": "queued", "queue": "sample"})
-        redis_client.hset(f"mod:comment:{ref}", "action", "sample")
-        redis_client.zadd("mod:queue:sample", {ref: 1})
+        redis_client.hset(keys.comment(ref), mapping={"state": "queued", "queue": "sample"})
+        redis_client.hset(keys.comment(ref), "action", "sample")
+        redis_client.zadd(keys.queue("sample"), {ref: 1})
         refs.append(ref)
 
     async def decide() -> None:

@@ -51,7 +51,7 @@ def comment(**fields: object) -> bytes:
 
 
 def stored_keys(r: redis.Redis) -> list[str]:
-    return sorted(r.keys("mod:*"))
+    return sorted(r.keys(keys.PREFIX + "*"))
 
 
 async def test_accepts_and_stores_before_answering(client, redis_client):
