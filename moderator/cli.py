@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         export,
         health,
         init,
+        migrate,
         models,
         policy,
         replay,
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         sites,
         archive,
         sample,
+        migrate,
     ):
         module.register(sub)
     return parser

@@ -218,15 +218,17 @@ def _sentinel_kwargs(target: RedisTarget, retry: Retry | AsyncRetry) -> dict[str
     return kwargs
 
 
-def connect(url: str) -> redis.Redis:
+def connect(url: str, *, decode_responses: bool = True) -> redis.Redis:
     """A synchronous client for `url` (any scheme above). A RedisCluster client is returned
-    typed as Redis: it serves the same commands, and scripts whose keys span slots fail."""
+    typed as Redis: it serves the same commands, and scripts whose keys span slots fail.
+    `decode_responses=False` answers bytes (what DUMP/RESTORE need)."""
     target = parse_redis_url(url)
     retry = Retry(_backoff(), _RETRIES)
+    common = {**_common(target), "decode_responses": decode_responses}
     if target.topology == "standalone":
         return redis.Redis.from_url(
             url,
-            decode_responses=True,
+            decode_responses=decode_responses,
             retry=retry,
             socket_timeout=_SOCKET_TIMEOUT_S,
             socket_connect_timeout=_CONNECT_TIMEOUT_S,
@@ -235,13 +237,11 @@ def connect(url: str) -> redis.Redis:
         sentinel = redis.sentinel.Sentinel(
             list(target.nodes),
             sentinel_kwargs=_sentinel_kwargs(target, Retry(_backoff(), 1)),
-            **_common(target),
+            **common,
         )
         return sentinel.master_for(target.service, db=target.db, retry=retry)
     nodes = [redis.cluster.ClusterNode(h, p) for h, p in target.nodes]
-    return cast(
-        redis.Redis, redis.RedisCluster(startup_nodes=nodes, retry=retry, **_common(target))
-    )
+    return cast(redis.Redis, redis.RedisCluster(startup_nodes=nodes, retry=retry, **common))
 
 
 def connect_async(url: str) -> aioredis.Redis:

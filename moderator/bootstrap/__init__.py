@@ -7,6 +7,7 @@ import (an import-linter contract), so the web process never loads torch.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
@@ -17,6 +18,7 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
+from moderator.adapters import redis_layout
 from moderator.adapters.archive.archiver import Archiver
 from moderator.adapters.archive.audit import ArchivedAudit
 from moderator.adapters.archive.parquet import ParquetArchive
@@ -42,7 +44,11 @@ from moderator.adapters.redis_sites import RedisSites
 from moderator.adapters.redis_sync import RedisSyncScoring
 from moderator.core.models import ModelInfo
 from moderator.core.scoring import ScoringService
+from moderator.core.urls import redact_url
+from moderator.errors import ConfigError
 from moderator.settings import Settings
+
+log = logging.getLogger("moderator.layout")
 
 
 @dataclass
@@ -82,15 +88,54 @@ class WebServices:
         await self.redis.aclose()
 
 
-def open_store(settings: Settings, *, hold_lock: bool = False) -> tuple[str, EmbeddedRedis | None]:
+def open_store(
+    settings: Settings, *, hold_lock: bool = False, check_layout: bool = True
+) -> tuple[str, EmbeddedRedis | None]:
     """MODERATOR_REDIS_URL when set; otherwise the embedded Redis of `data_dir` (started, or
-    attached to when another moderator process already runs it)."""
+    attached to when another moderator process already runs it). Then the key layout is
+    checked (`check_layout`): data of the first layout (`mod:…`) is moved at once in an
+    embedded Redis (one host, its own data directory); an external one stops the command with
+    a sentence that says to run `moderator migrate` with every moderator process stopped."""
     if settings.redis_url:
-        return settings.redis_url, None
-    embedded = EmbeddedRedis(settings.data_dir, maxmemory=settings.redis.maxmemory).start(
-        hold_lock=hold_lock
-    )
-    return embedded.url, embedded
+        url, embedded = settings.redis_url, None
+    else:
+        embedded = EmbeddedRedis(settings.data_dir, maxmemory=settings.redis.maxmemory).start(
+            hold_lock=hold_lock
+        )
+        url = embedded.url
+    if check_layout:
+        try:
+            ensure_layout(url, migrate_now=embedded is not None)
+        except BaseException:
+            if embedded is not None:
+                embedded.stop()
+            raise
+    return url, embedded
+
+
+def ensure_layout(url: str, *, migrate_now: bool) -> None:
+    client = connect(url, decode_responses=False)
+    try:
+        if not redis_layout.has_legacy_data(client):
+            return
+        if not migrate_now:
+            raise ConfigError(
+                f"The Redis at {redact_url(url)} holds moderator data in the first key layout "
+                "(keys mod:…, without the {mod} hash tag). Stop every moderator process, run "
+                "`moderator migrate` once, then start them again (docs/DESIGN.md, "
+                '"Redis topologies").'
+            )
+        done = redis_layout.migrate(client)
+        if done.conflicts:
+            raise ConfigError(
+                f"Moving the first key layout left {len(done.conflicts)} keys in place because "
+                f"their new names hold other data (first: {done.conflicts[0]}); see "
+                "`moderator migrate --dry-run`."
+            )
+    except redis.RedisError as exc:
+        log.info("Key layout not checked (Redis not answering yet: %s).", exc)
+    finally:
+        client.close()
 
 
 def build_archive(settings: Settings) -> ParquetArchive:

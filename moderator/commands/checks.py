@@ -11,27 +11,14 @@ import sys
 
 import redis
 
-from moderator.adapters.redis_client import connect, parse_redis_url
+from moderator.adapters.redis_client import connect
 from moderator.adapters.redis_durability import check
 
 log = logging.getLogger("moderator.durability")
 
 
-CLUSTER_WARNING = (
-    "redis_url names a Redis Cluster (redis+cluster://): moderator connects, but its key layout "
-    "does not run on a cluster yet (every comment script mixes hash slots, so webhooks fail with "
-    "CROSSSLOT). Use a standalone Redis or Sentinel (redis+sentinel://); docs/DESIGN.md, "
-    '"Redis topologies".'
-)
-
-
 def warn_durability(url: str) -> list[str]:
-    """Check the external Redis at `url`; log and print every warning; return them. A Redis
-    Cluster gets a loud warning first: the key layout does not support it yet."""
-    if parse_redis_url(url).topology == "cluster":
-        log.warning("%s", CLUSTER_WARNING)
-        frame = "!" * 72
-        print(f"\n{frame}\nWARNING: {CLUSTER_WARNING}\n{frame}\n", file=sys.stderr, flush=True)
+    """Check the external Redis at `url`; log and print every warning; return them."""
     client = connect(url)
     try:
         found = check(client)
