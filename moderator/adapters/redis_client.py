@@ -13,8 +13,8 @@ The URL schemes, all parsed here and nowhere else (`parse_redis_url`):
   failover the next command (or the retry of the failed one) reaches the new primary; a command
   that lands on the demoted primary gets READONLY, which drops the connection and is retried.
 - `redis+cluster://[user:pass@]host:port[,host:port…]` (and `rediss+cluster://`): Redis Cluster
-  through redis-py's RedisCluster, seeded with the listed nodes. The connection works; the key
-  layout does not yet (docs/DESIGN.md, "Redis topologies": phase A/phase B).
+  through redis-py's RedisCluster, seeded with the listed nodes. Every key carries the `{mod}`
+  hash tag (moderator/keys.py), so every command goes to the node owning that one slot.
 
 A URL that names none of these, no host, a bad port, a Sentinel URL without a service, or a
 query parameter we do not read is refused with ConfigError and a sentence saying what to write.
