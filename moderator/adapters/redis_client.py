@@ -220,54 +220,50 @@ def _sentinel_kwargs(target: RedisTarget, retry: Retry | AsyncRetry) -> dict[str
 
 def connect(url: str, *, decode_responses: bool = True) -> redis.Redis:
     """A synchronous client for `url` (any scheme above). A RedisCluster client is returned
-    typed as Redis: it serves the same commands, and scripts whose keys span slots fail.
+    typed as Redis: it serves the same commands (every key is in the `{mod}` slot).
     `decode_responses=False` answers bytes (what DUMP/RESTORE need)."""
+    return cast(redis.Redis, _open(url, asynchronous=False, decode_responses=decode_responses))
+
+
+def connect_async(url: str) -> aioredis.Redis:
+    """The asyncio twin of connect()."""
+    return cast(aioredis.Redis, _open(url, asynchronous=True, decode_responses=True))
+
+
+def _open(url: str, *, asynchronous: bool, decode_responses: bool) -> Any:
+    """One construction for both clients: redis-py's sync and asyncio classes take the same
+    arguments."""
+    if asynchronous:
+        from redis.asyncio.cluster import ClusterNode, RedisCluster
+        from redis.asyncio.sentinel import Sentinel
+
+        client: Any = aioredis.Redis
+        retry_type: Any = AsyncRetry
+    else:
+        from redis.cluster import ClusterNode, RedisCluster  # type: ignore[assignment]
+        from redis.sentinel import Sentinel  # type: ignore[assignment]
+
+        client, retry_type = redis.Redis, Retry
     target = parse_redis_url(url)
-    retry = Retry(_backoff(), _RETRIES)
-    common = {**_common(target), "decode_responses": decode_responses}
+    retry = retry_type(_backoff(), _RETRIES)
     if target.topology == "standalone":
-        return redis.Redis.from_url(
+        return client.from_url(
             url,
             decode_responses=decode_responses,
             retry=retry,
             socket_timeout=_SOCKET_TIMEOUT_S,
             socket_connect_timeout=_CONNECT_TIMEOUT_S,
         )
-    if target.topology == "sentinel":
-        sentinel = redis.sentinel.Sentinel(
-            list(target.nodes),
-            sentinel_kwargs=_sentinel_kwargs(target, Retry(_backoff(), 1)),
-            **common,
-        )
-        return sentinel.master_for(target.service, db=target.db, retry=retry)
-    nodes = [redis.cluster.ClusterNode(h, p) for h, p in target.nodes]
-    return cast(redis.Redis, redis.RedisCluster(startup_nodes=nodes, retry=retry, **common))
-
-
-def connect_async(url: str) -> aioredis.Redis:
-    """The asyncio twin of connect()."""
-    from redis.asyncio.cluster import ClusterNode, RedisCluster
-    from redis.asyncio.sentinel import Sentinel
-
-    target = parse_redis_url(url)
-    retry = AsyncRetry(_backoff(), _RETRIES)
-    if target.topology == "standalone":
-        return aioredis.Redis.from_url(
-            url,
-            decode_responses=True,
-            retry=retry,
-            socket_timeout=_SOCKET_TIMEOUT_S,
-            socket_connect_timeout=_CONNECT_TIMEOUT_S,
-        )
+    common = {**_common(target), "decode_responses": decode_responses}
     if target.topology == "sentinel":
         sentinel = Sentinel(
             list(target.nodes),
-            sentinel_kwargs=_sentinel_kwargs(target, AsyncRetry(_backoff(), 1)),
-            **_common(target),
+            sentinel_kwargs=_sentinel_kwargs(target, retry_type(_backoff(), 1)),
+            **common,
         )
         return sentinel.master_for(target.service, db=target.db, retry=retry)
     nodes = [ClusterNode(h, p) for h, p in target.nodes]
-    return cast(aioredis.Redis, RedisCluster(startup_nodes=nodes, retry=retry, **_common(target)))
+    return RedisCluster(startup_nodes=nodes, retry=retry, **common)
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
