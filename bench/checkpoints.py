@@ -29,6 +29,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from bench import corpus
+from tests.fixtures.tiny_detoxify import (
+    MULTILINGUAL_CLASSES,
+    ORIGINAL_CLASSES,
+    save_checkpoint,
+)
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 #: Bump when the way a checkpoint is built changes, so stale caches are rebuilt.
@@ -38,25 +43,6 @@ FLAGGED_SHARE = 0.15
 #: Logit margin that keeps the other outputs under every rule's threshold.
 _QUIET_MARGIN = 4.0
 
-UNBIASED_CLASSES = (
-    "toxicity",
-    "severe_toxicity",
-    "obscene",
-    "identity_attack",
-    "insult",
-    "threat",
-    "sexual_explicit",
-    "male",
-    "female",
-    "homosexual_gay_or_lesbian",
-    "christian",
-    "jewish",
-    "muslim",
-    "black",
-    "white",
-    "psychiatric_or_mental_illness",
-)
-ORIGINAL_CLASSES = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
 #: Tokenizer vocabularies, sized so the corpus splits into about 1.4 tokens per word, as
 #: bert-base-uncased and xlm-roberta-base split English and Spanish comments.
 _WORDPIECE_VOCAB = 900
@@ -99,18 +85,6 @@ def calibrate(model: object, tokenizer: object, bias: object) -> None:
         bias.add_(shift)
 
 
-def _save(target: Path, model: object, args: dict[str, object], classes: tuple[str, ...]) -> None:
-    import torch
-
-    loaded = {
-        "config": {"arch": {"args": args}, "dataset": {"args": {"classes": list(classes)}}},
-        "state_dict": model.state_dict(),
-    }
-    partial = target / "model.ckpt.partial"
-    torch.save(loaded, partial)
-    partial.replace(target / "model.ckpt")
-
-
 def build_original(target: Path) -> None:
     """bert-base-uncased shape, WordPiece tokenizer trained on the sentence bank."""
     import torch
@@ -132,13 +106,7 @@ def build_original(target: Path) -> None:
     torch.manual_seed(0)
     model = BertForSequenceClassification(config).eval()
     calibrate(model, tokenizer, model.classifier.bias.data)
-    args = {
-        "model_type": str(hf),
-        "model_name": "BertForSequenceClassification",
-        "tokenizer_name": "BertTokenizer",
-        "num_classes": len(ORIGINAL_CLASSES),
-    }
-    _save(target, model, args, ORIGINAL_CLASSES)
+    save_checkpoint(target / "model.ckpt", model, model_type=str(hf), classes=ORIGINAL_CLASSES)
 
 
 def build_multilingual(target: Path) -> None:
@@ -162,19 +130,13 @@ def build_multilingual(target: Path) -> None:
         pad_token_id=1,
         bos_token_id=0,
         eos_token_id=2,
-        num_labels=len(UNBIASED_CLASSES),
+        num_labels=len(MULTILINGUAL_CLASSES),
     )
     config.save_pretrained(hf)
     torch.manual_seed(0)
     model = XLMRobertaForSequenceClassification(config).eval()
     calibrate(model, tokenizer, model.classifier.out_proj.bias.data)
-    args = {
-        "model_type": str(hf),
-        "model_name": "XLMRobertaForSequenceClassification",
-        "tokenizer_name": "XLMRobertaTokenizer",
-        "num_classes": len(UNBIASED_CLASSES),
-    }
-    _save(target, model, args, UNBIASED_CLASSES)
+    save_checkpoint(target / "model.ckpt", model, model_type=str(hf), classes=MULTILINGUAL_CLASSES)
 
 
 def unigram_vocab() -> list[tuple[str, float]]:
