@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from moderator.core.language import Detection, Resolved, is_unsupported, primary, resolve
 from moderator.core.models import SITE_LABEL, Comment, Match, ScoreRecord, Scores
-from moderator.core.policy import Policy
+from moderator.core.policy import MAX_SEVERITY, Policy
 from moderator.core.ports import LanguageDetector, Lexicon, Scorer, SiteScorer
 from moderator.core.spans import pick, sentences
 
@@ -204,6 +204,15 @@ class ScoringService:
             else:
                 scores = [item.record.scores]
             item.record.spans = pick(pieces, scores, triggers)
+
+
+def lexicon_severity(matches: Sequence[Match]) -> float:
+    """The lexicon's strongest match in [0, 1]: severity / MAX_SEVERITY, a quoted mention
+    counting half (the policy's lexicon part of the priority with its default weights); 0
+    with no match. An input of the bundled model's English stacker."""
+    return max(
+        (m.severity / MAX_SEVERITY * (0.5 if m.quoted else 1.0) for m in matches), default=0.0
+    )
 
 
 def worst_first(matches: Sequence[Match], limit: int) -> list[Match]:

@@ -283,6 +283,51 @@ def train(
     return Trained(weights, bias, stack, meta, reliability)
 
 
+def stack_context(texts: list[str]) -> tuple[list[str | None], list[float]]:
+    """What the default offline stack knows of each text before the model: its language
+    (py3langid with the default settings, no hint) and its lexicon severity
+    (`lexicon_severity` over the default EN/ES lexicons). The English stacker is fitted on
+    these, as the scoring service passes them at run time."""
+    from moderator.bootstrap.scoring import build_language_detector
+    from moderator.core.language import resolve
+    from moderator.core.lexicon import load_lexicon
+    from moderator.core.scoring import lexicon_severity
+    from moderator.settings import load_settings
+
+    settings = load_settings(quickstart=True)
+    detector = build_language_detector(settings)
+    lexicon = load_lexicon([settings.path(p) for p in settings.policy.lexicons])
+    found = detector.detect(texts) if detector is not None else [None] * len(texts)
+    languages = [resolve(None, d).language for d in found]
+    severities = [lexicon_severity(lexicon.find_within(t, None)[0]) for t in texts]
+    return languages, severities
+
+
+def fit_english(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.bool_],
+    sources: list[str],
+    *,
+    c: float,
+    seed: int = SEED,
+) -> npt.NDArray[np.float64]:
+    """The English stacker: one L2 logistic layer over `english_features` rows, each source
+    weighed the same in total, inputs standardised for the fit; returns the coefficients in
+    the raw inputs' scale, then the intercept."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    std = x.std(axis=0)
+    std[std == 0] = 1.0
+    sizes = {s: sources.count(s) for s in set(sources)}
+    balance = np.asarray([len(sources) / (len(sizes) * sizes[s]) for s in sources])
+    model = LogisticRegression(C=c, solver="lbfgs", max_iter=5000, random_state=seed)
+    model.fit((x - mean) / std, y, sample_weight=balance)
+    coef = model.coef_[0] / std
+    intercept = model.intercept_[0] - float(coef @ mean)
+    return np.asarray(np.concatenate([coef, [intercept]]), dtype=np.float64)
+
+
 def _logit(p: npt.ArrayLike) -> npt.NDArray[np.float64]:
     q = np.clip(np.asarray(p, dtype=np.float64), 1e-4, 1 - 1e-4)
     return np.asarray(np.log(q / (1 - q)))
