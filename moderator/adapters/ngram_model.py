@@ -331,15 +331,37 @@ class BilingualScorer:
     def info(self) -> ModelInfo:
         return self._info
 
-    def score(self, texts: Sequence[str]) -> list[Scores]:
-        """One dict per text, in order, all seven LABELS as keys. TypeError for a bare string."""
+    @property
+    def reads_context(self) -> bool:
+        """True when the file has an English stacker: the scoring service then passes each
+        text's language and lexicon severity to `score`."""
+        return self._model.english is not None
+
+    def score(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+        severities: Sequence[float] | None = None,
+    ) -> list[Scores]:
+        """One dict per text, in order, all seven LABELS as keys. TypeError for a bare string.
+
+        `languages` and `severities` (the scoring service's language and lexicon severity per
+        text, `moderator.core.scoring.lexicon_severity`) let the English stacker score the
+        toxicity of English texts; without them, or for other languages, every label is the
+        calibrated n-gram model's."""
         if isinstance(texts, str):
             raise TypeError("score() takes a list of texts, not a single string")
         items = list(texts)
         results: list[Scores] = []
         labels = self._model.labels
         for start in range(0, len(items), self._batch_size):
-            probs = self._model.predict(items[start : start + self._batch_size], self._apc)
+            end = start + self._batch_size
+            probs = self._model.predict(
+                items[start:end],
+                self._apc,
+                None if languages is None else list(languages[start:end]),
+                None if severities is None else list(severities[start:end]),
+            )
             for row in probs:
                 scores: Scores = dict.fromkeys(LABELS)
                 for label, p in zip(labels, row, strict=True):
