@@ -217,11 +217,13 @@ def train(
     *,
     seed: int = SEED,
     blend: bool = True,
+    english: bool = False,
     c: float = 8.0,
     log: Callable[[str], None] = print,
     extra: list[Row] | None = None,
 ) -> Trained:
-    """Fit one logistic model per label on the train split, then the calibration stack."""
+    """Fit one logistic model per label on the train split, then the calibration stack, and
+    with `english` (and the blend) the English stacker (not in the shipped file)."""
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
     started = time.perf_counter()
@@ -275,12 +277,12 @@ def train(
             "calibration_positive": int(yc.sum()),
         }
         log(f"{label}: {counts[label]}  stack en/es {np.round(stack[j], 3).tolist()}")
-    english = None
-    if blend:
-        english = _english_stacker(cal_rows, x_cal, weights, bias, apc_cal, seed, log)
+    english_coef = None
+    if blend and english:
+        english_coef = _english_stacker(cal_rows, x_cal, weights, bias, apc_cal, seed, log)
     hashed = hashlib.sha256(weights.astype(np.float16).tobytes())
-    if english is not None:
-        hashed.update(english.tobytes())
+    if english_coef is not None:
+        hashed.update(english_coef.tobytes())
     digest = hashed.hexdigest()[:8]
     meta: dict[str, object] = {
         "version": f"{VERSION_PREFIX}-{digest}",
@@ -293,14 +295,14 @@ def train(
         "counts": counts,
         "train_seconds": round(time.perf_counter() - started, 1),
     }
-    if english is not None:
+    if english_coef is not None:
         meta["english"] = {
             "c": ENGLISH_C,
             "products": ENGLISH_PRODUCTS,
             "severity": ENGLISH_SEVERITY,
             "sources": list(ENGLISH_SOURCES),
         }
-    return Trained(weights, bias, stack, meta, reliability, english)
+    return Trained(weights, bias, stack, meta, reliability, english_coef)
 
 
 def _english_stacker(
