@@ -163,7 +163,7 @@ def models_train(args: argparse.Namespace) -> int:
     if args.from_decisions is not None:
         if args.seed is not None or args.no_blend or args.english_stacker:
             raise ConfigError(
-                "--seed, --no-blend and --english-stacker go with --shared, not --from-decisions."
+                "--seed, --english-stacker and --no-blend go with --shared, not --from-decisions."
             )
         return _train_site(args)
     if args.since:
