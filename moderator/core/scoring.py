@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from moderator.core.language import Detection, Resolved, is_unsupported, primary, resolve
 from moderator.core.models import SITE_LABEL, Comment, Match, ScoreRecord, Scores
 from moderator.core.policy import MAX_SEVERITY, Policy
-from moderator.core.ports import LanguageDetector, Lexicon, Scorer, SiteScorer
+from moderator.core.ports import ContextScorer, LanguageDetector, Lexicon, Scorer, SiteScorer
 from moderator.core.spans import pick, sentences
 
 
@@ -253,7 +253,7 @@ def worst_first(matches: Sequence[Match], limit: int) -> list[Match]:
 def _reads_context(scorer: Scorer) -> bool:
     """A scorer that takes each text's language and lexicon severity (the bundled model with
     its English stacker: `BilingualScorer.reads_context`)."""
-    return bool(getattr(scorer, "reads_context", False))
+    return isinstance(scorer, ContextScorer) and scorer.reads_context
 
 
 def _run(
@@ -271,8 +271,8 @@ def _run(
     for indexes in groups.values():
         scorer = scorers[indexes[0]]
         batch = [texts[i] for i in indexes]
-        if _reads_context(scorer):
-            found = scorer.score(  # type: ignore[call-arg]
+        if isinstance(scorer, ContextScorer) and scorer.reads_context:
+            found = scorer.score(
                 batch, [languages[i] for i in indexes], [severities[i] for i in indexes]
             )
         else:
