@@ -1,7 +1,7 @@
 """The whole offline stack (language detector + EN/ES lexicons + policy + offline model) with the
 bundled bilingual model against the same stack with alt-profanity-check (issue 12, part 3).
 
-    python bench/quality/compare_offline.py [--shared ../shared/data] [--limit N]
+    python bench/quality/compare_offline.py [--limit N] [--new MODEL.npz] [--sets ...]
 
 Reads the sets `bench/quality/prepare.py` wrote to var/quality/ (run it first), keeps only data
 neither model trained on (Davidson, alt-profanity-check's training set, is left out; es-latam
@@ -11,6 +11,9 @@ equal clean-pass rate (the share of clean comments the alt-profanity-check stack
 bilingual stack's priority is thresholded to approve the same share), the HateCheck / MHC
 targets for both, and a reliability table (+ var/eval/reliability.png) for the bilingual model's
 toxicity on the held-out test splits. Figures land in docs/quality.md by hand.
+
+`--new FILE` adds a third stack, the same as the bilingual one with the model file FILE (e.g. a
+freshly trained `var/offline-bilingual.npz`), and a table apc / bilingual / new.
 """
 
 from __future__ import annotations
@@ -89,15 +92,24 @@ def main() -> int:  # noqa: C901 (one pass over the sets, printed as it goes)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="at most N rows per set")
     parser.add_argument("--sets", nargs="*", default=list(SETS))
+    parser.add_argument("--new", type=Path, help="a model file to compare as a third stack")
+    parser.add_argument("--no-plot", action="store_true", help="skip the reliability diagram")
     args = parser.parse_args()
+    from moderator.adapters.ngram_model import BilingualScorer
     from moderator.bootstrap.scoring import build_scoring
     from moderator.core.models import Comment
     from moderator.settings import load_settings
 
+    stacks = dict(STACKS)
+    if args.new:
+        stacks["new"] = "offline"
     services = {
         k: build_scoring(load_settings(quickstart=True, model={"spec": v}), log=lambda s: None)
-        for k, v in STACKS.items()
+        for k, v in stacks.items()
     }
+    if args.new:
+        services["new"].scorer = BilingualScorer(args.new)
+        print(f"new: {services['new'].scorer.info}", file=sys.stderr)
     table, targets, reliability = [], [], defaultdict(list)
     for name in args.sets:
         data = rows(name)
@@ -122,7 +134,11 @@ def main() -> int:  # noqa: C901 (one pass over the sets, printed as it goes)
             )
         )
         line = {"set": SETS[name], "n": len(data), "positive": int(y.sum())}
-        for key in STACKS:
+        if args.new:
+            line["new_pass"] = float(
+                np.mean([a == "approve" for a, c in zip(result["new"][1], y, strict=True) if not c])
+            )
+        for key in stacks:
             pri, act, _ = result[key]
             line[f"auc_{key}"] = auc(y, pri)
             line[f"recall_{key}"] = recall_at_pass(y, pri, apc_pass)
@@ -137,7 +153,7 @@ def main() -> int:  # noqa: C901 (one pass over the sets, printed as it goes)
             for func, kind in TARGETS:
                 pick = [i for i, r in enumerate(data) if r.get("functionality") == func]
                 cells = []
-                for key in STACKS:
+                for key in stacks:
                     act = result[key][1]
                     if kind == "recall":
                         cells.append(np.mean([act[i] != "approve" for i in pick]))
@@ -145,7 +161,7 @@ def main() -> int:  # noqa: C901 (one pass over the sets, printed as it goes)
                         cells.append(np.mean([act[i] == "hold" for i in pick]))
                 targets.append((SETS[name], func, kind, len(pick), *cells))
         if name in ("hatexplain-test", "es-latam", "jigsaw-templates", "olid-test"):
-            for (_, _, records), label in [(result["bilingual"], y)]:
+            for (_, _, records), label in [(result["new" if args.new else "bilingual"], y)]:
                 tox = [r.scores.get("toxicity") for r in records]
                 reliability[name] = list(zip(tox, label.tolist(), strict=True))
     print(
@@ -162,16 +178,32 @@ def main() -> int:  # noqa: C901 (one pass over the sets, printed as it goes)
             f"{t['policy_recall_bilingual']:.3f} |"
         )
     print()
-    print("| set | functionality | measure | n | alt-profanity-check stack | bilingual stack |")
-    print("|---|---|---|---:|---:|---:|")
-    for s, f, k, n, a, b in targets:
-        print(f"| {s} | {f} | {'recall' if k == 'recall' else 'held'} | {n} | {a:.3f} | {b:.3f} |")
+    if args.new:
+        print(
+            "| set | n | ROC AUC apc / bilingual / new | recall at apc's clean pass: apc / "
+            "bilingual / new | own policy clean pass: apc / bilingual / new |"
+        )
+        print("|---|---:|---:|---:|---:|")
+        for t in table:
+            print(
+                f"| {t['set']} | {t['n']} | {t['auc_apc']:.3f} / {t['auc_bilingual']:.3f} / "
+                f"{t['auc_new']:.3f} | {t['recall_apc']:.3f} / {t['recall_bilingual']:.3f} / "
+                f"{t['recall_new']:.3f} | {t['apc_pass']:.3f} / {t['bil_pass']:.3f} / "
+                f"{t['new_pass']:.3f} |"
+            )
+        print()
+    head = " | ".join(f"{k} stack" for k in stacks)
+    print(f"| set | functionality | measure | n | {head} |")
+    print("|---|---|---|---:|" + "---:|" * len(stacks))
+    for s, f, k, n, *cells in targets:
+        values = " | ".join(f"{c:.3f}" for c in cells)
+        print(f"| {s} | {f} | {'recall' if k == 'recall' else 'held'} | {n} | {values} |")
     print()
-    _reliability(reliability)
+    _reliability(reliability, plot=not args.no_plot)
     return 0
 
 
-def _reliability(data: dict[str, list[tuple[float | None, bool]]]) -> None:
+def _reliability(data: dict[str, list[tuple[float | None, bool]]], plot: bool = True) -> None:
     bins = np.linspace(0, 1, 11)
     print("| predicted toxicity | " + " | ".join(f"{k}: n / observed" for k in data) + " |")
     print("|---|" + "---:|" * len(data))
@@ -194,6 +226,8 @@ def _reliability(data: dict[str, list[tuple[float | None, bool]]]) -> None:
             n = int((idx == b).sum())
             cells.append(f"{n} / {y[idx == b].mean():.2f}" if n else "0 / –")
         print(f"| {bins[b]:.1f}–{bins[b + 1]:.1f} | " + " | ".join(cells) + " |")
+    if not plot:
+        return
     import matplotlib
 
     matplotlib.use("Agg")

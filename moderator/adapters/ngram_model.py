@@ -192,6 +192,26 @@ def _sigmoid(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
 
+def english_features(
+    z: npt.NDArray[np.float64],
+    apc: npt.NDArray[np.float64],
+    severity: npt.NDArray[np.float64],
+    *,
+    products: bool,
+    use_severity: bool,
+) -> npt.NDArray[np.float64]:
+    """The English stacker's inputs, one row per text: the n-gram label logits (texts ×
+    labels, before calibration), alt-profanity-check's logit, optionally the lexicon severity
+    (`moderator.core.scoring.lexicon_severity`), and optionally each label logit × the
+    alt-profanity-check logit and that logit squared."""
+    cols = [z, apc[:, None]]
+    if use_severity:
+        cols.append(severity[:, None])
+    if products:
+        cols += [z * apc[:, None], (apc * apc)[:, None]]
+    return np.asarray(np.column_stack(cols), dtype=np.float64)
+
+
 class NgramModel:
     """The arrays of one model file, and `logits` / `predict` over texts."""
 
@@ -203,6 +223,7 @@ class NgramModel:
                 self.stack = data["stack"].astype(np.float64)
                 self.labels = [str(x) for x in data["labels"]]
                 meta = json.loads(str(data["meta"]))
+                english = data["english"].astype(np.float64) if "english" in data else None
         except (OSError, KeyError, ValueError) as exc:
             raise ModelUnavailableError(f"the offline model {path} cannot load: {exc}") from exc
         self.meta: dict[str, object] = meta
@@ -214,6 +235,20 @@ class NgramModel:
         ):
             raise ModelUnavailableError(f"the offline model {path} has inconsistent shapes")
         self.blend = bool(meta.get("blend", False))
+        # The English stacker (optional): coefficients then intercept, over english_features.
+        self.english = english
+        options = meta.get("english") if english is not None else None
+        self.english_options: dict[str, object] = dict(options) if isinstance(options, dict) else {}
+        if english is not None:
+            if not self.blend or "toxicity" not in self.labels:
+                raise ModelUnavailableError(
+                    f"the offline model {path} has an English stacker but no blend"
+                )
+            width = len(self.labels) + 1
+            width += 1 if self.english_options.get("severity") else 0
+            width += len(self.labels) + 1 if self.english_options.get("products") else 0
+            if english.shape != (width + 1,):
+                raise ModelUnavailableError(f"the offline model {path} has inconsistent shapes")
 
     def raw_logits(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.float64], list[float]]:
         """The n-gram logits (texts × labels) before the calibration stack, and each text's
@@ -231,9 +266,16 @@ class NgramModel:
         self,
         texts: Sequence[str],
         apc: Callable[[list[str]], npt.NDArray[np.float64]] | None = None,
+        languages: Sequence[str | None] | None = None,
+        severities: Sequence[float] | None = None,
     ) -> npt.NDArray[np.float64]:
         """Calibrated probabilities (texts × labels). `apc` returns alt-profanity-check's
-        probabilities; it is required when the file was trained with the blend."""
+        probabilities; it is required when the file was trained with the blend.
+
+        With `languages` (the scoring service's language per text) and a file that has an
+        English stacker, the toxicity of texts in English ("en") is the stacker's probability
+        (`severities`: the lexicon severity per text, 0 when not given); every other label,
+        and every label of texts in another or no language, is as without `languages`."""
         z, spanish = self.raw_logits(texts)
         es = np.asarray(spanish, dtype=np.float64)
         if self.blend:
@@ -245,7 +287,23 @@ class NgramModel:
         lang = es.astype(np.int64)  # 0 English-looking, 1 Spanish-looking
         s = self.stack[:, lang, :]  # labels × texts × 3
         stacked = s[:, :, 0] * z.T + s[:, :, 1] * a + s[:, :, 2]
-        return _sigmoid(stacked).T
+        probs = _sigmoid(stacked).T
+        if self.english is not None and languages is not None:
+            pick = np.asarray([lang == "en" for lang in languages], dtype=bool)
+            if pick.any():
+                sev = np.zeros(len(texts))
+                if severities is not None:
+                    sev = np.asarray(severities, dtype=np.float64)
+                x = english_features(
+                    z[pick],
+                    a[pick],
+                    sev[pick],
+                    products=bool(self.english_options.get("products")),
+                    use_severity=bool(self.english_options.get("severity")),
+                )
+                tox = self.labels.index("toxicity")
+                probs[pick, tox] = _sigmoid(x @ self.english[:-1] + self.english[-1])
+        return np.asarray(probs)
 
 
 class BilingualScorer:
@@ -273,15 +331,37 @@ class BilingualScorer:
     def info(self) -> ModelInfo:
         return self._info
 
-    def score(self, texts: Sequence[str]) -> list[Scores]:
-        """One dict per text, in order, all seven LABELS as keys. TypeError for a bare string."""
+    @property
+    def reads_context(self) -> bool:
+        """True when the file has an English stacker: the scoring service then passes each
+        text's language and lexicon severity to `score`."""
+        return self._model.english is not None
+
+    def score(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+        severities: Sequence[float] | None = None,
+    ) -> list[Scores]:
+        """One dict per text, in order, all seven LABELS as keys. TypeError for a bare string.
+
+        `languages` and `severities` (the scoring service's language and lexicon severity per
+        text, `moderator.core.scoring.lexicon_severity`) let the English stacker score the
+        toxicity of English texts; without them, or for other languages, every label is the
+        calibrated n-gram model's."""
         if isinstance(texts, str):
             raise TypeError("score() takes a list of texts, not a single string")
         items = list(texts)
         results: list[Scores] = []
         labels = self._model.labels
         for start in range(0, len(items), self._batch_size):
-            probs = self._model.predict(items[start : start + self._batch_size], self._apc)
+            end = start + self._batch_size
+            probs = self._model.predict(
+                items[start:end],
+                self._apc,
+                None if languages is None else list(languages[start:end]),
+                None if severities is None else list(severities[start:end]),
+            )
             for row in probs:
                 scores: Scores = dict.fromkeys(LABELS)
                 for label, p in zip(labels, row, strict=True):

@@ -75,6 +75,11 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--no-blend", action="store_true", help="do not use alt-profanity-check as an input"
     )
+    p.add_argument(
+        "--english-stacker",
+        action="store_true",
+        help="also fit the English stacker (tried, not shipped: docs/quality.md); needs the blend",
+    )
     p.set_defaults(handler=models_train)
 
 
@@ -156,19 +161,24 @@ def models_train(args: argparse.Namespace) -> int:
     from moderator.training.offline_model import SEED, save, train
 
     if args.from_decisions is not None:
-        if args.seed is not None or args.no_blend:
-            raise ConfigError("--seed and --no-blend go with --shared, not --from-decisions.")
+        if args.seed is not None or args.no_blend or args.english_stacker:
+            raise ConfigError(
+                "--seed, --english-stacker and --no-blend go with --shared, not --from-decisions."
+            )
         return _train_site(args)
     if args.since:
         raise ConfigError("--since goes with --from-decisions.")
     if not args.shared.is_dir():
         raise ConfigError(f"--shared {args.shared} is not a folder (expected shared/data).")
+    if args.english_stacker and args.no_blend:
+        raise ConfigError("--english-stacker reads alt-profanity-check: drop --no-blend.")
     output = args.output or Path("var/offline-bilingual.npz")
     try:
         trained = train(
             args.shared,
             seed=SEED if args.seed is None else args.seed,
             blend=not args.no_blend,
+            english=args.english_stacker,
             log=_stderr,
         )
     except FileNotFoundError as exc:

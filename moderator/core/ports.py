@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from moderator.core.language import Detection
 from moderator.core.models import Match, ModelInfo, Scores
@@ -21,6 +21,22 @@ class Scorer(Protocol):
     def info(self) -> ModelInfo: ...
 
     def score(self, texts: Sequence[str]) -> list[Scores]: ...
+
+
+@runtime_checkable
+class ContextScorer(Scorer, Protocol):
+    """A Scorer that can also read each text's language and lexicon severity (the bundled model
+    with an English stacker). The scoring service passes them when `reads_context` is True."""
+
+    @property
+    def reads_context(self) -> bool: ...
+
+    def score(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+        severities: Sequence[float] | None = None,
+    ) -> list[Scores]: ...
 
 
 class SiteScorer(Protocol):

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 
 from moderator.core.language import Detection, Resolved, is_unsupported, primary, resolve
 from moderator.core.models import SITE_LABEL, Comment, Match, ScoreRecord, Scores
-from moderator.core.policy import Policy
-from moderator.core.ports import LanguageDetector, Lexicon, Scorer, SiteScorer
+from moderator.core.policy import MAX_SEVERITY, Policy
+from moderator.core.ports import ContextScorer, LanguageDetector, Lexicon, Scorer, SiteScorer
 from moderator.core.spans import pick, sentences
 
 
@@ -28,6 +28,8 @@ class _Item:
     language: Resolved
     scorer: Scorer
     record: ScoreRecord | None = None
+    matches: list[Match] | None = None
+    complete: bool = True
 
 
 class ScoringService:
@@ -85,12 +87,25 @@ class ScoringService:
             _Item(c, lang, self._scorer_for(lang.language))
             for c, lang in zip(comments, self._languages(comments), strict=True)
         ]
-        all_scores = _run([i.scorer for i in items], [c.text for c in comments])
+        for item in items:
+            item.matches, item.complete = self.lexicon.find_within(
+                item.comment.text, None, budget_s=self.lexicon_budget_s
+            )
+        all_scores = _run(
+            [i.scorer for i in items],
+            [c.text for c in comments],
+            [i.language.language for i in items],
+            [lexicon_severity(i.matches or []) for i in items],
+        )
         if self.site is not None:
-            # Comments the site model's prior (the bundled model) already scored reuse it.
+            # Comments the site model's prior (the bundled model) already scored reuse it,
+            # unless the English stacker replaced that toxicity (the prior is the model's own).
             base = self.site.base_info
             known = [
-                s.get("toxicity") if i.scorer.info == base else None
+                s.get("toxicity")
+                if i.scorer.info == base
+                and not (_reads_context(i.scorer) and i.language.language == "en")
+                else None
                 for i, s in zip(items, all_scores, strict=True)
             ]
             site_scores = self.site.score([c.text for c in comments], known)
@@ -139,9 +154,7 @@ class ScoringService:
 
     def _record(self, item: _Item, scores: Scores) -> ScoreRecord:
         comment, language, info = item.comment, item.language, item.scorer.info
-        matches, complete = self.lexicon.find_within(
-            comment.text, None, budget_s=self.lexicon_budget_s
-        )
+        matches, complete = item.matches or [], item.complete
         incomplete = (
             ""
             if complete
@@ -196,7 +209,13 @@ class ScoringService:
         several = [(item, pieces) for item, _, pieces in work if len(pieces) > 1]
         texts = [item.comment.text[s:e] for item, pieces in several for s, e in pieces]
         scorers = [item.scorer for item, pieces in several for _ in pieces]
-        piece_scores = iter(_run(scorers, texts))
+        languages = [item.language.language for item, pieces in several for _ in pieces]
+        severities = [
+            lexicon_severity([m for m in item.matches or [] if s <= m.start and m.end <= e])
+            for item, pieces in several
+            for s, e in pieces
+        ]
+        piece_scores = iter(_run(scorers, texts, languages, severities))
         for item, triggers, pieces in work:
             assert item.record is not None
             if len(pieces) > 1:
@@ -204,6 +223,15 @@ class ScoringService:
             else:
                 scores = [item.record.scores]
             item.record.spans = pick(pieces, scores, triggers)
+
+
+def lexicon_severity(matches: Sequence[Match]) -> float:
+    """The lexicon's strongest match in [0, 1]: severity / MAX_SEVERITY, a quoted mention
+    counting half (the policy's lexicon part of the priority with its default weights); 0
+    with no match. An input of the bundled model's English stacker."""
+    return max(
+        (m.severity / MAX_SEVERITY * (0.5 if m.quoted else 1.0) for m in matches), default=0.0
+    )
 
 
 def worst_first(matches: Sequence[Match], limit: int) -> list[Match]:
@@ -222,15 +250,33 @@ def worst_first(matches: Sequence[Match], limit: int) -> list[Match]:
     return sorted((leaders + rest)[:limit], key=rank)
 
 
-def _run(scorers: Sequence[Scorer], texts: Sequence[str]) -> list[Scores]:
-    """Score texts[i] with scorers[i]: one call per distinct scorer, results in order."""
+def _reads_context(scorer: Scorer) -> bool:
+    """A scorer that takes each text's language and lexicon severity (the bundled model with
+    its English stacker: `BilingualScorer.reads_context`)."""
+    return isinstance(scorer, ContextScorer) and scorer.reads_context
+
+
+def _run(
+    scorers: Sequence[Scorer],
+    texts: Sequence[str],
+    languages: Sequence[str | None],
+    severities: Sequence[float],
+) -> list[Scores]:
+    """Score texts[i] with scorers[i]: one call per distinct scorer, results in order. A
+    scorer that reads context also gets each text's language and lexicon severity."""
     results: list[Scores | None] = [None] * len(texts)
     groups: dict[int, list[int]] = {}
     for i, scorer in enumerate(scorers):
         groups.setdefault(id(scorer), []).append(i)
     for indexes in groups.values():
         scorer = scorers[indexes[0]]
-        found = scorer.score([texts[i] for i in indexes])
+        batch = [texts[i] for i in indexes]
+        if isinstance(scorer, ContextScorer) and scorer.reads_context:
+            found = scorer.score(
+                batch, [languages[i] for i in indexes], [severities[i] for i in indexes]
+            )
+        else:
+            found = scorer.score(batch)
         if len(found) != len(indexes):
             raise RuntimeError(f"The model returned {len(found)} results for {len(indexes)} texts.")
         for i, scores in zip(indexes, found, strict=True):

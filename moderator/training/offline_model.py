@@ -32,6 +32,12 @@ from moderator.adapters.ngram_model import featurise
 from moderator.training.templates import LABEL_NAMES, generate
 
 SEED = 20261127
+# The English stacker's options, chosen out of fold on the English dev splits only
+# (bench/quality/english_stacker.py; docs/quality.md).
+ENGLISH_C = 0.1
+ENGLISH_PRODUCTS = True
+ENGLISH_SEVERITY = True
+ENGLISH_SOURCES = ("hatexplain", "jigsaw-templates")
 DIM = 1 << 20
 VERSION_PREFIX = "2026.11"
 
@@ -186,6 +192,7 @@ class Trained:
     stack: npt.NDArray[np.float64]
     meta: dict[str, object]
     calibration: dict[str, list[list[float]]]
+    english: npt.NDArray[np.float64] | None = None
 
 
 def _matrix(rows: list[Row]) -> tuple[Any, npt.NDArray[np.float64]]:
@@ -210,11 +217,13 @@ def train(
     *,
     seed: int = SEED,
     blend: bool = True,
+    english: bool = False,
     c: float = 8.0,
     log: Callable[[str], None] = print,
     extra: list[Row] | None = None,
 ) -> Trained:
-    """Fit one logistic model per label on the train split, then the calibration stack."""
+    """Fit one logistic model per label on the train split, then the calibration stack, and
+    with `english` (and the blend) the English stacker (not in the shipped file)."""
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
     started = time.perf_counter()
@@ -268,7 +277,13 @@ def train(
             "calibration_positive": int(yc.sum()),
         }
         log(f"{label}: {counts[label]}  stack en/es {np.round(stack[j], 3).tolist()}")
-    digest = hashlib.sha256(weights.astype(np.float16).tobytes()).hexdigest()[:8]
+    english_coef = None
+    if blend and english:
+        english_coef = _english_stacker(cal_rows, x_cal, weights, bias, apc_cal, seed, log)
+    hashed = hashlib.sha256(weights.astype(np.float16).tobytes())
+    if english_coef is not None:
+        hashed.update(english_coef.tobytes())
+    digest = hashed.hexdigest()[:8]
     meta: dict[str, object] = {
         "version": f"{VERSION_PREFIX}-{digest}",
         "blend": blend,
@@ -280,7 +295,91 @@ def train(
         "counts": counts,
         "train_seconds": round(time.perf_counter() - started, 1),
     }
-    return Trained(weights, bias, stack, meta, reliability)
+    if english_coef is not None:
+        meta["english"] = {
+            "c": ENGLISH_C,
+            "products": ENGLISH_PRODUCTS,
+            "severity": ENGLISH_SEVERITY,
+            "sources": list(ENGLISH_SOURCES),
+        }
+    return Trained(weights, bias, stack, meta, reliability, english_coef)
+
+
+def _english_stacker(
+    cal_rows: list[Row],
+    x_cal: Any,
+    weights: npt.NDArray[np.float32],
+    bias: npt.NDArray[np.float64],
+    apc_cal: npt.NDArray[np.float64],
+    seed: int,
+    log: Callable[[str], None],
+) -> npt.NDArray[np.float64]:
+    """Fit the English stacker on the English dev rows: the calibration rows of
+    ENGLISH_SOURCES that the default stack detects as English. The n-gram logits are read
+    through float16 weights, as the scorer reads the saved file."""
+    from moderator.adapters.ngram_model import english_features
+
+    pick = [i for i, r in enumerate(cal_rows) if r.source in ENGLISH_SOURCES]
+    languages, severities = stack_context([cal_rows[i].text for i in pick])
+    pick_en = [i for i, lang in zip(pick, languages, strict=True) if lang == "en"]
+    sev = np.asarray([s for s, lang in zip(severities, languages, strict=True) if lang == "en"])
+    z = x_cal[pick_en] @ weights.astype(np.float16).astype(np.float32) + bias
+    x = english_features(
+        np.asarray(z, dtype=np.float64),
+        apc_cal[pick_en],
+        sev,
+        products=ENGLISH_PRODUCTS,
+        use_severity=ENGLISH_SEVERITY,
+    )
+    y = np.asarray([bool(cal_rows[i].labels["toxicity"]) for i in pick_en])
+    coef = fit_english(x, y, [cal_rows[i].source for i in pick_en], c=ENGLISH_C, seed=seed)
+    log(f"English stacker: {len(pick_en)} of {len(pick)} dev rows detected English, C={ENGLISH_C}")
+    return coef
+
+
+def stack_context(texts: list[str]) -> tuple[list[str | None], list[float]]:
+    """What the default offline stack knows of each text before the model: its language
+    (py3langid with the default settings, no hint) and its lexicon severity
+    (`lexicon_severity` over the default EN/ES lexicons). The English stacker is fitted on
+    these, as the scoring service passes them at run time."""
+    from moderator.bootstrap.scoring import build_language_detector
+    from moderator.core.language import resolve
+    from moderator.core.lexicon import load_lexicon
+    from moderator.core.scoring import lexicon_severity
+    from moderator.settings import load_settings
+
+    settings = load_settings(quickstart=True)
+    detector = build_language_detector(settings)
+    lexicon = load_lexicon([settings.path(p) for p in settings.policy.lexicons])
+    found = detector.detect(texts) if detector is not None else [None] * len(texts)
+    languages = [resolve(None, d).language for d in found]
+    severities = [lexicon_severity(lexicon.find_within(t, None)[0]) for t in texts]
+    return languages, severities
+
+
+def fit_english(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.bool_],
+    sources: list[str],
+    *,
+    c: float,
+    seed: int = SEED,
+) -> npt.NDArray[np.float64]:
+    """The English stacker: one L2 logistic layer over `english_features` rows, each source
+    weighed the same in total, inputs standardised for the fit; returns the coefficients in
+    the raw inputs' scale, then the intercept."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    std = x.std(axis=0)
+    std[std == 0] = 1.0
+    sizes = {s: sources.count(s) for s in set(sources)}
+    balance = np.asarray([len(sources) / (len(sizes) * sizes[s]) for s in sources])
+    model = LogisticRegression(C=c, solver="lbfgs", max_iter=5000, random_state=seed)
+    model.fit((x - mean) / std, y, sample_weight=balance)
+    coef = model.coef_[0] / std
+    intercept = model.intercept_[0] - float(coef @ mean)
+    return np.asarray(np.concatenate([coef, [intercept]]), dtype=np.float64)
 
 
 def _logit(p: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -292,12 +391,14 @@ def save(trained: Trained, path: Path) -> None:
     """Write the model file: float16 weights, compressed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(
-        tmp,
-        weights=trained.weights.astype(np.float16),
-        bias=trained.bias,
-        stack=trained.stack,
-        labels=np.asarray(LABEL_NAMES),
-        meta=np.asarray(json.dumps(trained.meta)),
-    )
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "weights": trained.weights.astype(np.float16),
+        "bias": trained.bias,
+        "stack": trained.stack,
+        "labels": np.asarray(LABEL_NAMES),
+        "meta": np.asarray(json.dumps(trained.meta)),
+    }
+    if trained.english is not None:
+        arrays["english"] = trained.english
+    np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]
     tmp.replace(path)

@@ -136,3 +136,64 @@ def test_hostile_text_is_scored(scorer: BilingualScorer) -> None:
 
     assert len(results) == len(texts)
     assert all(r["toxicity"] is not None and 0.0 <= r["toxicity"] <= 1.0 for r in results)
+
+
+def _with_stacker(tmp_path: Path, coef: list[float], *, products: bool, severity: bool) -> Path:
+    """The shipped file's arrays with a hand-set English stacker."""
+    with np.load(DEFAULT_MODEL, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in ("weights", "bias", "stack", "labels")}
+        meta = json.loads(str(data["meta"]))
+    meta["english"] = {"c": 1.0, "products": products, "severity": severity}
+    path = tmp_path / "stacked.npz"
+    np.savez(path, **arrays, english=np.asarray(coef), meta=np.asarray(json.dumps(meta)))
+    return path
+
+
+def test_the_english_stacker_replaces_english_toxicity_only(tmp_path: Path) -> None:
+    # 6 label logits, apc's logit, severity: all weights 0, intercept 3 → toxicity sigmoid(3).
+    scorer = BilingualScorer(
+        _with_stacker(tmp_path, [0.0] * 8 + [3.0], products=False, severity=True)
+    )
+    texts = ["you absolute idiot", "eres un pajúo", "the council meets"]
+    plain = scorer.score(texts)
+
+    stacked = scorer.score(texts, ["en", "es", None], [0.0, 0.0, 0.0])
+
+    assert scorer.reads_context
+    assert stacked[0]["toxicity"] == round(1 / (1 + np.exp(-3.0)), 6)
+    assert {k: v for k, v in stacked[0].items() if k != "toxicity"} == {
+        k: v for k, v in plain[0].items() if k != "toxicity"
+    }
+    assert stacked[1:] == plain[1:]
+
+
+def test_a_stacker_of_the_wrong_width_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailableError, match="inconsistent"):
+        BilingualScorer(_with_stacker(tmp_path, [0.0] * 9, products=True, severity=True))
+
+
+def test_the_scoring_service_passes_language_and_lexicon_severity(tmp_path: Path) -> None:
+    from moderator.core.models import Comment
+    from moderator.core.scoring import ScoringService, lexicon_severity
+    from tests.offline import offline_parts
+
+    # Toxicity = sigmoid(-2 + 4 × lexicon severity) for English comments.
+    path = _with_stacker(tmp_path, [0.0] * 7 + [4.0, -2.0], products=False, severity=True)
+    scorer = BilingualScorer(path)
+    _, lexicon, policy = offline_parts()
+    service = ScoringService(scorer, lexicon, policy, spans=False)
+    threat = "I will kill you tonight"
+    severity = lexicon_severity(lexicon.find_within(threat, None)[0])
+    assert severity > 0
+
+    clean, flagged, spanish = service.score(
+        [
+            Comment("1", "the council meets on tuesday", language="en"),
+            Comment("2", threat, language="en"),
+            Comment("3", "eres un pajúo", language="es"),
+        ]
+    )
+
+    assert clean.scores["toxicity"] == round(1 / (1 + np.exp(2.0)), 6)
+    assert flagged.scores["toxicity"] == round(1 / (1 + np.exp(2.0 - 4.0 * severity)), 6)
+    assert spanish.scores == scorer.score(["eres un pajúo"])[0]

@@ -94,3 +94,30 @@ def test_a_missing_folder_or_set_is_one_sentence(
     assert main(["models", "train", "--shared", str(tmp_path), "--output", str(output)]) == 2
     assert "A training set is missing: " in capsys.readouterr().err
     assert not output.exists()
+
+
+def test_the_english_stacker_is_optional_and_reproducible(
+    shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain, first, second = tmp_path / "p.npz", tmp_path / "a.npz", tmp_path / "b.npz"
+    args = ["models", "train", "--shared", str(shared)]
+
+    assert main([*args, "--output", str(plain)]) == 0
+    assert main([*args, "--english-stacker", "--output", str(first)]) == 0
+    assert main([*args, "--english-stacker", "--output", str(second)]) == 0
+
+    out = capsys.readouterr().out
+    versions = [line.split("version ")[1].split(",")[0] for line in out.splitlines()]
+    assert versions[1] == versions[2] != versions[0]
+    assert not BilingualScorer(plain).reads_context
+    scorer = BilingualScorer(first)
+    assert scorer.reads_context
+    texts = ["you are a worthless idiot", "eres un idiota y un ladrón"]
+    english, spanish = scorer.score(texts, ["en", "es"], [0.0, 0.0])
+    bare_en, bare_es = scorer.score(texts)
+    assert spanish == bare_es
+    assert {k: v for k, v in english.items() if k != "toxicity"} == {
+        k: v for k, v in bare_en.items() if k != "toxicity"
+    }
+    assert main([*args, "--english-stacker", "--no-blend", "--output", str(first)]) == 2
+    assert "drop --no-blend" in capsys.readouterr().err
