@@ -36,6 +36,7 @@ from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from moderator import keys
 from moderator.errors import ConfigError, StoreFullError, StoreUnavailableError
 
 _SOCKET_TIMEOUT_S = 5.0
@@ -268,6 +269,25 @@ def connect_async(url: str) -> aioredis.Redis:
         return sentinel.master_for(target.service, db=target.db, retry=retry)
     nodes = [ClusterNode(h, p) for h, p in target.nodes]
     return cast(aioredis.Redis, RedisCluster(startup_nodes=nodes, retry=retry, **_common(target)))
+
+
+def data_node(client: redis.Redis) -> dict[str, Any]:
+    """Keyword arguments that send a keyless command (WAIT, CONFIG GET) to the node holding
+    moderator's data: on a Redis Cluster, the primary that owns the `{mod}` slot (redis-py
+    would send it to its default node, any primary); elsewhere none, there is one primary."""
+    if isinstance(client, redis.RedisCluster):
+        return {"target_nodes": client.get_node_from_key(keys.INGEST_STREAM)}
+    return {}
+
+
+async def adata_node(client: aioredis.Redis) -> dict[str, Any]:
+    """The asyncio twin of data_node() (an asyncio cluster client learns its slots lazily)."""
+    from redis.asyncio.cluster import RedisCluster
+
+    if isinstance(client, RedisCluster):
+        await client.initialize()
+        return {"target_nodes": client.get_node_from_key(keys.INGEST_STREAM)}
+    return {}
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

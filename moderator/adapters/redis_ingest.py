@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from typing import Any
 
 import redis
 import redis.asyncio as aioredis
-from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 
 from moderator import keys
 from moderator.adapters import redis_index, redis_scripts
-from moderator.adapters.redis_client import async_unavailable_as_error, unavailable_as_error
+from moderator.adapters.redis_client import (
+    adata_node,
+    async_unavailable_as_error,
+    unavailable_as_error,
+)
 from moderator.adapters.redis_requeue import read_stored, requeue_keys, text_digest
 from moderator.core.models import Comment
 from moderator.errors import BacklogFullError, NotReplicatedError, StoreUnavailableError
@@ -87,13 +89,12 @@ class RedisIngest:
         counts the replicas holding them all. On a Redis Cluster both go to the primary that
         owns the `{mod}` slot (WAIT names no key; left to itself, redis-py would send it to any
         node), so the replicas counted are the ones holding moderator's data."""
-        target: dict[str, Any] = {}
-        if isinstance(self._client, AsyncRedisCluster):
-            target["target_nodes"] = self._client.get_node_from_key(keys.WAIT_MARK)
         async with async_unavailable_as_error():
+            target = await adata_node(self._client)
             pipe = self._client.pipeline(transaction=False)
             pipe.set(keys.WAIT_MARK, ref, px=_WAIT_MARK_TTL_MS)
-            pipe.execute_command("WAIT", self._wait_replicas, self._wait_timeout_ms, **target)
+            wait = ("WAIT", self._wait_replicas, self._wait_timeout_ms)
+            pipe.execute_command(*wait, **target)
             _, acknowledged = await pipe.execute()
         if int(acknowledged) < self._wait_replicas:
             raise NotReplicatedError(

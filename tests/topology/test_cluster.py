@@ -23,6 +23,7 @@ from redis.exceptions import ClusterCrossSlotError
 from moderator import keys
 from moderator.adapters.redis_auth import RedisAuthStore
 from moderator.adapters.redis_client import connect, connect_async
+from moderator.adapters.redis_durability import acheck, check
 from moderator.adapters.redis_ingest import RedisIngest
 from moderator.adapters.redis_outbox import RedisOutbox
 from moderator.core.models import Comment
@@ -36,21 +37,23 @@ def _url(nodes: list[Node]) -> str:
     return "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in nodes[:2])
 
 
+def _owner(nodes: list[Node]) -> Node:
+    """The primary that owns the `{mod}` slot (all of moderator's keys)."""
+    client = connect(_url(nodes))
+    try:
+        port = client.get_node_from_key(keys.INGEST_STREAM).port
+    finally:
+        client.close()
+    return next(n for n in nodes if n.port == port)
+
+
 def _owner_and_replica(nodes: list[Node]) -> tuple[Node, Node]:
     """The primary that owns the `{mod}` slot, and its replica."""
-    slot = nodes[0].client().cluster("keyslot", keys.INGEST_STREAM)
-    for node in nodes:
-        info = node.client().info("replication")
-        if info["role"] != "master":
-            continue
-        ranges = node.client().cluster("nodes")
-        mine = next(v for v in ranges.values() if "myself" in v["flags"])
-        if any(int(lo) <= slot <= int(hi) for lo, hi in (r[:2] for r in mine["slots"])):
-            replica = next(
-                n for n in nodes if n.client().info("replication").get("master_port") == node.port
-            )
-            return node, replica
-    raise AssertionError(f"no primary owns slot {slot}")
+    owner = _owner(nodes)
+    replica = next(
+        n for n in nodes if n.client().info("replication").get("master_port") == owner.port
+    )
+    return owner, replica
 
 
 def _on_replica(replica: Node, key: str) -> str | None:
@@ -139,6 +142,27 @@ async def test_wait_replicas_on_a_cluster_waits_for_the_replica_of_the_mod_slot_
         assert owner.client().hget(keys.comment("w:c3"), "state") == "received"
     finally:
         await client.aclose()
+
+
+@pytest.mark.anyio
+async def test_the_durability_check_reads_the_settings_of_the_mod_slot_owner(
+    topology: Topology,
+) -> None:
+    """CONFIG GET names no key: on a cluster it goes to the primary holding moderator's data,
+    not to whichever node redis-py would pick, so a lax owner is reported however the others
+    are set."""
+    nodes = topology.cluster(3)
+    owner = _owner(nodes)
+    owner.client().config_set("appendfsync", "everysec")
+    url = _url(nodes)
+    for _ in range(3):  # redis-py picks its default node at random: several clients
+        found = check(connect(url))
+        assert found.durable is False and "appendfsync everysec" in found.warnings[0]
+        client = connect_async(url)
+        try:
+            assert (await acheck(client)).settings["appendfsync"] == "everysec"
+        finally:
+            await client.aclose()
 
 
 RUDE = "comment {n}: you are an idiot and a moron"
