@@ -271,6 +271,13 @@ def connect_async(url: str) -> aioredis.Redis:
     return cast(aioredis.Redis, RedisCluster(startup_nodes=nodes, retry=retry, **_common(target)))
 
 
+def is_cluster(client: redis.Redis | aioredis.Redis) -> bool:
+    """Whether `client` talks to a Redis Cluster (its pipelines refuse EVALSHA and MGET)."""
+    from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+
+    return isinstance(client, redis.RedisCluster | AsyncRedisCluster)
+
+
 def data_node(client: redis.Redis) -> dict[str, Any]:
     """Keyword arguments that send a keyless command (WAIT, CONFIG GET) to the node holding
     moderator's data: on a Redis Cluster, the primary that owns the `{mod}` slot (redis-py

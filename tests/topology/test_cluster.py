@@ -8,8 +8,11 @@ nothing is scored twice and no cluster redirection or CROSSSLOT error reaches an
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -163,6 +166,30 @@ async def test_the_durability_check_reads_the_settings_of_the_mod_slot_owner(
             assert (await acheck(client)).settings["appendfsync"] == "everysec"
         finally:
             await client.aclose()
+
+
+#: Adapter tests that once met a cluster-only refusal (redis-py's cluster pipelines refuse MGET
+#: and EVALSHA): the claims' holders and the archiver's deletes. Run here on a cluster.
+ON_A_CLUSTER = ["tests/adapters/test_redis_claims.py", "tests/adapters/test_archiver.py"]
+
+
+@pytest.mark.slow
+def test_claims_and_the_archiver_pass_their_own_tests_on_a_cluster(topology: Topology) -> None:
+    """The suite's redis_url fixture takes any topology (MODERATOR_TEST_REDIS_URL): these
+    modules' tests, unchanged, against a 3-primary cluster."""
+    nodes = topology.cluster(3)
+    env = dict(os.environ, MODERATOR_TEST_REDIS_URL=_url(nodes))
+    env.pop("MODERATOR_FAIL_ON_SKIP", None)  # the run below skips nothing; its outcome is read
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *ON_A_CLUSTER],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert " passed" in run.stdout and "skipped" not in run.stdout
 
 
 RUDE = "comment {n}: you are an idiot and a moron"
