@@ -13,8 +13,11 @@ The URL schemes, all parsed here and nowhere else (`parse_redis_url`):
   failover the next command (or the retry of the failed one) reaches the new primary; a command
   that lands on the demoted primary gets READONLY, which drops the connection and is retried.
 - `redis+cluster://[user:pass@]host:port[,host:port…]` (and `rediss+cluster://`): Redis Cluster
-  through redis-py's RedisCluster, seeded with the listed nodes. The connection works; the key
-  layout does not yet (docs/DESIGN.md, "Redis topologies": phase A/phase B).
+  through redis-py's RedisCluster, seeded with the listed nodes. Every key carries the hash tag
+  `{mod}` (moderator/keys.py), so every script and pipeline stays on the one primary that owns
+  that slot; keyless commands that must reach it (WAIT, CONFIG GET) are sent there
+  (`data_node`). redis-py's cluster pipelines refuse MGET and EVALSHA: the adapters avoid them
+  on a cluster (`is_cluster`).
 
 A URL that names none of these, no host, a bad port, a Sentinel URL without a service, or a
 query parameter we do not read is refused with ConfigError and a sentence saying what to write.
@@ -32,6 +35,7 @@ import redis
 import redis.asyncio as aioredis
 import redis.cluster
 import redis.sentinel
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
@@ -245,9 +249,22 @@ def connect(url: str) -> redis.Redis:
     )
 
 
+class _AsyncCluster(AsyncRedisCluster):
+    """redis-py's asyncio RedisCluster, learning the cluster's slots before its first command
+    resolves anything. The stock client resolves a command's routing policy before it
+    initializes; commands sent concurrently to a fresh client (the first burst an API process
+    serves) then fail: "Connection closed by server", "'NoneType' object has no attribute
+    'writelines'" (redis-py 8.1; tests/topology/test_cluster.py)."""
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        if self._initialize:
+            await self.initialize()  # under the client's lock: once, the others wait
+        return await super().execute_command(*args, **kwargs)
+
+
 def connect_async(url: str) -> aioredis.Redis:
     """The asyncio twin of connect()."""
-    from redis.asyncio.cluster import ClusterNode, RedisCluster
+    from redis.asyncio.cluster import ClusterNode
     from redis.asyncio.sentinel import Sentinel
 
     target = parse_redis_url(url)
@@ -268,13 +285,11 @@ def connect_async(url: str) -> aioredis.Redis:
         )
         return sentinel.master_for(target.service, db=target.db, retry=retry)
     nodes = [ClusterNode(h, p) for h, p in target.nodes]
-    return cast(aioredis.Redis, RedisCluster(startup_nodes=nodes, retry=retry, **_common(target)))
+    return cast(aioredis.Redis, _AsyncCluster(startup_nodes=nodes, retry=retry, **_common(target)))
 
 
 def is_cluster(client: redis.Redis | aioredis.Redis) -> bool:
     """Whether `client` talks to a Redis Cluster (its pipelines refuse EVALSHA and MGET)."""
-    from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
-
     return isinstance(client, redis.RedisCluster | AsyncRedisCluster)
 
 
@@ -289,9 +304,7 @@ def data_node(client: redis.Redis) -> dict[str, Any]:
 
 async def adata_node(client: aioredis.Redis) -> dict[str, Any]:
     """The asyncio twin of data_node() (an asyncio cluster client learns its slots lazily)."""
-    from redis.asyncio.cluster import RedisCluster
-
-    if isinstance(client, RedisCluster):
+    if isinstance(client, AsyncRedisCluster):
         await client.initialize()
         return {"target_nodes": client.get_node_from_key(keys.INGEST_STREAM)}
     return {}

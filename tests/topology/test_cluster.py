@@ -168,9 +168,34 @@ async def test_the_durability_check_reads_the_settings_of_the_mod_slot_owner(
             await client.aclose()
 
 
-#: Adapter tests that once met a cluster-only refusal (redis-py's cluster pipelines refuse MGET
-#: and EVALSHA): the claims' holders and the archiver's deletes. Run here on a cluster.
-ON_A_CLUSTER = ["tests/adapters/test_redis_claims.py", "tests/adapters/test_archiver.py"]
+@pytest.mark.anyio
+async def test_a_fresh_asyncio_cluster_client_takes_a_concurrent_first_burst(
+    topology: Topology,
+) -> None:
+    """The first commands an API process sends may all arrive at once: each must succeed."""
+    nodes = topology.cluster(3)
+    for _ in range(3):
+        client = connect_async(_url(nodes))
+        script = client.register_script("return redis.call('INCR', KEYS[1])")
+        try:
+            replies = await asyncio.gather(
+                *(script(keys=[keys.PREFIX + "burst"]) for _ in range(20)),
+                *(client.hgetall(keys.SITES) for _ in range(20)),
+                return_exceptions=True,
+            )
+        finally:
+            await client.aclose()
+        assert [r for r in replies if isinstance(r, BaseException)] == []
+
+
+#: Tests that once failed on a cluster only: redis-py's cluster pipelines refuse MGET and EVALSHA
+#: (the claims' holders, the archiver's deletes); the login limits' 30 parallel logins were the
+#: first concurrent burst on a fresh asyncio cluster client (redis_client._AsyncCluster).
+ON_A_CLUSTER = [
+    "tests/adapters/test_redis_claims.py",
+    "tests/adapters/test_archiver.py",
+    "tests/e2e/test_login_limits.py",
+]
 
 
 @pytest.mark.slow
