@@ -288,10 +288,11 @@ def test_two_apis_and_two_workers_on_a_cluster_lose_nothing_when_a_worker_is_kil
 ) -> None:
     """The proof (issue 14): 3 primaries with a replica each, `webhook.wait_replicas = 1`, two
     `moderator serve` and two `moderator worker` processes on `redis+cluster://`; 2,000 signed
-    comments through both APIs, one worker SIGKILLed once a third are scored. Every accepted
-    comment is scored and queued exactly once, the counts add up, two reviewers claiming through
-    different APIs never get the same comment, a decision made through one API is in the pull
-    feed read through the other, and no CROSSSLOT, MOVED or ASK reaches a log or an answer."""
+    comments from four platforms posting at once, two per API; one worker SIGKILLed once a
+    third are scored. Every accepted comment is scored and queued exactly once, the counts add
+    up, two reviewers claiming through different APIs never get the same comment, a decision
+    made through one API is in the pull feed read through the other, and no CROSSSLOT, MOVED or
+    ASK reaches a log or an answer."""
     nodes = topology.cluster(3, replicas=1)
     url = _url(nodes)
     env = {"MODERATOR_WEBHOOK__WAIT_REPLICAS": "1", "MODERATOR_WEBHOOK__WAIT_TIMEOUT_MS": "2000"}
@@ -304,9 +305,10 @@ def test_two_apis_and_two_workers_on_a_cluster_lose_nothing_when_a_worker_is_kil
                 procs.api(int(api.rsplit(":", 1)[1]))
             victim = procs.worker()
             procs.worker()
-            senders = [
-                Sender(api, 1000, prefix=f"p{n}", site=f"site{n}", texts=(CLEAN, RUDE, CLEAN))
+            senders = [  # two platforms per API process, posting at the same time
+                Sender(api, 500, prefix=f"p{n}{k}", site=f"site{n}{k}", texts=(CLEAN, RUDE, CLEAN))
                 for n, api in enumerate(apis)
+                for k in range(2)
             ]
             for sender in senders:
                 sender.start()
@@ -316,7 +318,7 @@ def test_two_apis_and_two_workers_on_a_cluster_lose_nothing_when_a_worker_is_kil
             for sender in senders:
                 sender.join(300)
             refs = [ref for sender in senders for ref in sender.refs()]
-            assert [len(s.accepted) for s in senders] == [1000, 1000]
+            assert [len(s.accepted) for s in senders] == [500] * 4
             try:
                 wait_for(lambda: _all_scored(client, refs), 180, 0.2)
             except AssertionError:
@@ -324,7 +326,7 @@ def test_two_apis_and_two_workers_on_a_cluster_lose_nothing_when_a_worker_is_kil
             assert_each_queued_once(client, refs)
 
             found = states(client, refs)
-            rude = {f"site{n}:p{n}-{i:05d}" for n in (0, 1) for i in range(1, 1000, 3)}
+            rude = {f"{s.site}:{s.prefix}-{i:05d}" for s in senders for i in range(1, 500, 3)}
             assert {r for r, s in found.items() if s == "queued"} == rude
             reviewer_token = [_token(url, name, "reviewer") for name in ("ann", "bob")]
             with httpx.Client(timeout=15) as http:
@@ -334,7 +336,7 @@ def test_two_apis_and_two_workers_on_a_cluster_lose_nothing_when_a_worker_is_kil
                 )
             assert counts.status_code == 200, counts.text
             queues = counts.json()["queues"]
-            assert queues["review"]["count"] == len(rude) == 666
+            assert queues["review"]["count"] == len(rude) == 668
             assert sum(q["count"] for name, q in queues.items() if name != "review") == 0
 
             reviewers = [
@@ -365,7 +367,7 @@ def test_two_apis_and_two_workers_on_a_cluster_lose_nothing_when_a_worker_is_kil
                     apis[0] + "/v1/counts",
                     headers={"Authorization": f"Bearer {reviewer_token[1]}"},
                 )
-            assert after.json()["queues"]["review"]["count"] == 666 - 80
+            assert after.json()["queues"]["review"]["count"] == 668 - 80
 
             answers = [*feed_answers, *(a for r in reviewers for a in r.answers)]
             assert set(answers) == {200}, answers
