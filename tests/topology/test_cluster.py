@@ -3,11 +3,13 @@
 (moderator/keys.py), so every script's keys share one slot and the whole product runs on
 `redis+cluster://`: the proof below runs two API processes and two workers on 3 primaries with a
 replica each, posts 2,000 signed comments, kills a worker midway and checks that nothing is lost,
-nothing is scored twice and no cluster redirection or CROSSSLOT error reaches anyone."""
+nothing is scored twice and no cluster redirection or CROSSSLOT error reaches anyone; the last
+test kills the primary that owns `{mod}` and checks the failover costs 503s, not comments."""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import re
 import signal
@@ -34,6 +36,7 @@ from moderator.errors import NotReplicatedError
 from tests.e2e.harness import free_port
 from tests.faults.harness import Sender, assert_each_queued_once, processes, states
 from tests.topology.harness import Node, Topology, wait_for
+from tests.topology.test_sentinel_failover import Poster
 
 
 def _url(nodes: list[Node]) -> str:
@@ -383,3 +386,67 @@ def test_two_apis_and_two_workers_on_a_cluster_lose_nothing_when_a_worker_is_kil
             )
     finally:
         client.close()
+
+
+@pytest.mark.slow
+def test_a_failover_of_the_mod_primary_answers_503_never_500_and_loses_no_accepted_comment(
+    topology: Topology, tmp_path: Path
+) -> None:
+    """3 primaries with two replicas each, `webhook.wait_replicas = 1`: comments are posted
+    continuously and the primary that owns `{mod}` is SIGKILLed. The cluster promotes one of its
+    replicas (the other follows it, so WAIT 1 can be met again); the API answers 503 while the
+    slot has no primary, never a 500 or a MOVED, recovers by itself, and every comment that got
+    a 202 is on the new primary and scored."""
+    nodes = topology.cluster(3, replicas=2)
+    owner, _ = _owner_and_replica(nodes)
+    url = "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in nodes[:3] if n != owner)
+    env = {"MODERATOR_WEBHOOK__WAIT_REPLICAS": "1", "MODERATOR_WEBHOOK__WAIT_TIMEOUT_MS": "500"}
+    (tmp_path / "procs").mkdir()
+    with processes(url, tmp_path / "procs", **env) as procs:
+        port = free_port()
+        procs.api(port)
+        procs.worker()
+        poster = Poster(f"http://127.0.0.1:{port}")
+        poster.thread.start()
+        wait_for(lambda: len(poster.accepted) >= 40, 60)
+        before = len(poster.answers)
+        owner.kill()
+        promoted = wait_for(lambda: _promoted(nodes, owner), 60, 0.1)
+        switched_at = len(poster.accepted)
+        wait_for(lambda: len(poster.accepted) >= switched_at + 40, 60)  # recovered by itself
+        poster.stop.set()
+        poster.thread.join(30)
+        client = connect(url)
+        try:
+            found = states(client, poster.accepted)
+            assert [r for r, s in found.items() if s is None] == [], "a 202 was lost"
+            try:
+                wait_for(lambda: _all_scored(client, poster.accepted), 90, 0.2)
+            except AssertionError:
+                raise AssertionError(f"not all scored:\n{procs.logs()}") from None
+            assert client.get_node_from_key(keys.INGEST_STREAM).port == promoted.port
+        finally:
+            client.close()
+        logs = "\n".join(p.read_text(errors="replace") for p in procs.workdir.glob("*.log"))
+    counts = collections.Counter(poster.answers)
+    print(f"answers: {dict(counts)}; accepted {len(poster.accepted)}")
+    assert set(counts) <= {200, 202, 503}, counts
+    assert 503 in poster.answers[before:], "the switch was never seen as 503"
+    assert set(poster.answers[-10:]) <= {200, 202}, "the API did not recover by itself"
+    assert re.findall(r"CROSSSLOT Keys|MovedError|AskError|Traceback", logs) == []
+
+
+def _promoted(nodes: list[Node], dead: Node) -> Node | None:
+    """The replica of `dead` that the cluster made a primary, once it has a replica itself."""
+    for node in nodes:
+        if node is dead:
+            continue
+        info = node.client().info("replication")
+        if info["role"] == "master":
+            table = node.client().cluster("nodes").values()
+            mine = next(v for v in table if "myself" in v["flags"])
+            slot = node.client().cluster("keyslot", keys.INGEST_STREAM)
+            owns = any(int(lo) <= slot <= int(hi) for lo, hi in (r[:2] for r in mine["slots"]))
+            if owns and int(info["connected_slaves"]) >= 1:
+                return node
+    return None
