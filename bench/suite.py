@@ -104,6 +104,12 @@ def perspective(quick: bool) -> Section:
     return run(quick)
 
 
+def cluster(quick: bool) -> Section:
+    from bench.bench_cluster import run
+
+    return run(quick)
+
+
 BENCHMARKS: dict[str, Callable[..., Section]] = {
     "lexicon": lexicon,
     "scoring": scoring,
@@ -121,4 +127,5 @@ BENCHMARKS: dict[str, Callable[..., Section]] = {
     "calibration": calibration,
     "retention": retention,
     "perspective": perspective,
+    "cluster": cluster,
 }

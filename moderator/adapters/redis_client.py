@@ -13,8 +13,11 @@ The URL schemes, all parsed here and nowhere else (`parse_redis_url`):
   failover the next command (or the retry of the failed one) reaches the new primary; a command
   that lands on the demoted primary gets READONLY, which drops the connection and is retried.
 - `redis+cluster://[user:pass@]host:port[,host:port…]` (and `rediss+cluster://`): Redis Cluster
-  through redis-py's RedisCluster, seeded with the listed nodes. Every key carries the `{mod}`
-  hash tag (moderator/keys.py), so every command goes to the node owning that one slot.
+  through redis-py's RedisCluster, seeded with the listed nodes. Every key carries the hash tag
+  `{mod}` (moderator/keys.py), so every script and pipeline stays on the one primary that owns
+  that slot; keyless commands that must reach it (WAIT, CONFIG GET) are sent there
+  (`data_node`). redis-py's cluster pipelines refuse MGET and EVALSHA: the adapters avoid them
+  on a cluster (`is_cluster`).
 
 A URL that names none of these, no host, a bad port, a Sentinel URL without a service, or a
 query parameter we do not read is refused with ConfigError and a sentence saying what to write.
@@ -32,10 +35,12 @@ import redis
 import redis.asyncio as aioredis
 import redis.cluster
 import redis.sentinel
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from moderator import keys
 from moderator.errors import ConfigError, StoreFullError, StoreUnavailableError
 
 _SOCKET_TIMEOUT_S = 5.0
@@ -225,6 +230,19 @@ def connect(url: str, *, decode_responses: bool = True) -> redis.Redis:
     return cast(redis.Redis, _open(url, asynchronous=False, decode_responses=decode_responses))
 
 
+class _AsyncCluster(AsyncRedisCluster):
+    """redis-py's asyncio RedisCluster, learning the cluster's slots before its first command
+    resolves anything. The stock client resolves a command's routing policy before it
+    initializes; commands sent concurrently to a fresh client (the first burst an API process
+    serves) then fail: "Connection closed by server", "'NoneType' object has no attribute
+    'writelines'" (redis-py 8.1; tests/topology/test_cluster.py)."""
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        if self._initialize:
+            await self.initialize()  # under the client's lock: once, the others wait
+        return await super().execute_command(*args, **kwargs)
+
+
 def connect_async(url: str) -> aioredis.Redis:
     """The asyncio twin of connect()."""
     return cast(aioredis.Redis, _open(url, asynchronous=True, decode_responses=True))
@@ -263,7 +281,30 @@ def _open(url: str, *, asynchronous: bool, decode_responses: bool) -> Any:
         )
         return sentinel.master_for(target.service, db=target.db, retry=retry)
     nodes = [ClusterNode(h, p) for h, p in target.nodes]
-    return RedisCluster(startup_nodes=nodes, retry=retry, **common)
+    cluster = _AsyncCluster if asynchronous else RedisCluster
+    return cluster(startup_nodes=nodes, retry=retry, **common)
+
+
+def is_cluster(client: redis.Redis | aioredis.Redis) -> bool:
+    """Whether `client` talks to a Redis Cluster (its pipelines refuse EVALSHA and MGET)."""
+    return isinstance(client, redis.RedisCluster | AsyncRedisCluster)
+
+
+def data_node(client: redis.Redis) -> dict[str, Any]:
+    """Keyword arguments that send a keyless command (WAIT, CONFIG GET) to the node holding
+    moderator's data: on a Redis Cluster, the primary that owns the `{mod}` slot (redis-py
+    would send it to its default node, any primary); elsewhere none, there is one primary."""
+    if isinstance(client, redis.RedisCluster):
+        return {"target_nodes": client.get_node_from_key(keys.INGEST_STREAM)}
+    return {}
+
+
+async def adata_node(client: aioredis.Redis) -> dict[str, Any]:
+    """The asyncio twin of data_node() (an asyncio cluster client learns its slots lazily)."""
+    if isinstance(client, AsyncRedisCluster):
+        await client.initialize()
+        return {"target_nodes": client.get_node_from_key(keys.INGEST_STREAM)}
+    return {}
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

@@ -5,7 +5,8 @@ append-only file and fsyncs it before answering (`appendonly yes`, `appendfsync 
 the embedded Redis and compose.yaml run) and never evicts keys (`maxmemory-policy noeviction`).
 Anything else gets a warning that says what a crash (or a full memory) would lose. Managed
 Redis services that refuse CONFIG get a warning that the settings could not be checked.
-Read-only: nothing here changes Redis.
+Read-only: nothing here changes Redis. On a Redis Cluster the settings read are those of the
+primary that owns the `{mod}` slot, the one node that holds moderator's data.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import redis
 import redis.asyncio as aioredis
+
+from moderator.adapters.redis_client import adata_node, data_node
 
 _FIELDS = ("appendonly", "appendfsync", "maxmemory-policy")
 
@@ -78,8 +81,9 @@ def check(client: redis.Redis) -> Durability:
     unreachable propagates; CONFIG being refused gives durable None."""
     try:
         config: dict[str, str] = {}
+        target = data_node(client)
         for name in _FIELDS:
-            config.update(client.config_get(name))
+            config.update(client.config_get(name, **target))
     except redis.ResponseError as exc:
         return _unknown(exc)
     return assess(config)
@@ -89,8 +93,9 @@ async def acheck(client: aioredis.Redis) -> Durability:
     """As check(), for the web process (/healthz)."""
     try:
         config: dict[str, str] = {}
+        target = await adata_node(client)
         for name in _FIELDS:
-            config.update(await client.config_get(name))
+            config.update(await client.config_get(name, **target))
     except redis.ResponseError as exc:
         return _unknown(exc)
     return assess(config)

@@ -23,7 +23,11 @@ import redis.asyncio as aioredis
 
 from moderator import keys
 from moderator.adapters import redis_index, redis_scripts
-from moderator.adapters.redis_client import async_unavailable_as_error, unavailable_as_error
+from moderator.adapters.redis_client import (
+    adata_node,
+    async_unavailable_as_error,
+    unavailable_as_error,
+)
 from moderator.adapters.redis_requeue import read_stored, requeue_keys, text_digest
 from moderator.core.models import Comment
 from moderator.errors import BacklogFullError, NotReplicatedError, StoreUnavailableError
@@ -31,6 +35,8 @@ from moderator.errors import BacklogFullError, NotReplicatedError, StoreUnavaila
 #: How often accept() reads and tries again when the comment changes under it (concurrent
 #: deliveries of different texts); each round at least one of them wins.
 _ACCEPT_ROUNDS = 64
+#: keys.WAIT_MARK lives this long: it only has to reach the replicas, nobody reads it.
+_WAIT_MARK_TTL_MS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +84,17 @@ class RedisIngest:
         return accepted
 
     async def _wait(self, ref: str) -> None:
-        """PUBLISH then WAIT on one connection (a pipeline): the PUBLISH is replicated after
-        every write already made on any connection, so WAIT counts the replicas holding them."""
+        """A replicated write (SET keys.WAIT_MARK) then WAIT, on one connection (a pipeline):
+        that write is replicated after every write already made on any connection, so WAIT
+        counts the replicas holding them all. On a Redis Cluster both go to the primary that
+        owns the `{mod}` slot (WAIT names no key; left to itself, redis-py would send it to any
+        node), so the replicas counted are the ones holding moderator's data."""
         async with async_unavailable_as_error():
+            target = await adata_node(self._client)
             pipe = self._client.pipeline(transaction=False)
-            pipe.publish(keys.WAIT_CHANNEL, ref)
-            pipe.wait(self._wait_replicas, self._wait_timeout_ms)
+            pipe.set(keys.WAIT_MARK, ref, px=_WAIT_MARK_TTL_MS)
+            wait = ("WAIT", self._wait_replicas, self._wait_timeout_ms)
+            pipe.execute_command(*wait, **target)
             _, acknowledged = await pipe.execute()
         if int(acknowledged) < self._wait_replicas:
             raise NotReplicatedError(

@@ -13,6 +13,7 @@ import pytest
 
 from bench import report
 from bench.suite import BENCHMARKS
+from tests.topology.harness import need_binaries
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,6 +66,7 @@ def test_the_suite_knows_every_benchmark() -> None:
         "calibration",
         "retention",
         "perspective",
+        "cluster",
     ]
 
 
@@ -185,3 +187,11 @@ def test_perspective_quick() -> None:
     assert "worker, offline model" in body and "lexicon-only, in the API process" in body
     rows = [line for line in section.body if line.startswith(("| worker", "| lexicon"))]
     assert len(rows) == 4 and all(row.split(" | ")[2] == "0" for row in rows)  # no non-200
+
+
+@pytest.mark.slow
+def test_cluster_quick() -> None:
+    need_binaries("redis-server", "redis-cli")  # `make test` installs them (`make redis-deps`)
+    section = BENCHMARKS["cluster"](quick=True)
+    assert "Cluster / standalone (medians)" in "\n".join(section.body)
+    assert all(met(section).values()) and len(section.targets) == 2

@@ -170,6 +170,8 @@ class Sender:
     prefix: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     per_s: float = 0.0  # 0: as fast as it goes
     site: str = "faults"
+    #: Comment n's text is texts[n % len(texts)] with {n} filled in.
+    texts: tuple[str, ...] = ("comment {n}: the raid was on the news",)
     accepted: dict[str, int] = field(default_factory=dict)  # id -> status (202 or 200)
     refused: int = 0  # 5xx answers and connection errors, each retried
     thread: threading.Thread | None = None
@@ -195,7 +197,7 @@ class Sender:
                     time.sleep(max(0.0, started + n / self.per_s - time.monotonic()))
                 body = {
                     "id": comment_id,
-                    "text": f"comment {n}: the raid was on the news",
+                    "text": self.texts[n % len(self.texts)].format(n=n),
                     "site": self.site,
                 }
                 while comment_id not in self.accepted:

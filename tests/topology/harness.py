@@ -87,6 +87,12 @@ class Node:
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
 
+def _in_sync(node: Node) -> bool:
+    """A cluster node is a primary, or a replica whose link to its primary is up."""
+    info = node.client().info("replication")
+    return info["role"] == "master" or info.get("master_link_status") == "up"
+
+
 @dataclass
 class Topology:
     workdir: Path
@@ -129,21 +135,28 @@ class Topology:
         )
         return self._spawn(["redis-sentinel", str(workdir / "sentinel.conf")], port, workdir.name)
 
-    def cluster(self, primaries: int = 3) -> list[Node]:
-        """`primaries` cluster-enabled servers joined with `redis-cli --cluster create`."""
+    def cluster(self, primaries: int = 3, replicas: int = 0) -> list[Node]:
+        """`primaries` cluster-enabled servers, each with `replicas` replicas, joined with
+        `redis-cli --cluster create`; the primaries come first in the list."""
+        count = primaries * (1 + replicas)
         nodes = [
             self.server("--cluster-enabled", "yes", "--cluster-node-timeout", "2000", bus=True)
-            for _ in range(primaries)
+            for _ in range(count)
         ]
         addresses = [f"127.0.0.1:{n.port}" for n in nodes]
+        replication = ["--cluster-replicas", str(replicas)]
         subprocess.run(
-            ["redis-cli", "--cluster", "create", *addresses, "--cluster-yes"],
+            ["redis-cli", "--cluster", "create", *addresses, *replication, "--cluster-yes"],
             check=True,
             capture_output=True,
             timeout=60,
         )
         wait_for(lambda: all(n.client().cluster("info")["cluster_state"] == "ok" for n in nodes))
-        return nodes
+        if replicas:
+            wait_for(lambda: all(_in_sync(n) for n in nodes))
+        # redis-cli assigns roles in address order (primaries first); sort to be sure
+        roles = {n.port: n.client().info("replication")["role"] for n in nodes}
+        return sorted(nodes, key=lambda n: roles[n.port] != "master")
 
     def logs(self) -> str:
         return "\n".join(f"--- {n.workdir.name}\n{n.log()}" for n in self.nodes)

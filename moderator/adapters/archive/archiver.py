@@ -44,7 +44,7 @@ from moderator.adapters.archive.parquet import (
     day_of,
 )
 from moderator.adapters.redis_audit import just_after, just_before
-from moderator.adapters.redis_client import async_unavailable_as_error
+from moderator.adapters.redis_client import async_unavailable_as_error, is_cluster
 from moderator.errors import ConflictError
 
 log = logging.getLogger(__name__)
@@ -159,10 +159,15 @@ class Archiver:
                 report.files.append(path)
         self._checkpoint("written")
         for start in range(0, len(written), _DELETE_CHUNK):
-            pipe = self._client.pipeline(transaction=False)
-            for row in written[start : start + _DELETE_CHUNK]:
-                await self._delete_one(row, pipe)
-            for done in await pipe.execute():
+            chunk = written[start : start + _DELETE_CHUNK]
+            if is_cluster(self._client):  # a cluster pipeline refuses EVALSHA: one call each
+                replies = [await self._delete_one(row, None) for row in chunk]
+            else:
+                pipe = self._client.pipeline(transaction=False)
+                for row in chunk:
+                    await self._delete_one(row, pipe)
+                replies = await pipe.execute()
+            for done in replies:
                 report.archived += int(done) >= 0
                 report.kept += int(done) < 0
             self._checkpoint("deleted")
@@ -170,8 +175,9 @@ class Archiver:
         self._checkpoint("batch-done")
         await self._renew()
 
-    async def _delete_one(self, row: dict[str, Any], pipe: Any) -> None:
-        """Queue ARCHIVE_DELETE for one written row on `pipe` (replies: 1, 0 or -1)."""
+    async def _delete_one(self, row: dict[str, Any], pipe: Any) -> Any:
+        """ARCHIVE_DELETE for one written row: queued on `pipe`, or run now when `pipe` is None
+        (replies: 1, 0 or -1)."""
         ref = row["ref"]
         comment = json.loads(row["comment"])
         history, counts, has_author = redis_index.author_keys(comment)
@@ -193,7 +199,7 @@ class Archiver:
             *by_age,
         ]
         args = [ref, row["version"], row["revision"], row["notes_count"], int(has_author)]
-        await self._delete(keys=script_keys, args=args, client=pipe)
+        return await self._delete(keys=script_keys, args=args, client=pipe)
 
     async def _archive_audit(self, report: ArchiveReport) -> None:
         """Audit entries before the cutoff, by day, in files named by their first id."""
