@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 from dataclasses import dataclass
 
 import httpx
@@ -30,7 +31,7 @@ from moderator.adapters.redis_analyzed import RedisAnalyzed
 from moderator.adapters.redis_audit import RedisAudit
 from moderator.adapters.redis_auth import RedisAuthStore
 from moderator.adapters.redis_claims import RedisClaims
-from moderator.adapters.redis_client import connect, connect_async
+from moderator.adapters.redis_client import connect, connect_async, store_error
 from moderator.adapters.redis_context import RedisContext
 from moderator.adapters.redis_dead_letters import RedisIngestDeadLetters
 from moderator.adapters.redis_ingest import RedisIngest, RedisIngestConsumer
@@ -239,6 +240,28 @@ def build_consumer(
     return RedisIngestConsumer(
         client, consumer, deliver_callbacks=has_targets(settings, url, client)
     )
+
+
+def worker_parts(
+    settings: Settings, url: str, service: ScoringService, stop: threading.Event
+) -> tuple[RedisIngestConsumer, PolicyReloader] | None:
+    """What a worker needs from Redis before its loop: the consumer, the model published for
+    /healthz, the policy versions. A Redis that does not answer (down, or switching primaries
+    during a failover) is waited for, with a warning and a growing pause, as the loop itself
+    does; None when `stop` is set while waiting."""
+    delay = 0.5
+    while True:
+        try:
+            consumer = build_consumer(settings, url)
+            publish_model(consumer.client, service.scorer.info)
+            return consumer, attach_policies(settings, consumer.client, service)
+        except redis.RedisError as exc:
+            if store_error(exc) is None:
+                raise
+            log.warning("Worker start-up waits for Redis (%s); retrying in %.1f s.", exc, delay)
+            if stop.wait(delay):
+                return None
+            delay = min(delay * 2, 5.0)
 
 
 def publish_model(client: redis.Redis, info: ModelInfo) -> None:

@@ -150,9 +150,9 @@ def _start_worker(
 ) -> threading.Thread:
     from moderator.worker.worker import Worker
 
-    consumer = bootstrap.build_consumer(settings, url)
-    bootstrap.publish_model(consumer.client, service.scorer.info)
-    reloader = bootstrap.attach_policies(settings, consumer.client, service)
+    parts = bootstrap.worker_parts(settings, url, service, stop)
+    assert parts is not None, "`stop` is set only after the server has ended"
+    consumer, reloader = parts
     worker = Worker(consumer, service, settings.worker, reloader=reloader)
     thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
     thread.start()
@@ -197,9 +197,10 @@ def worker(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     try:
         service = build_scoring(settings)
-        consumer = bootstrap.build_consumer(settings, url)
-        bootstrap.publish_model(consumer.client, service.scorer.info)
-        reloader = bootstrap.attach_policies(settings, consumer.client, service)
+        parts = bootstrap.worker_parts(settings, url, service, stop)
+        if parts is None:
+            return 0  # stopped (SIGTERM) while waiting for Redis
+        consumer, reloader = parts
         print(
             f"worker {consumer.consumer} scoring with {service.scorer.info}, "
             f"policy {service.policy.version}",

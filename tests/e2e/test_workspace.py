@@ -39,7 +39,8 @@ from tests.e2e.live_app import (  # noqa: F401
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 CURRENT = "li.card.current"
-CURRENT_NOW = "() => document.querySelector('li.card.current')?.dataset.ref ?? null"
+CURRENT_REF = "document.querySelector('li.card.current')?.dataset.ref ?? null"  # JS
+CURRENT_NOW = f"() => {CURRENT_REF}"
 
 
 @pytest.fixture
@@ -73,6 +74,11 @@ def wait_current(page: Any, ref: str) -> None:
 
 def wait_decided(page: Any, ref: str) -> None:
     page.locator(f'li.card.decided[data-ref="{ref}"]').wait_for()
+
+
+def wait_moved_on(page: Any, ref: str) -> None:
+    """The page's current card is no longer `ref` (another one, or none)."""
+    page.wait_for_function(f"(ref) => ({CURRENT_REF}) !== ref", arg=ref)
 
 
 def slurs(n: int) -> str:

@@ -125,17 +125,29 @@ class Moderator_Callback {
 		if ( ! $comment ) {
 			return self::answer( 'ignored', 'no such comment' );
 		}
-		if ( '' !== (string) get_comment_meta( (int) $comment->comment_ID, Moderator_Comments::META_PLATFORM, true ) ) {
-			// A person decided here and moderator has not heard yet: that verdict has the last word.
-			return self::answer( 'ignored', 'a decision made in WordPress is being reported' );
+		$id = (int) $comment->comment_ID;
+		Moderator_Comments::lock( $id ); // one at a time with a person's status change
+		try {
+			clean_comment_cache( $id ); // read what is stored now, not what this request cached
+			wp_cache_delete( $id, 'comment_meta' );
+			$comment = get_comment( $id );
+			if ( ! $comment ) {
+				return self::answer( 'ignored', 'no such comment' );
+			}
+			if ( '' !== (string) get_comment_meta( $id, Moderator_Comments::META_PLATFORM, true ) ) {
+				// A person decided here and moderator has not heard yet: that verdict has the last word.
+				return self::answer( 'ignored', 'a decision made in WordPress is being reported' );
+			}
+			if ( 'scored' === $event['event'] ) {
+				return self::scored( $comment, $event );
+			}
+			if ( 'decided' === $event['event'] ) {
+				return self::decided( $comment, $event );
+			}
+			return self::answer( 'ignored', 'not a scored or decided event' );
+		} finally {
+			Moderator_Comments::unlock( $id );
 		}
-		if ( 'scored' === $event['event'] ) {
-			return self::scored( $comment, $event );
-		}
-		if ( 'decided' === $event['event'] ) {
-			return self::decided( $comment, $event );
-		}
-		return self::answer( 'ignored', 'not a scored or decided event' );
 	}
 
 	/**

@@ -320,12 +320,51 @@ class Moderator_Comments {
 			return;
 		}
 		list( $decision, $reason ) = $map[ $new_status ];
-		if ( get_comment_meta( $id, self::META_PENDING, true ) ) {
-			// Moderator does not have the comment yet: report once it does.
-			update_comment_meta( $id, self::META_PLATFORM, $decision . '|' . $reason );
-			return;
+		// A callback being applied right now read the comment before this status was written
+		// and may write its own over it: wait for it, then put the person's status back.
+		self::lock( $id );
+		try {
+			clean_comment_cache( $id ); // read what is stored now, not what this request cached
+			wp_cache_delete( $id, 'comment_meta' );
+			$statuses = array(
+				'approved' => 'approve',
+				'spam'     => 'spam',
+				'trash'    => 'trash',
+			);
+			if ( isset( $statuses[ $new_status ] ) && wp_get_comment_status( $id ) !== $new_status ) {
+				self::set_status( get_comment( $id ), $statuses[ $new_status ] );
+			}
+			if ( get_comment_meta( $id, self::META_PENDING, true ) ) {
+				// Moderator does not have the comment yet: report once it does.
+				update_comment_meta( $id, self::META_PLATFORM, $decision . '|' . $reason );
+				return;
+			}
+			self::report( $id, $decision, $reason );
+		} finally {
+			self::unlock( $id );
 		}
-		self::report( $id, $decision, $reason );
+	}
+
+	/**
+	 * Take the comment's lock (a MySQL named lock, so it holds across PHP processes): a
+	 * callback applies its event and a person's status change is reported one at a time.
+	 * Gives up after 10 s (the change goes on unlocked rather than not at all).
+	 *
+	 * @param int $id Comment id.
+	 */
+	public static function lock( $id ) {
+		global $wpdb;
+		$wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 10)', 'moderator_comment_' . (int) $id ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
+	}
+
+	/**
+	 * Release the comment's lock.
+	 *
+	 * @param int $id Comment id.
+	 */
+	public static function unlock( $id ) {
+		global $wpdb;
+		$wpdb->get_var( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', 'moderator_comment_' . (int) $id ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
 	}
 
 	/**
