@@ -113,7 +113,7 @@ def run(quick: bool) -> Section:
 
 def _one(topology: str, burst: int, prefix: str) -> tuple[float, float, bool]:
     """(ingest 202/s, first post to last scored /s, every post answered 202 and scored once)."""
-    from moderator.adapters.redis_client import connect
+    from moderator.adapters.redis.client import connect
 
     with _redis(topology) as url, _stack(url) as stack:
         api = stack.api(webhook__max_backlog=str(10**9))

@@ -41,8 +41,8 @@ def run(quick: bool) -> Section:
 
 
 async def _add_users(redis_url: str, count: int) -> None:
-    from moderator.adapters.redis_auth import RedisAuthStore
-    from moderator.adapters.redis_client import connect_async
+    from moderator.adapters.redis.auth import RedisAuthStore
+    from moderator.adapters.redis.client import connect_async
 
     client = connect_async(redis_url)
     try:

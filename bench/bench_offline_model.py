@@ -29,8 +29,8 @@ TARGET = 2000.0
 
 
 def run(quick: bool) -> Section:
-    from moderator.adapters.ngram_model import BilingualScorer
-    from moderator.adapters.offline_scorer import OfflineScorer
+    from moderator.adapters.scoring.ngram_model import BilingualScorer
+    from moderator.adapters.scoring.offline_scorer import OfflineScorer
 
     section = Section("offline", "Bundled offline model: comments per second on one core")
     texts = [c.text for c in comments(200 if quick else COUNT, seed=7)]
@@ -85,7 +85,7 @@ def _with_site(base: Any, texts: list[str]) -> _WithSite:
     import tempfile
     from pathlib import Path
 
-    from moderator.adapters.site_model import SiteScorer
+    from moderator.adapters.scoring.site_model import SiteScorer
     from moderator.training.site_model import Decided, save, train_site
 
     decided = [Decided(str(i), t, i % 2) for i, t in enumerate(texts[:1000])]

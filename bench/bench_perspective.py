@@ -148,8 +148,8 @@ def _texts(seconds: int) -> list[str]:
 
 
 def _token(redis_url: str) -> str:
-    from moderator.adapters.redis_auth import RedisAuthStore
-    from moderator.adapters.redis_client import connect_async
+    from moderator.adapters.redis.auth import RedisAuthStore
+    from moderator.adapters.redis.client import connect_async
 
     async def create() -> str:
         client = connect_async(redis_url)

@@ -32,7 +32,7 @@ def run(quick: bool) -> Section:
     section = Section("queue", "Queue at scale: claim-next, decide, counts, memory")
     sizes = SIZES_QUICK if quick else SIZES_FULL
     ops = 200 if quick else 2_000
-    from moderator.adapters.embedded_redis import EmbeddedRedis
+    from moderator.adapters.redis.embedded import EmbeddedRedis
 
     with tempfile.TemporaryDirectory(prefix="moderator-bench-") as tmp:
         # Started with a laxer fsync for the fill; switched to "always" before measuring.
@@ -74,7 +74,7 @@ def _records() -> list[tuple[Any, dict[str, Any]]]:
 async def _measure(url: str, sizes: tuple[int, ...], ops: int) -> dict[str, Any]:
     import redis as redis_sync
 
-    from moderator.adapters.redis_client import connect_async
+    from moderator.adapters.redis.client import connect_async
 
     samples = _records()
     sync = redis_sync.Redis.from_url(url, decode_responses=True)
@@ -122,7 +122,7 @@ def _fill(sync: Any, samples: list, start: int, end: int) -> None:
     import json
 
     from moderator import keys
-    from moderator.adapters.redis_ingest import Delivery, RedisIngestConsumer
+    from moderator.adapters.redis.ingest import Delivery, RedisIngestConsumer
     from moderator.core.models import Comment
     from moderator.core.ordering import queue_score
 
@@ -159,7 +159,7 @@ def _fill(sync: Any, samples: list, start: int, end: int) -> None:
 
 
 async def _time_counts(client: Any, samples: int = 200) -> list[float]:
-    from moderator.adapters.redis_queue import RedisQueues
+    from moderator.adapters.redis.queue import RedisQueues
 
     queues = RedisQueues(client, scan_max=1000, recent_max=1000)
     out = []
@@ -171,8 +171,8 @@ async def _time_counts(client: Any, samples: int = 200) -> list[float]:
 
 
 async def _claim_and_decide(client: Any, ops: int, filled: int) -> tuple[list[float], list[float]]:
-    from moderator.adapters.redis_queue import QueueView, RedisQueues
-    from moderator.adapters.redis_review import RedisReviewStore
+    from moderator.adapters.redis.queue import QueueView, RedisQueues
+    from moderator.adapters.redis.review import RedisReviewStore
     from moderator.core.models import Decision
 
     queues = RedisQueues(client, scan_max=1000, recent_max=1000)

@@ -40,7 +40,7 @@ def run(quick: bool) -> Section:
     days = DAYS_QUICK if quick else DAYS_FULL
     day_s = DAY_S_QUICK if quick else DAY_S_FULL
     hot = HOT_DAYS_QUICK if quick else HOT_DAYS_FULL
-    from moderator.adapters.embedded_redis import EmbeddedRedis
+    from moderator.adapters.redis.embedded import EmbeddedRedis
 
     with tempfile.TemporaryDirectory(prefix="moderator-bench-") as tmp:
         redis = EmbeddedRedis(Path(tmp) / "redis", appendfsync="everysec").start()
@@ -93,7 +93,7 @@ async def _simulate(
 
     from moderator.adapters.archive.archiver import Archiver
     from moderator.adapters.archive.parquet import ParquetArchive
-    from moderator.adapters.redis_client import connect_async
+    from moderator.adapters.redis.client import connect_async
 
     sync = redis_sync.Redis.from_url(url, decode_responses=True)
     client = connect_async(url)
@@ -132,7 +132,7 @@ async def _simulate(
 def _store_day(sync: Any, day: int, per_day: int, texts: list, rng: random.Random) -> list[str]:
     """Store one day's comments as the worker does; returns the refs waiting for a reviewer."""
     from moderator import keys
-    from moderator.adapters.redis_ingest import Delivery, RedisIngestConsumer
+    from moderator.adapters.redis.ingest import Delivery, RedisIngestConsumer
     from moderator.core.models import Author, Comment, Thread
     from moderator.core.ordering import queue_score
 
@@ -176,7 +176,7 @@ def _store_day(sync: Any, day: int, per_day: int, texts: list, rng: random.Rando
 
 
 async def _decide(client: Any, refs: list[str], rng: random.Random) -> None:
-    from moderator.adapters.redis_review import RedisReviewStore
+    from moderator.adapters.redis.review import RedisReviewStore
     from moderator.core.models import Decision
 
     review = RedisReviewStore(client, deliver_callbacks=False)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench import checkpoints
 from bench.report import ROOT, Section
-from moderator.adapters.detoxify_hub import BASE_MODELS, CHECKPOINTS
+from moderator.adapters.scoring.detoxify_hub import BASE_MODELS, CHECKPOINTS
 
 VARIANTS = {
     "auto": "`auto` (defaults): English → `original`, es/pt/fr/it/tr/ru → `multilingual`, int8",

@@ -171,6 +171,6 @@ def _tokens(hf_config: Path, count: int) -> list[int]:
 
 
 def _max_diff(reference: list[dict], other: list[dict]) -> float:
-    from moderator.adapters.onnx_export import max_difference
+    from moderator.adapters.scoring.onnx_export import max_difference
 
     return max_difference(reference, other)

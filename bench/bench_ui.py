@@ -67,8 +67,8 @@ def _row(label: str, values: list[float]) -> list[str]:
 
 
 async def _token_and_user(redis_url: str) -> str:
-    from moderator.adapters.redis_auth import RedisAuthStore
-    from moderator.adapters.redis_client import connect_async
+    from moderator.adapters.redis.auth import RedisAuthStore
+    from moderator.adapters.redis.client import connect_async
 
     client = connect_async(redis_url)
     try:

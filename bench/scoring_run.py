@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import corpus
-from moderator.adapters.windows import DEFAULT_BATCH_TOKENS
+from moderator.adapters.scoring.windows import DEFAULT_BATCH_TOKENS
 
 BASELINE_BATCH = 8
 WORKER_BATCH = 16
@@ -45,13 +45,13 @@ def load(args: argparse.Namespace) -> Callable[[list[str]], list[dict[str, Any]]
 
         return predict
     if args.variant == "torch":
-        from moderator.adapters.detoxify_scorer import DetoxifyScorer
+        from moderator.adapters.scoring.detoxify_scorer import DetoxifyScorer
 
         return DetoxifyScorer(
             checkpoint=args.checkpoint, hf_config=args.hf_config, batch_tokens=args.batch_tokens
         ).score
     if args.variant.startswith("default"):
-        from moderator.adapters.models import resolve_scorer
+        from moderator.adapters.scoring.models import resolve_scorer
 
         return resolve_scorer(
             f"detoxify:{args.checkpoint}",
@@ -60,7 +60,7 @@ def load(args: argparse.Namespace) -> Callable[[list[str]], list[dict[str, Any]]
             batch_tokens=args.batch_tokens,
             log=lambda line: print(line, file=sys.stderr, flush=True),
         ).score
-    from moderator.adapters.onnx_scorer import OnnxScorer
+    from moderator.adapters.scoring.onnx_scorer import OnnxScorer
 
     return OnnxScorer(args.onnx_dir / "model.onnx", batch_tokens=args.batch_tokens).score
 

@@ -105,7 +105,7 @@ class Stack:
 @contextlib.contextmanager
 def stack() -> Iterator[Stack]:
     """An embedded Redis in a temporary folder; every process started on it is stopped after."""
-    from moderator.adapters.embedded_redis import EmbeddedRedis
+    from moderator.adapters.redis.embedded import EmbeddedRedis
 
     with tempfile.TemporaryDirectory(prefix="moderator-bench-") as tmp:
         redis = EmbeddedRedis(Path(tmp) / "redis").start()

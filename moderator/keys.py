@@ -103,7 +103,7 @@ def session(sid: str) -> str:
 
 def login_failures(kind: str, value: str) -> str:
     """Hash {n: attempts, until: ms} of logins for an account (`kind` "user") or an address
-    ("addr"), counted before the password is checked (adapters/redis_logins.py); expires."""
+    ("addr"), counted before the password is checked (adapters/redis/logins.py); expires."""
     return f"{PREFIX}login:{kind}:{value}"
 
 

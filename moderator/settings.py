@@ -229,7 +229,7 @@ class Settings(BaseSettings):
     @classmethod
     def _redis_url(cls, value: str) -> str:
         if value:  # refused now, with the accepted forms, rather than at the first connection
-            from moderator.adapters.redis_client import parse_redis_url
+            from moderator.adapters.redis.client import parse_redis_url
 
             parse_redis_url(value)
         return value

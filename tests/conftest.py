@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import redis
 
-from moderator.adapters.embedded_redis import EmbeddedRedis
-from moderator.adapters.redis_client import connect
+from moderator.adapters.redis.client import connect
+from moderator.adapters.redis.embedded import EmbeddedRedis
 from moderator.settings import Settings, load_settings
 from tests.fixtures.tiny_detoxify import tiny_detoxify, tiny_detoxify_int8  # noqa: F401
 

@@ -19,7 +19,7 @@ from moderator.settings import PROJECT_ROOT
 
 
 def offline_parts(sample_rate: float = 0) -> tuple[Scorer, Lexicon, Policy]:
-    from moderator.adapters.offline_scorer import OfflineScorer
+    from moderator.adapters.scoring.offline_scorer import OfflineScorer
 
     lexicon = load_lexicon(
         [PROJECT_ROOT / "config/lexicons/en.toml", PROJECT_ROOT / "config/lexicons/es.toml"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from moderator.adapters.redis_client import parse_redis_url
+from moderator.adapters.redis.client import parse_redis_url
 from moderator.cli import build_parser
 from moderator.web.health import router
 

@@ -95,7 +95,7 @@ def main() -> int:  # noqa: C901 (one pass over the sets, printed as it goes)
     parser.add_argument("--new", type=Path, help="a model file to compare as a third stack")
     parser.add_argument("--no-plot", action="store_true", help="skip the reliability diagram")
     args = parser.parse_args()
-    from moderator.adapters.ngram_model import BilingualScorer
+    from moderator.adapters.scoring.ngram_model import BilingualScorer
     from moderator.bootstrap.scoring import build_scoring
     from moderator.core.models import Comment
     from moderator.settings import load_settings

@@ -47,7 +47,7 @@ def main() -> int:
     import profanity_check  # type: ignore[import-untyped]
 
     from bench.quality.compare_offline import auc
-    from moderator.adapters.ngram_model import DEFAULT_MODEL, NgramModel, english_features
+    from moderator.adapters.scoring.ngram_model import DEFAULT_MODEL, NgramModel, english_features
     from moderator.core.lexicon import load_lexicon
     from moderator.core.policy import load_policy
     from moderator.settings import load_settings

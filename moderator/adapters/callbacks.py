@@ -2,7 +2,7 @@
 platform, signed like the webhook, until the platform answers 2xx.
 
 Delivery is at-least-once: the `Idempotency-Key` header (the feed id) lets the platform drop a
-repeat. One comment's events go out in order, one at a time (redis_outbox.py): a decision's
+repeat. One comment's events go out in order, one at a time (redis/outbox.py): a decision's
 `version` (also in the `X-Moderator-Version` header) is never delivered before the previous
 one. Failures are logged and never raised; a failing endpoint delays only its own entries
 (exponential backoff with jitter, capped) and never blocks decisions, which are already stored
@@ -19,7 +19,7 @@ letters, replay) are the same for all of them. A site with no target has its eve
 (logged; the pull feed still has them).
 
 The loop never dies of an error: it logs, backs off and goes on, and beats a heartbeat
-(adapters/redis_heartbeats.py) that /healthz and /metrics show.
+(adapters/redis/heartbeats.py) that /healthz and /metrics show.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ import httpx
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters.redis_client import DOWN
-from moderator.adapters.redis_heartbeats import AsyncHeartbeat, process_name
-from moderator.adapters.redis_outbox import RedisOutbox
+from moderator.adapters.redis.client import DOWN
+from moderator.adapters.redis.heartbeats import AsyncHeartbeat, process_name
+from moderator.adapters.redis.outbox import RedisOutbox
 from moderator.core import signing_standard
 from moderator.core.signing import HEADER, sign
 from moderator.settings import CallbackSettings

@@ -19,30 +19,30 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters import redis_layout
 from moderator.adapters.archive.archiver import Archiver
 from moderator.adapters.archive.audit import ArchivedAudit
 from moderator.adapters.archive.parquet import ParquetArchive
 from moderator.adapters.archive.schedule import ArchiveSchedule
 from moderator.adapters.callbacks import OutboxDeliverer
-from moderator.adapters.embedded_redis import EmbeddedRedis
 from moderator.adapters.passwords import Argon2Passwords
-from moderator.adapters.redis_analyzed import RedisAnalyzed
-from moderator.adapters.redis_audit import RedisAudit
-from moderator.adapters.redis_auth import RedisAuthStore
-from moderator.adapters.redis_claims import RedisClaims
-from moderator.adapters.redis_client import connect, connect_async, store_error
-from moderator.adapters.redis_context import RedisContext
-from moderator.adapters.redis_dead_letters import RedisIngestDeadLetters
-from moderator.adapters.redis_ingest import RedisIngest, RedisIngestConsumer
-from moderator.adapters.redis_logins import LoginLimits
-from moderator.adapters.redis_outbox import RedisOutbox
-from moderator.adapters.redis_policies import PolicyReloader, RedisPolicies, sync_from_file
-from moderator.adapters.redis_queue import RedisQueues
-from moderator.adapters.redis_review import RedisReviewStore
-from moderator.adapters.redis_second import RedisSecondOpinions
-from moderator.adapters.redis_sites import RedisSites
-from moderator.adapters.redis_sync import RedisSyncScoring
+from moderator.adapters.redis import layout as redis_layout
+from moderator.adapters.redis.analyzed import RedisAnalyzed
+from moderator.adapters.redis.audit import RedisAudit
+from moderator.adapters.redis.auth import RedisAuthStore
+from moderator.adapters.redis.claims import RedisClaims
+from moderator.adapters.redis.client import connect, connect_async, store_error
+from moderator.adapters.redis.context import RedisContext
+from moderator.adapters.redis.dead_letters import RedisIngestDeadLetters
+from moderator.adapters.redis.embedded import EmbeddedRedis
+from moderator.adapters.redis.ingest import RedisIngest, RedisIngestConsumer
+from moderator.adapters.redis.logins import LoginLimits
+from moderator.adapters.redis.outbox import RedisOutbox
+from moderator.adapters.redis.policies import PolicyReloader, RedisPolicies, sync_from_file
+from moderator.adapters.redis.queue import RedisQueues
+from moderator.adapters.redis.review import RedisReviewStore
+from moderator.adapters.redis.second import RedisSecondOpinions
+from moderator.adapters.redis.sites import RedisSites
+from moderator.adapters.redis.sync import RedisSyncScoring
 from moderator.core.models import ModelInfo
 from moderator.core.scoring import ScoringService
 from moderator.core.urls import redact_url
@@ -277,7 +277,7 @@ def attach_policies(
 ) -> PolicyReloader:
     """Policies as versions in Redis: seed them from the policy file (or apply the file when its
     version is new), give `service` the current version, and answer the reloader a worker asks
-    for the current version (adapters/redis_policies.py). The `policy.sample_rate` setting
+    for the current version (adapters/redis/policies.py). The `policy.sample_rate` setting
     overrides the rate of every version the worker scores with, stored ones included."""
     by = f"file:{settings.path(settings.policy.path)}"
     current = sync_from_file(RedisPolicies(client), service.policy, by)

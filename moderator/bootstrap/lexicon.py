@@ -4,7 +4,7 @@ build, for the Perspective endpoints' `perspective.scoring = "lexicon"`."""
 from __future__ import annotations
 
 from moderator.adapters.language import build_detector
-from moderator.adapters.no_model import NoModel
+from moderator.adapters.scoring.no_model import NoModel
 from moderator.core.policy import load_policy
 from moderator.core.scoring import ScoringService
 from moderator.settings import Settings

@@ -47,8 +47,8 @@ def build_site_scorer(
     """The site model `model.site_model` names (relative: in data_dir), or None when it is
     empty. A file that cannot load stops start-up with one sentence (ModelUnavailableError):
     a configured site model never goes missing silently."""
-    from moderator.adapters.ngram_model import BilingualScorer
-    from moderator.adapters.site_model import SiteScorer as SiteModel
+    from moderator.adapters.scoring.ngram_model import BilingualScorer
+    from moderator.adapters.scoring.site_model import SiteScorer as SiteModel
 
     configured = settings.model.site_model
     if not configured:
@@ -126,8 +126,8 @@ def model_languages(info: ModelInfo) -> frozenset[str]:
 
 
 def _scorer(settings: Settings, spec: str, log: Callable[[str], None]) -> Scorer:
-    from moderator.adapters.detoxify_hub import Fetching
-    from moderator.adapters.models import resolve_scorer
+    from moderator.adapters.scoring.detoxify_hub import Fetching
+    from moderator.adapters.scoring.models import resolve_scorer
 
     config = settings.model
     return resolve_scorer(

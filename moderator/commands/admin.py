@@ -98,8 +98,8 @@ def _register_users(sub: Any) -> None:
 
 
 def _with_auth(args: argparse.Namespace, action: Any) -> Any:
-    from moderator.adapters.redis_auth import RedisAuthStore
-    from moderator.adapters.redis_client import connect_async
+    from moderator.adapters.redis.auth import RedisAuthStore
+    from moderator.adapters.redis.client import connect_async
 
     settings = settings_from_args(args)
     url, embedded = bootstrap.open_store(settings, hold_lock=True)

@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
 
 def archive(args: argparse.Namespace) -> int:
     from moderator.adapters.archive.archiver import Archiver
-    from moderator.adapters.redis_client import connect_async
+    from moderator.adapters.redis.client import connect_async
 
     settings = settings_from_args(args)
     retention = settings.retention

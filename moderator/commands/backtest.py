@@ -42,8 +42,8 @@ def window_args(p: argparse.ArgumentParser) -> None:
 def decided_store(args: argparse.Namespace) -> Iterator[tuple[Settings, str, Any, Policy]]:
     """Settings, the Redis URL, a Redis client and the current policy (seeded from the file if
     none)."""
-    from moderator.adapters.redis_client import connect
-    from moderator.adapters.redis_policies import RedisPolicies
+    from moderator.adapters.redis.client import connect
+    from moderator.adapters.redis.policies import RedisPolicies
 
     settings = settings_from_args(args)
     url, embedded = bootstrap.open_store(settings, hold_lock=True)
@@ -65,7 +65,7 @@ def load_decided(
     url: str, args: argparse.Namespace, settings: Settings
 ) -> tuple[list[Decided], Window]:
     """The window's decided comments from the archive (archive.url) and Redis together."""
-    from moderator.adapters.redis_decided import read_decided
+    from moderator.adapters.redis.decided import read_decided
 
     since, until = _ms(args.since), _ms(args.until, end=True)
     items = read_decided(url, bootstrap.build_archive(settings), since, until)

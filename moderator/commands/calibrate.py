@@ -40,7 +40,7 @@ def calibrated_version(version: str, now: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from moderator.adapters.redis_policies import RedisPolicies
+    from moderator.adapters.redis.policies import RedisPolicies
 
     if not 0 < args.target_recall <= 1:
         raise ConfigError(f"--target-recall must be in (0, 1], got {args.target_recall}.")

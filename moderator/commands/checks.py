@@ -1,6 +1,6 @@
 """Start-up checks the serving commands run against an external Redis: would a 202 survive a
 crash? Each problem is logged as a warning and printed in a framed block on standard error, so
-it is seen in a terminal and in a container's log alike (adapters/redis_durability.py says what
+it is seen in a terminal and in a container's log alike (adapters/redis/durability.py says what
 is checked; /healthz repeats it while the process runs). A Redis that cannot be reached at start
 is not an error here: the commands wait for it as they always do."""
 
@@ -11,8 +11,8 @@ import sys
 
 import redis
 
-from moderator.adapters.redis_client import connect
-from moderator.adapters.redis_durability import check
+from moderator.adapters.redis.client import connect
+from moderator.adapters.redis.durability import check
 
 log = logging.getLogger("moderator.durability")
 

@@ -118,8 +118,8 @@ async def write(
 
 def export_decisions(args: argparse.Namespace) -> int:
     from moderator.adapters.archive.audit import ArchivedAudit
-    from moderator.adapters.redis_audit import RedisAudit
-    from moderator.adapters.redis_client import connect_async
+    from moderator.adapters.redis.audit import RedisAudit
+    from moderator.adapters.redis.client import connect_async
 
     since, until = _ms(args.since), _ms(args.until, end=True)
     settings = settings_from_args(args)

@@ -1,5 +1,5 @@
 """`moderator migrate`: move data written under the first key layout (`mod:…`) to today's
-(`{mod}:…`, one Redis Cluster hash slot; adapters/redis_layout.py). Run it once with every
+(`{mod}:…`, one Redis Cluster hash slot; adapters/redis/layout.py). Run it once with every
 moderator process stopped; it is safe to run again (what moved is skipped). An embedded Redis
 is migrated by any command at start, so only an external Redis needs this."""
 
@@ -26,8 +26,8 @@ def register(sub: Any) -> None:
 
 
 def migrate(args: argparse.Namespace) -> int:
-    from moderator.adapters import redis_layout
-    from moderator.adapters.redis_client import connect
+    from moderator.adapters.redis import layout as redis_layout
+    from moderator.adapters.redis.client import connect
 
     settings = settings_from_args(args)
     url, embedded = bootstrap.open_store(settings, hold_lock=True, check_layout=False)

@@ -84,7 +84,7 @@ def register(sub: Any) -> None:
 
 
 def _fetching(settings: Settings) -> Any:
-    from moderator.adapters.detoxify_hub import Fetching
+    from moderator.adapters.scoring.detoxify_hub import Fetching
 
     return Fetching(
         download_url=settings.model.download_url,
@@ -95,8 +95,8 @@ def _fetching(settings: Settings) -> Any:
 
 def models_pull(args: argparse.Namespace) -> int:
     """Pull each type, then make (or find) its checked ONNX int8 export."""
-    from moderator.adapters.detoxify_hub import check_type, pull
-    from moderator.adapters.models import Checkpoint, Options, cached_export
+    from moderator.adapters.scoring.detoxify_hub import check_type, pull
+    from moderator.adapters.scoring.models import Checkpoint, Options, cached_export
 
     settings = settings_from_args(args)
     types = list(dict.fromkeys(args.types or [settings.model.auto_type, "multilingual"]))
@@ -128,8 +128,8 @@ def _stderr(line: str) -> None:
 def models_export(args: argparse.Namespace) -> int:
     """Export the model `--model` names (default: the configured one) and say how far each
     exported file's scores are from PyTorch's on sample texts."""
-    from moderator.adapters.models import resolve_scorer
-    from moderator.adapters.onnx_export import INT8_TOLERANCE, export_onnx
+    from moderator.adapters.scoring.models import resolve_scorer
+    from moderator.adapters.scoring.onnx_export import INT8_TOLERANCE, export_onnx
 
     settings = settings_from_args(args)
     spec = "detoxify:original" if settings.model.spec == "auto" else settings.model.spec
@@ -232,8 +232,8 @@ def _store_rows(settings: Settings, since_ms: int | None) -> list[dict[str, Any]
     import asyncio
 
     from moderator import bootstrap
-    from moderator.adapters.redis_audit import RedisAudit
-    from moderator.adapters.redis_client import connect_async
+    from moderator.adapters.redis.audit import RedisAudit
+    from moderator.adapters.redis.client import connect_async
     from moderator.commands.export import row
 
     url, embedded = bootstrap.open_store(settings, hold_lock=True)

@@ -59,8 +59,8 @@ def who(args: argparse.Namespace) -> str:
 @contextmanager
 def stored_policies(args: argparse.Namespace) -> Iterator[Any]:
     """The store's RedisPolicies, seeded from the policy file when nothing is stored yet."""
-    from moderator.adapters.redis_client import connect
-    from moderator.adapters.redis_policies import RedisPolicies
+    from moderator.adapters.redis.client import connect
+    from moderator.adapters.redis.policies import RedisPolicies
 
     settings = settings_from_args(args)
     url, embedded = bootstrap.open_store(settings, hold_lock=True)

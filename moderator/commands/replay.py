@@ -39,9 +39,9 @@ def replay(args: argparse.Namespace) -> int:
 
 
 async def _replay(url: str, max_backlog: int, args: argparse.Namespace) -> list[str]:
-    from moderator.adapters.redis_client import connect_async
-    from moderator.adapters.redis_dead_letters import RedisIngestDeadLetters
-    from moderator.adapters.redis_outbox import RedisOutbox
+    from moderator.adapters.redis.client import connect_async
+    from moderator.adapters.redis.dead_letters import RedisIngestDeadLetters
+    from moderator.adapters.redis.outbox import RedisOutbox
 
     client = connect_async(url)
     try:

@@ -28,7 +28,7 @@ def register(sub: Any) -> None:
 
 def stats(args: argparse.Namespace) -> int:
     from moderator.adapters.archive.control_sample import sample_miss_rates
-    from moderator.adapters.redis_client import connect_async
+    from moderator.adapters.redis.client import connect_async
 
     since, until = _ms(args.since), _ms(args.until, end=True)
     settings = settings_from_args(args)

@@ -103,8 +103,8 @@ def _secret_lines(settings: Settings, generated: list[str]) -> list[str]:
 
 
 async def _ensure_admin(url: str) -> tuple[str, str] | None:
-    from moderator.adapters.redis_auth import RedisAuthStore
-    from moderator.adapters.redis_client import connect_async
+    from moderator.adapters.redis.auth import RedisAuthStore
+    from moderator.adapters.redis.client import connect_async
 
     client = connect_async(url)
     try:

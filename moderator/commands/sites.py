@@ -1,7 +1,7 @@
 """`moderator sites add|list|remove`: the sites moderator serves, each with its platform
 (generic, wordpress, discourse, coral), where its decisions go and the secrets it signs with.
 Sites in the settings file (`[sites.<name>]`) are listed but not changed here; those added here
-live in Redis (adapters/redis_sites.py) and reach running processes within seconds. Works while
+live in Redis (adapters/redis/sites.py) and reach running processes within seconds. Works while
 `moderator run` is running (it attaches to the embedded Redis). Secrets are read from the
 environment variables named by `--*-secret-env` / `--api-key-env`, never from the command line,
 where `ps` would show them."""
@@ -91,8 +91,8 @@ def _run(args: argparse.Namespace, action: Any) -> Any:
 
 
 async def _with_sites(settings: Settings, url: str, action: Any) -> Any:
-    from moderator.adapters.redis_client import connect_async
-    from moderator.adapters.redis_sites import RedisSites
+    from moderator.adapters.redis.client import connect_async
+    from moderator.adapters.redis.sites import RedisSites
 
     client = connect_async(url)
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 
 from moderator.adapters.callbacks import DeliveryTarget, HttpCallback, TargetResolver
-from moderator.adapters.redis_sites import RedisSites
+from moderator.adapters.redis.sites import RedisSites
 from moderator.settings import Settings, SiteSettings
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from moderator.adapters.ngram_model import featurise
+from moderator.adapters.scoring.ngram_model import featurise
 from moderator.training.templates import LABEL_NAMES, generate
 
 SEED = 20261127
@@ -317,7 +317,7 @@ def _english_stacker(
     """Fit the English stacker on the English dev rows: the calibration rows of
     ENGLISH_SOURCES that the default stack detects as English. The n-gram logits are read
     through float16 weights, as the scorer reads the saved file."""
-    from moderator.adapters.ngram_model import english_features
+    from moderator.adapters.scoring.ngram_model import english_features
 
     pick = [i for i, r in enumerate(cal_rows) if r.source in ENGLISH_SOURCES]
     languages, severities = stack_context([cal_rows[i].text for i in pick])

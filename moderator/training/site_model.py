@@ -6,7 +6,7 @@ audit log in Redis). Each comment counts once, with its latest decision: `reject
 `approved` is clean (platform decisions count, an undone decision does not; escalated or
 re-queued comments are left out). Each language weighs the same in total. The model is the
 bundled model's kind (hashed n-grams, one logistic output) with the bundled model's toxicity
-logit as one more input: the public data's prior (moderator/adapters/site_model.py).
+logit as one more input: the public data's prior (moderator/adapters/scoring/site_model.py).
 Version: the training date and a hash of the weights. scikit-learn is needed to train (not to
 score).
 """
@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from moderator.adapters.ngram_model import DEFAULT_MODEL, BilingualScorer, featurise_batch
-from moderator.adapters.site_model import prior_logits
+from moderator.adapters.scoring.ngram_model import DEFAULT_MODEL, BilingualScorer, featurise_batch
+from moderator.adapters.scoring.site_model import prior_logits
 from moderator.errors import ConfigError
 
 DIM = 1 << 18

@@ -11,7 +11,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from moderator.adapters.redis_queue import QueueView
+from moderator.adapters.redis.queue import QueueView
 from moderator.bootstrap import WebServices
 from moderator.core.models import Decision
 from moderator.errors import ClaimedError, ModeratorError, StoreUnavailableError

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from moderator.adapters.redis_audit import AuditQuery
+from moderator.adapters.redis.audit import AuditQuery
 from moderator.web.auth import Caller, admin_caller
 from moderator.web.openapi import problems
 from moderator.web.problems import Problem

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from itsdangerous import BadSignature, TimestampSigner
 
-from moderator.adapters.redis_auth import Principal
+from moderator.adapters.redis.auth import Principal
 from moderator.errors import NotFoundError
 from moderator.web.problems import Problem
 

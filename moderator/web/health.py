@@ -9,7 +9,7 @@ problem documents. `/healthz` and `/readyz` stay open: they say nothing about th
 
 - `/healthz` answers 200 while the process runs, with the details an operator needs: Redis
   reachable, the active model, whether a 202 would survive a crash (Redis's persistence
-  settings, adapters/redis_durability.py), and the heartbeat of every scoring worker and
+  settings, adapters/redis/durability.py), and the heartbeat of every scoring worker and
   callback deliverer (alive when it beat within `worker.heartbeat_stale_s`).
 - `/readyz` means "this process can serve": Redis reachable and writable (a short-lived key is
   written, so an out-of-memory or read-only Redis fails it). It never looks at workers: a dead
@@ -30,9 +30,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from moderator import __version__, keys
-from moderator.adapters.redis_client import DOWN, is_out_of_memory
-from moderator.adapters.redis_durability import acheck
-from moderator.adapters.redis_heartbeats import ROLES, read_heartbeats
+from moderator.adapters.redis.client import DOWN, is_out_of_memory
+from moderator.adapters.redis.durability import acheck
+from moderator.adapters.redis.heartbeats import ROLES, read_heartbeats
 from moderator.web.openapi import problems
 from moderator.web.problems import Problem
 from moderator.web.sla import agreement_metrics, sla_metrics

@@ -2,7 +2,7 @@
 google-api-python-client) moves to moderator by changing its endpoint URL.
 
 - `POST /v1alpha1/comments:analyze`: scores one comment synchronously (a worker over the sync
-  path, adapters/redis_sync.py; or the lexicon and policy in this process, off the event loop,
+  path, adapters/redis/sync.py; or the lexicon and policy in this process, off the event loop,
   when `perspective.scoring = "lexicon"`) and answers Perspective's AnalyzeCommentResponse
   (integrations/perspective.py maps the record). `doNotStore: false` keeps the comment and its
   record (not queued) for `perspective.store_ttl_s` under the digest of its normalised text;
@@ -34,7 +34,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from moderator.adapters.redis_auth import Principal
+from moderator.adapters.redis.auth import Principal
 from moderator.bootstrap.lexicon import build_lexicon_scoring
 from moderator.core.models import Comment, Decision, ScoreRecord
 from moderator.core.scoring import ScoringService

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from moderator.adapters.redis_client import store_error
+from moderator.adapters.redis.client import store_error
 from moderator.errors import (
     AuthError,
     BacklogFullError,

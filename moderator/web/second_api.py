@@ -1,4 +1,4 @@
-"""Second opinions over HTTP (issue 13 section 4; adapters/redis_second.py): reviewers fetch a
+"""Second opinions over HTTP (issue 13 section 4; adapters/redis/second.py): reviewers fetch a
 question (the comment and its record, never the first decision) and answer it; admins list the
 disagreements. An answer changes neither the decision nor the callback."""
 

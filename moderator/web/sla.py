@@ -69,7 +69,7 @@ def _timings(events: list[dict[str, Any]], rows: list[Any]) -> list[DecisionTimi
 
 async def agreement_metrics(request: Request) -> list[str]:
     """Cohen's kappa and reviewer agreement from the latest answered second opinions, and how
-    many questions wait (adapters/redis_second.py)."""
+    many questions wait (adapters/redis/second.py)."""
     second = request.app.state.services.second
     if second is None:
         return []

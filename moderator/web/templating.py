@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from moderator.adapters.redis_review import REJECT_REASONS
+from moderator.adapters.redis.review import REJECT_REASONS
 from moderator.web.highlight import EXCERPT_CHARS, excerpt, http_url, runs, segments
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from moderator.adapters.redis_audit import AuditQuery
+from moderator.adapters.redis.audit import AuditQuery
 from moderator.errors import ModeratorError
 from moderator.web.auth import Caller, check_csrf, require_admin, session_caller
 from moderator.web.problems import Problem

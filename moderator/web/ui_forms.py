@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from moderator.adapters.redis_queue import QueueView
-from moderator.adapters.redis_review import REJECT_REASONS
+from moderator.adapters.redis.queue import QueueView
+from moderator.adapters.redis.review import REJECT_REASONS
 from moderator.core.models import Decision
 from moderator.errors import (
     ClaimedError,

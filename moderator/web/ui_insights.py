@@ -74,9 +74,9 @@ def _insights(
 ) -> dict[str, Any]:
     """Read the decided comments since `since_ms` (archive and Redis) and draw the curves (a
     pool thread: the read runs its own event loop there)."""
-    from moderator.adapters.redis_client import connect
-    from moderator.adapters.redis_decided import read_decided
-    from moderator.adapters.redis_policies import RedisPolicies
+    from moderator.adapters.redis.client import connect
+    from moderator.adapters.redis.decided import read_decided
+    from moderator.adapters.redis.policies import RedisPolicies
     from moderator.core.insights import curves, sample_by_week
     from moderator.core.policy import load_policy
 

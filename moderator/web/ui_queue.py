@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from moderator.adapters.redis_index import QUEUE_NAMES
-from moderator.adapters.redis_queue import Position, QueueView
+from moderator.adapters.redis.index import QUEUE_NAMES
+from moderator.adapters.redis.queue import Position, QueueView
 from moderator.errors import ModeratorError, NotFoundError, TooManyClaimsError
 from moderator.web.auth import Caller, session_caller
 from moderator.web.health import active_model

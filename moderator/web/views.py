@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Query
 
-from moderator.adapters.redis_queue import Position, QueueView
+from moderator.adapters.redis.queue import Position, QueueView
 from moderator.web.auth import Caller
 from moderator.web.problems import Problem
 

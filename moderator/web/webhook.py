@@ -9,7 +9,7 @@ embedded Redis fsyncs its append-only file before answering) and, with `wait_rep
 that many replicas have it too (WAIT; the 503 for too few keeps the comment: a retry is a
 redelivery, answered 200 after its own WAIT). A new revision (same
 `site` + `id`, different text) is stored, rescored and requeued; the old one stays in the
-comment's history (adapters/redis_ingest.py).
+comment's history (adapters/redis/ingest.py).
 """
 
 from __future__ import annotations

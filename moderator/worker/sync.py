@@ -1,4 +1,4 @@
-"""Answering synchronous scoring requests (adapters/redis_sync.py) in a worker.
+"""Answering synchronous scoring requests (adapters/redis/sync.py) in a worker.
 
 Waiting requests are scored a few per call of the scoring service, outside any batch wait. The
 language: the detector's confident guess wins over the caller's hint (Coral sends the site's
@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Sequence
 
-from moderator.adapters.redis_sync import RedisSyncConsumer, SyncRequest
+from moderator.adapters.redis.sync import RedisSyncConsumer, SyncRequest
 from moderator.core.scoring import ScoringService
 
 log = logging.getLogger("moderator.worker")

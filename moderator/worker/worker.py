@@ -10,10 +10,10 @@ A message for a revision that was superseded before it was scored is acknowledge
 
 The loop never dies: any error (Redis down or out of memory, a Redis error, a bug) is logged
 and retried with backoff, and a batch whose store failed because Redis could not take it is
-stored again, not rescored. The loop's heartbeat (adapters/redis_heartbeats.py) says it is
+stored again, not rescored. The loop's heartbeat (adapters/redis/heartbeats.py) says it is
 alive. SIGTERM (the stop event) lets the batch in hand finish.
 
-Synchronous scoring requests (adapters/redis_sync.py, worker/sync.py) come first: they are
+Synchronous scoring requests (adapters/redis/sync.py, worker/sync.py) come first: they are
 answered before each batch, while a batch fills (the worker blocks on both streams at once) and
 when idle, so a request waits at most for the batch being scored.
 """
@@ -29,10 +29,10 @@ from collections.abc import Callable
 from typing import Any
 
 from moderator import keys
-from moderator.adapters.redis_heartbeats import SyncHeartbeat
-from moderator.adapters.redis_ingest import Delivery, RedisIngestConsumer
-from moderator.adapters.redis_policies import PolicyReloader
-from moderator.adapters.redis_sync import RedisSyncConsumer
+from moderator.adapters.redis.heartbeats import SyncHeartbeat
+from moderator.adapters.redis.ingest import Delivery, RedisIngestConsumer
+from moderator.adapters.redis.policies import PolicyReloader
+from moderator.adapters.redis.sync import RedisSyncConsumer
 from moderator.core.failure import failure_record
 from moderator.core.ordering import queue_score
 from moderator.core.sampling import should_sample

@@ -13,9 +13,9 @@ import pytest
 from moderator.adapters.archive.archiver import DAY_MS, Archiver
 from moderator.adapters.archive.audit import ArchivedAudit
 from moderator.adapters.archive.parquet import ParquetArchive
-from moderator.adapters.redis_audit import AuditQuery, RedisAudit
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.audit import AuditQuery, RedisAudit
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.cli import main
 from moderator.core.models import Decision
 from tests.adapters.test_redis_audit import decide_some

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from moderator.adapters.archive import decided_comments
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.core.models import Decision
 from tests.web.seeding import (  # noqa: F401 (fixtures by name)
     Seeder,

@@ -14,7 +14,7 @@ from moderator import keys
 from moderator.adapters.archive import decided_comments
 from moderator.adapters.archive.archiver import DAY_MS, Archiver
 from moderator.adapters.archive.parquet import ParquetArchive
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.core.models import Decision
 from moderator.errors import ConflictError
 from tests.web.seeding import (  # noqa: F401 (fixtures by name)

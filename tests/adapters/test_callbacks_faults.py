@@ -27,9 +27,9 @@ import redis
 
 from moderator import keys
 from moderator.adapters.callbacks import OutboxDeliverer
-from moderator.adapters.embedded_redis import EmbeddedRedis
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.embedded import EmbeddedRedis
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.core.models import Decision
 from moderator.settings import CallbackSettings
 from tests.adapters.test_callbacks_outbox import (

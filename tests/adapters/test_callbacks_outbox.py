@@ -20,7 +20,7 @@ import pytest
 
 from moderator import keys
 from moderator.adapters.callbacks import VERSION_HEADER, OutboxDeliverer
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.core.models import Decision
 from moderator.core.signing import HEADER, verify
 from moderator.settings import CallbackSettings

@@ -10,8 +10,12 @@ import pytest
 import torch
 from detoxify import Detoxify
 
-from moderator.adapters.detoxify_scorer import DetoxifyScorer, configure_threads, window_tokens
-from moderator.adapters.windows import available_cores, plan_batches
+from moderator.adapters.scoring.detoxify_scorer import (
+    DetoxifyScorer,
+    configure_threads,
+    window_tokens,
+)
+from moderator.adapters.scoring.windows import available_cores, plan_batches
 from moderator.core.models import LABELS
 from moderator.errors import ConfigError, ModelUnavailableError
 from tests.fixtures.tiny_detoxify import MAX_POSITIONS, TinyDetoxify, build_tiny_checkpoint

@@ -13,7 +13,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from moderator.adapters.embedded_redis import EmbeddedRedis
+from moderator.adapters.redis.embedded import EmbeddedRedis
 
 
 def test_acknowledged_writes_survive_kill_9(tmp_path: Path):

@@ -10,7 +10,7 @@ from pathlib import Path
 import huggingface_hub.constants
 import pytest
 
-from moderator.adapters import detoxify_scorer
+from moderator.adapters.scoring import detoxify_scorer
 from moderator.bootstrap.scoring import build_scoring
 from moderator.core.models import Comment
 from moderator.errors import ConfigError

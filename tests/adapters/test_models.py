@@ -17,8 +17,9 @@ from pathlib import Path
 import huggingface_hub.constants
 import pytest
 
-from moderator.adapters import detoxify_hub, detoxify_scorer, digests, onnx_cache
-from moderator.adapters.detoxify_hub import (
+from moderator.adapters import digests
+from moderator.adapters.scoring import detoxify_hub, detoxify_scorer, onnx_cache
+from moderator.adapters.scoring.detoxify_hub import (
     Fetching,
     checkpoint_path,
     download,
@@ -26,12 +27,12 @@ from moderator.adapters.detoxify_hub import (
     is_cached,
     unreachable,
 )
-from moderator.adapters.detoxify_scorer import DetoxifyScorer
-from moderator.adapters.models import resolve_scorer
-from moderator.adapters.ngram_model import BilingualScorer
-from moderator.adapters.offline_scorer import OfflineScorer
-from moderator.adapters.onnx_export import max_difference
-from moderator.adapters.onnx_scorer import OnnxScorer
+from moderator.adapters.scoring.detoxify_scorer import DetoxifyScorer
+from moderator.adapters.scoring.models import resolve_scorer
+from moderator.adapters.scoring.ngram_model import BilingualScorer
+from moderator.adapters.scoring.offline_scorer import OfflineScorer
+from moderator.adapters.scoring.onnx_export import max_difference
+from moderator.adapters.scoring.onnx_scorer import OnnxScorer
 from moderator.cli import main
 from moderator.core.models import LABELS, ModelInfo
 from moderator.core.spec import DETOXIFY_TYPES, ModelSpec, parse_spec
@@ -188,7 +189,7 @@ def test_a_cached_export_scores_without_importing_torch(
     args = f"'detoxify:{tiny_detoxify_int8.checkpoint}', hf_config='{tiny_detoxify_int8.hf_config}'"
     code = (
         "import sys\nfrom pathlib import Path\n"
-        "from moderator.adapters.models import resolve_scorer\n"
+        "from moderator.adapters.scoring.models import resolve_scorer\n"
         f"s = resolve_scorer({args}, cache_dir=Path('{cache}'))\n"
         "s.score(['hola amigo'])\n"
         "print(s.info.name, sorted(m for m in ('torch', 'transformers', 'detoxify') "
@@ -559,7 +560,7 @@ def test_models_pull_refuses_weights_whose_hash_does_not_match(
 def test_importing_models_stays_cheap() -> None:
     code = (
         "import sys\n"
-        "import moderator.adapters.models\n"
+        "import moderator.adapters.scoring.models\n"
         "heavy = ('torch', 'transformers', 'detoxify', 'sklearn')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )

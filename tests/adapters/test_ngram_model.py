@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moderator.adapters.models import resolve_scorer
-from moderator.adapters.ngram_model import (
+from moderator.adapters.scoring.models import resolve_scorer
+from moderator.adapters.scoring.ngram_model import (
     DEFAULT_MODEL,
     BilingualScorer,
     featurise,

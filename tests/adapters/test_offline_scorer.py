@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from moderator.adapters.offline_scorer import OfflineScorer
+from moderator.adapters.scoring.offline_scorer import OfflineScorer
 from moderator.core.models import LABELS
 
 TEXTS = [
@@ -72,7 +72,7 @@ def test_empty_list_and_bare_string(scorer: OfflineScorer) -> None:
 def test_does_not_import_torch() -> None:
     code = (
         "import sys\n"
-        "from moderator.adapters.offline_scorer import OfflineScorer\n"
+        "from moderator.adapters.scoring.offline_scorer import OfflineScorer\n"
         "OfflineScorer().score(['hello'])\n"
         "print(sorted(m for m in ('torch', 'transformers', 'detoxify') if m in sys.modules))\n"
     )

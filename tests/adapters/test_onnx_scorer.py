@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from moderator.adapters.detoxify_scorer import DetoxifyScorer
-from moderator.adapters.models import resolve_scorer
-from moderator.adapters.offline_scorer import OfflineScorer
-from moderator.adapters.onnx_export import ExportReport, export_onnx, max_difference
-from moderator.adapters.onnx_scorer import METADATA, OnnxScorer
+from moderator.adapters.scoring.detoxify_scorer import DetoxifyScorer
+from moderator.adapters.scoring.models import resolve_scorer
+from moderator.adapters.scoring.offline_scorer import OfflineScorer
+from moderator.adapters.scoring.onnx_export import ExportReport, export_onnx, max_difference
+from moderator.adapters.scoring.onnx_scorer import METADATA, OnnxScorer
 from moderator.cli import main
 from moderator.core.models import LABELS
 from moderator.core.spec import ModelSpec, check_model_spec, parse_spec
@@ -191,7 +191,7 @@ def test_cli_export_refuses_the_offline_model(tmp_path: Path, capsys) -> None:
 def test_scoring_with_onnx_never_imports_torch(exported) -> None:
     code = (
         "import sys\n"
-        "from moderator.adapters.models import resolve_scorer\n"
+        "from moderator.adapters.scoring.models import resolve_scorer\n"
         f"s = resolve_scorer('onnx:{exported.folder / 'model.int8.onnx'}')\n"
         "s.score(['hola amigo'])\n"
         "print(sorted(m for m in ('torch', 'transformers', 'detoxify') if m in sys.modules))\n"

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from moderator.adapters.redis_audit import AuditQuery, RedisAudit
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.audit import AuditQuery, RedisAudit
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.cli import main
 from moderator.core.models import Decision
 from tests.web.seeding import (  # noqa: F401 (fixtures by name)

@@ -10,10 +10,10 @@ import time
 import pytest
 
 from moderator import keys
-from moderator.adapters.redis_auth import Principal, RedisAuthStore
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_logins import LoginLimits, RedisLoginLimiter
-from moderator.adapters.redis_tokens import digest as _digest
+from moderator.adapters.redis.auth import Principal, RedisAuthStore
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.logins import LoginLimits, RedisLoginLimiter
+from moderator.adapters.redis.tokens import digest as _digest
 from moderator.cli import main
 from moderator.errors import AuthError, ConflictError, NotFoundError, RateLimitedError
 from tests.web.seeding import anyio_backend_fixture, aredis_fixture  # noqa: F401

@@ -14,7 +14,7 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters.redis_auth import Principal, RedisAuthStore
+from moderator.adapters.redis.auth import Principal, RedisAuthStore
 from moderator.errors import AuthError, ConflictError, NotFoundError, StoreUnavailableError
 from tests.web.seeding import anyio_backend_fixture, aredis_fixture  # noqa: F401
 

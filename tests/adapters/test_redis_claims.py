@@ -11,10 +11,10 @@ import time
 import pytest
 
 from moderator import keys
-from moderator.adapters.redis_claims import RedisClaims
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_queue import QueueView, RedisQueues
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.claims import RedisClaims
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.queue import QueueView, RedisQueues
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.core.models import Decision
 from moderator.errors import ClaimedError, ConflictError, NotFoundError
 from tests.web.seeding import (  # noqa: F401 (fixtures by name)

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from moderator import keys
-from moderator.adapters.redis_decided import iter_decided
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.decided import iter_decided
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.cli import main
 from moderator.core.models import Decision
 from tests.web.seeding import (  # noqa: F401 (fixtures by name)

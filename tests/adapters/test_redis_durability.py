@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from moderator.adapters.embedded_redis import EmbeddedRedis
-from moderator.adapters.redis_durability import assess, check
+from moderator.adapters.redis.durability import assess, check
+from moderator.adapters.redis.embedded import EmbeddedRedis
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ import pytest
 import redis
 
 from moderator import bootstrap, keys
-from moderator.adapters import redis_layout
-from moderator.adapters.redis_client import connect, connect_async
-from moderator.adapters.redis_ingest import RedisIngest
+from moderator.adapters.redis import layout as redis_layout
+from moderator.adapters.redis.client import connect, connect_async
+from moderator.adapters.redis.ingest import RedisIngest
 from moderator.cli import main
 from moderator.core.models import Comment
 from moderator.errors import ConfigError

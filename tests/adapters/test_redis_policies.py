@@ -9,7 +9,7 @@ import time
 import pytest
 
 from moderator import bootstrap, keys
-from moderator.adapters.redis_policies import PolicyReloader, RedisPolicies, sync_from_file
+from moderator.adapters.redis.policies import PolicyReloader, RedisPolicies, sync_from_file
 from moderator.core.models import Comment
 from moderator.core.policy import load_policy
 from moderator.errors import ConfigError, NotFoundError

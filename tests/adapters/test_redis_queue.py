@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from moderator.adapters.redis_queue import QueueView, RedisQueues
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.queue import QueueView, RedisQueues
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.core.models import Decision
 from tests.web.seeding import (  # noqa: F401 (fixtures by name)
     Seeder,

@@ -10,8 +10,8 @@ import pytest
 import redis
 
 from moderator import keys
-from moderator.adapters import redis_index
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis import index as redis_index
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.core.models import Decision
 from moderator.errors import ConflictError, ForbiddenError
 from tests.web.seeding import (  # noqa: F401 (fixtures by name)
@@ -221,7 +221,7 @@ async def test_notes_are_kept_in_order(aredis, seeder):
     ref = seeder.add("c1")
     for text in ("first", "second"):
         await review.add_note(ref, by="rita", text=text, now_ms=now_ms())
-    from moderator.adapters.redis_context import RedisContext
+    from moderator.adapters.redis.context import RedisContext
 
     around = await RedisContext(aredis).around(await review.get(ref))
     assert [n["text"] for n in around["notes"]] == ["first", "second"]

@@ -13,8 +13,8 @@ import pytest
 import redis
 
 from moderator import keys
-from moderator.adapters.redis_ingest import Accepted, RedisIngest
-from moderator.adapters.redis_review import RedisReviewStore, _StaleError
+from moderator.adapters.redis.ingest import Accepted, RedisIngest
+from moderator.adapters.redis.review import RedisReviewStore, _StaleError
 from moderator.core.models import Author, Comment, Decision, Thread
 from moderator.errors import StaleRevisionError
 from tests.adapters.test_redis_review import add_full, members

@@ -1,4 +1,4 @@
-"""`redis_url` schemes (adapters/redis_client.py): each topology parsed from one setting, ACL
+"""`redis_url` schemes (adapters/redis/client.py): each topology parsed from one setting, ACL
 user and password in each, and a sentence naming the accepted forms for a URL that is wrong."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from moderator.adapters.redis_client import connect, connect_async, parse_redis_url
+from moderator.adapters.redis.client import connect, connect_async, parse_redis_url
 from moderator.errors import ConfigError
 
 

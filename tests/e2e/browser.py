@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from moderator.adapters.redis_auth import RedisAuthStore
-from moderator.adapters.redis_client import connect_async
+from moderator.adapters.redis.auth import RedisAuthStore
+from moderator.adapters.redis.client import connect_async
 from tests.e2e.harness import Live
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")

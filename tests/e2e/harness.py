@@ -18,8 +18,8 @@ import httpx
 import uvicorn
 
 from moderator import bootstrap
-from moderator.adapters.redis_auth import RedisAuthStore
-from moderator.adapters.redis_client import connect_async
+from moderator.adapters.redis.auth import RedisAuthStore
+from moderator.adapters.redis.client import connect_async
 from moderator.core.scoring import ScoringService
 from moderator.core.signing import HEADER, sign
 from moderator.settings import Settings

@@ -20,7 +20,7 @@ import pytest
 
 from bench.site_sim import SITE, Labelled, Site, load_sets, run_site
 from moderator import bootstrap, keys
-from moderator.adapters.redis_policies import RedisPolicies
+from moderator.adapters.redis.policies import RedisPolicies
 from moderator.cli import main
 from tests.e2e.harness import live_moderator
 from tests.e2e.live_app import offline_service_fixture  # noqa: F401 (fixture by name)

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_index import QUEUE_NAMES
-from moderator.adapters.redis_review import RedisReviewStore
-from moderator.adapters.redis_second import RedisSecondOpinions
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.index import QUEUE_NAMES
+from moderator.adapters.redis.review import RedisReviewStore
+from moderator.adapters.redis.second import RedisSecondOpinions
 from moderator.core.models import Decision
 from tests.e2e.browser import (  # noqa: F401 (the *_fixture names register fixtures)
     add_user,

@@ -15,8 +15,8 @@ import uvicorn
 
 from moderator import bootstrap
 from moderator.adapters.passwords import Argon2Passwords
-from moderator.adapters.redis_auth import RedisAuthStore
-from moderator.adapters.redis_client import connect_async
+from moderator.adapters.redis.auth import RedisAuthStore
+from moderator.adapters.redis.client import connect_async
 from moderator.settings import Settings
 from moderator.web.app import create_app
 from tests.e2e.harness import free_port

@@ -55,7 +55,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def service() -> ScoringService:
-    from moderator.adapters.offline_scorer import OfflineScorer
+    from moderator.adapters.scoring.offline_scorer import OfflineScorer
     from moderator.core.lexicon import load_lexicon
     from moderator.settings import PROJECT_ROOT
 

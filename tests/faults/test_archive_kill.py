@@ -19,7 +19,7 @@ import redis
 from moderator import keys
 from moderator.adapters.archive import decided_comments
 from moderator.adapters.archive.parquet import ParquetArchive
-from moderator.adapters.redis_client import connect_async
+from moderator.adapters.redis.client import connect_async
 from tests.web.seeding import Seeder
 
 N = 1500

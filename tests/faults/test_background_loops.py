@@ -21,7 +21,7 @@ import pytest
 import redis
 
 from moderator import keys
-from moderator.adapters.embedded_redis import EmbeddedRedis
+from moderator.adapters.redis.embedded import EmbeddedRedis
 from tests.e2e.harness import free_port
 from tests.faults.harness import processes, signed_post, wait_for
 

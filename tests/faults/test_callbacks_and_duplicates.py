@@ -17,8 +17,8 @@ import pytest
 import redis
 
 from moderator import keys
-from moderator.adapters.redis_auth import RedisAuthStore
-from moderator.adapters.redis_client import connect_async
+from moderator.adapters.redis.auth import RedisAuthStore
+from moderator.adapters.redis.client import connect_async
 from moderator.core.signing import HEADER, sign
 from tests.conftest import WEBHOOK_SECRET
 from tests.e2e.harness import callback_server, free_port

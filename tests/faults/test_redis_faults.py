@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from moderator import keys
-from moderator.adapters.embedded_redis import EmbeddedRedis
+from moderator.adapters.redis.embedded import EmbeddedRedis
 from tests.faults.harness import (
     Sender,
     api_in_thread,

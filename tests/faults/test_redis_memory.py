@@ -11,7 +11,7 @@ import httpx
 import redis
 
 from moderator import keys
-from moderator.adapters.embedded_redis import EmbeddedRedis
+from moderator.adapters.redis.embedded import EmbeddedRedis
 from tests.faults.harness import api_in_thread, signed_post, wait_for
 
 

@@ -17,8 +17,8 @@ import httpx
 import redis
 
 from moderator import keys
-from moderator.adapters.redis_auth import RedisAuthStore
-from moderator.adapters.redis_client import connect_async
+from moderator.adapters.redis.auth import RedisAuthStore
+from moderator.adapters.redis.client import connect_async
 from moderator.core.models import Comment
 from moderator.core.scoring import ScoringService
 from tests.faults.harness import ROOT, api_in_thread, signed_post

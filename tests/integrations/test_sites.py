@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from moderator import keys
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_sites import RedisSites
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.sites import RedisSites
 from moderator.core.signing import HEADER, sign, verify
 from moderator.errors import ConfigError
 from moderator.settings import SiteSettings

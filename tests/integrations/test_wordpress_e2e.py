@@ -26,8 +26,8 @@ import redis
 import uvicorn
 
 from moderator import bootstrap
-from moderator.adapters.redis_auth import RedisAuthStore
-from moderator.adapters.redis_client import connect_async
+from moderator.adapters.redis.auth import RedisAuthStore
+from moderator.adapters.redis.client import connect_async
 from moderator.bootstrap.scoring import build_scoring
 from moderator.core.scoring import ScoringService
 from moderator.core.signing import HEADER, sign

@@ -26,11 +26,11 @@ import redis
 from redis.exceptions import ClusterCrossSlotError
 
 from moderator import keys
-from moderator.adapters.redis_auth import RedisAuthStore
-from moderator.adapters.redis_client import connect, connect_async
-from moderator.adapters.redis_durability import acheck, check
-from moderator.adapters.redis_ingest import RedisIngest
-from moderator.adapters.redis_outbox import RedisOutbox
+from moderator.adapters.redis.auth import RedisAuthStore
+from moderator.adapters.redis.client import connect, connect_async
+from moderator.adapters.redis.durability import acheck, check
+from moderator.adapters.redis.ingest import RedisIngest
+from moderator.adapters.redis.outbox import RedisOutbox
 from moderator.core.models import Comment
 from moderator.errors import NotReplicatedError
 from tests.e2e.harness import free_port

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from moderator import keys
-from moderator.adapters import redis_layout
-from moderator.adapters.redis_client import connect
+from moderator.adapters.redis import layout as redis_layout
+from moderator.adapters.redis.client import connect
 from moderator.cli import main
 from tests.topology.harness import Topology
 

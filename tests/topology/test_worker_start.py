@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from moderator import bootstrap, keys
-from moderator.adapters.redis_client import connect
+from moderator.adapters.redis.client import connect
 from tests.offline import offline_service
 from tests.topology.harness import Topology, wait_for
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from moderator.adapters.ngram_model import BilingualScorer
+from moderator.adapters.scoring.ngram_model import BilingualScorer
 from moderator.cli import main
 
 TOXIC_EN = ["you are a worthless idiot", "shut up you stupid bitch", "go to hell you moron"]

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_review import RedisReviewStore
-from moderator.adapters.site_model import SiteScorer
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.review import RedisReviewStore
+from moderator.adapters.scoring.site_model import SiteScorer
 from moderator.cli import main
 from moderator.commands.export import FIELDS
 from moderator.core.models import Decision

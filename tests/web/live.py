@@ -17,8 +17,8 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from moderator.adapters.redis_auth import RedisAuthStore
-from moderator.adapters.redis_client import connect_async
+from moderator.adapters.redis.auth import RedisAuthStore
+from moderator.adapters.redis.client import connect_async
 from moderator.core.signing import HEADER, sign
 from tests.e2e.harness import free_port
 from tests.web.conftest import PASSWORD, csrf_of

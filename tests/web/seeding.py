@@ -14,9 +14,9 @@ import pytest
 import redis
 
 from moderator import keys
-from moderator.adapters import redis_scripts
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_ingest import RedisIngestConsumer
+from moderator.adapters.redis import scripts as redis_scripts
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.ingest import RedisIngestConsumer
 from moderator.core.models import Author, Comment, Thread
 from moderator.core.ordering import queue_score
 

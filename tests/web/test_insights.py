@@ -7,8 +7,8 @@ import random
 
 import httpx
 
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.bootstrap import build_web
 from moderator.core.models import Decision
 from moderator.web.app import create_app

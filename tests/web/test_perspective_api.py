@@ -258,7 +258,7 @@ async def test_a_policy_version_applied_later_reaches_the_lexicon_answers(
     within `policy.reload_s`, as it reaches the workers (web/current_policy.py)."""
     import dataclasses
 
-    from moderator.adapters.redis_policies import RedisPolicies
+    from moderator.adapters.redis.policies import RedisPolicies
     from moderator.core.models import Action
     from moderator.core.policy import Rule, load_policy
 

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from moderator import keys
-from moderator.adapters.redis_ingest import RedisIngest
+from moderator.adapters.redis.ingest import RedisIngest
 from moderator.core.failure import failure_record
 from moderator.core.models import Comment, ModelInfo
 from moderator.core.ordering import queue_score

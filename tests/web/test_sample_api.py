@@ -14,8 +14,8 @@ import pytest
 import redis
 
 from moderator import keys
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.bootstrap import build_web
 from moderator.core.models import Decision
 from moderator.settings import Settings

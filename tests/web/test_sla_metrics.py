@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.bootstrap import build_web
 from moderator.core.models import Decision
 from moderator.web.app import create_app

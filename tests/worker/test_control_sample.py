@@ -18,8 +18,8 @@ from moderator.adapters.archive import decided_comments
 from moderator.adapters.archive.archiver import DAY_MS, Archiver
 from moderator.adapters.archive.control_sample import sample_miss_rates
 from moderator.adapters.archive.parquet import ParquetArchive
-from moderator.adapters.redis_queue import QueueView
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.queue import QueueView
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.bootstrap import build_consumer
 from moderator.cli import main
 from moderator.core.models import Author, Comment, Decision

@@ -18,7 +18,7 @@ import pytest
 from moderator import keys
 from moderator.adapters.archive.archiver import DAY_MS, Archiver
 from moderator.adapters.archive.control_sample import sample_miss_rates
-from moderator.adapters.redis_client import connect_async
+from moderator.adapters.redis.client import connect_async
 from moderator.bootstrap import build_archive, build_web
 from moderator.cli import main
 from moderator.core.models import Comment

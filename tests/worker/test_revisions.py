@@ -11,8 +11,8 @@ import time
 import redis
 
 from moderator import keys
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_ingest import Accepted, RedisIngest
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.ingest import Accepted, RedisIngest
 from moderator.core.models import Comment
 from tests.worker.test_worker import RAID, RETARD, drain, make_worker
 

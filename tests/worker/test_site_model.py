@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from moderator import keys
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_review import RedisReviewStore
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.review import RedisReviewStore
 from moderator.bootstrap.scoring import build_scoring
 from moderator.cli import main
 from moderator.core.models import Comment, Decision

@@ -1,4 +1,4 @@
-"""Synchronous scoring through Redis (adapters/redis_sync.py, worker/sync.py) on a real Redis:
+"""Synchronous scoring through Redis (adapters/redis/sync.py, worker/sync.py) on a real Redis:
 a request is answered before the batch waiting in the ingest stream, an idle worker answers at
 once (it blocks on both streams), several workers and several callers share one stream, each
 request is answered once, expired requests are skipped, and the detector beats the hint."""
@@ -15,8 +15,8 @@ from contextlib import contextmanager
 import redis
 
 from moderator import keys
-from moderator.adapters.redis_client import connect_async
-from moderator.adapters.redis_sync import RedisSyncConsumer, RedisSyncScoring, SyncRequest
+from moderator.adapters.redis.client import connect_async
+from moderator.adapters.redis.sync import RedisSyncConsumer, RedisSyncScoring, SyncRequest
 from moderator.core.models import Comment
 from moderator.core.scoring import ScoringService
 from moderator.settings import Settings

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import redis
 
 from moderator import keys
-from moderator.adapters import redis_scripts
+from moderator.adapters.redis import scripts as redis_scripts
 from moderator.bootstrap import build_consumer
 from moderator.core.models import Comment, ModelInfo, Scores
 from moderator.core.scoring import ScoringService
@@ -202,7 +202,7 @@ def test_stop_lets_the_batch_in_hand_finish(make_settings, redis_client, service
 
 def test_worker_waits_out_a_redis_outage(make_settings, service):
     settings = make_settings(redis_url="redis://127.0.0.1:1/0")
-    from moderator.adapters.redis_client import connect
+    from moderator.adapters.redis.client import connect
 
     consumer = build_consumer(settings, settings.redis_url, client=connect(settings.redis_url))
     worker = Worker(consumer, service, settings.worker)

@@ -34,7 +34,6 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters import redis_index, redis_scripts
 from moderator.adapters.archive import redis_source
 from moderator.adapters.archive.model import DecidedComment
 from moderator.adapters.archive.parquet import (
@@ -43,8 +42,10 @@ from moderator.adapters.archive.parquet import (
     ParquetArchive,
     day_of,
 )
-from moderator.adapters.redis_audit import just_after, just_before
-from moderator.adapters.redis_client import async_unavailable_as_error, is_cluster
+from moderator.adapters.redis import index as redis_index
+from moderator.adapters.redis import scripts as redis_scripts
+from moderator.adapters.redis.audit import just_after, just_before
+from moderator.adapters.redis.client import async_unavailable_as_error, is_cluster
 from moderator.errors import ConflictError
 
 log = logging.getLogger(__name__)

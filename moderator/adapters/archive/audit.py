@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from moderator.adapters.archive.parquet import ParquetArchive
-from moderator.adapters.redis_audit import AuditPage, AuditQuery, RedisAudit
+from moderator.adapters.redis.audit import AuditPage, AuditQuery, RedisAudit
 
 _PAGE = 2000
 

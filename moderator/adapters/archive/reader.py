@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 
 from moderator.adapters.archive import redis_source
 from moderator.adapters.archive.model import DecidedComment
-from moderator.adapters.redis_client import async_unavailable_as_error
+from moderator.adapters.redis.client import async_unavailable_as_error
 
 _CHUNK = 500
 

@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 
 from moderator import keys
 from moderator.adapters.archive.model import FINAL_STATES, DecidedComment
-from moderator.adapters.redis_index import SAMPLE_QUEUE
+from moderator.adapters.redis.index import SAMPLE_QUEUE
 
 _SCAN_COUNT = 1000
 _BATCH = 200

@@ -19,11 +19,11 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters import redis_scripts
-from moderator.adapters.redis_claims import too_many_claims
-from moderator.adapters.redis_client import async_unavailable_as_error
-from moderator.adapters.redis_index import QUEUE_NAMES, thread_dim
-from moderator.adapters.redis_review import load_items
+from moderator.adapters.redis import scripts as redis_scripts
+from moderator.adapters.redis.claims import too_many_claims
+from moderator.adapters.redis.client import async_unavailable_as_error
+from moderator.adapters.redis.index import QUEUE_NAMES, thread_dim
+from moderator.adapters.redis.review import load_items
 from moderator.core.ordering import queue_score
 
 #: A position in a view: (score, ref) of the last entry read.

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from moderator.adapters.ngram_model import DEFAULT_MODEL, BilingualScorer, featurise_batch
+from moderator.adapters.scoring.ngram_model import DEFAULT_MODEL, BilingualScorer, featurise_batch
 from moderator.core.models import ModelInfo
 from moderator.errors import ModelUnavailableError
 

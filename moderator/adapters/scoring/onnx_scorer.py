@@ -27,8 +27,8 @@ from typing import Any
 
 import onnxruntime as ort
 
-from moderator.adapters import windows as win
 from moderator.adapters.digests import sha256_file
+from moderator.adapters.scoring import windows as win
 from moderator.core.models import ModelInfo, Scores
 from moderator.errors import ConfigError, ModelUnavailableError
 

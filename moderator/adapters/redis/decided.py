@@ -21,8 +21,8 @@ import redis.asyncio as aioredis
 
 from moderator.adapters.archive.model import DecidedComment
 from moderator.adapters.archive.reader import ArchiveSource, decided_comments
-from moderator.adapters.redis_audit import AuditQuery
-from moderator.adapters.redis_client import connect_async
+from moderator.adapters.redis.audit import AuditQuery
+from moderator.adapters.redis.client import connect_async
 from moderator.core.decided import Decided, decided_from
 
 

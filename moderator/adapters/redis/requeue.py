@@ -17,7 +17,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters import redis_index
+from moderator.adapters.redis import index as redis_index
 
 #: States in which a comment is counted in its author's counts and may sit in queue indexes.
 SCORED_STATES = ("queued", "escalated", "approved", "rejected")

@@ -4,8 +4,9 @@ The only module of moderator that imports torch, detoxify and transformers. Deto
 weights and tokenizer; scoring runs that tokenizer and model directly so that a text longer than
 the model's limit is scored in overlapping token windows (max per label) instead of being
 truncated, as `Detoxify.predict()` would do. Windows run in length-bucketed batches (see
-`moderator.adapters.windows`) under `torch.inference_mode`, on a thread pool sized to the cores
-this process may use. `export_onnx` writes the same model as an ONNX graph for `OnnxScorer`.
+`moderator.adapters.scoring.windows`) under `torch.inference_mode`, on a thread pool sized to
+the cores this process may use. `export_onnx` writes the same model as an ONNX graph for
+`OnnxScorer`.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import numpy as np
 import torch
 from detoxify.detoxify import DOWNLOAD_URL, MODEL_URLS, Detoxify
 
-from moderator.adapters import windows as win
 from moderator.adapters.digests import sha256_file
+from moderator.adapters.scoring import windows as win
 from moderator.core.models import ModelInfo, Scores
 from moderator.errors import ConfigError, ModelUnavailableError
 

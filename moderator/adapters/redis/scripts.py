@@ -5,7 +5,7 @@ without an audit entry and its callback."""
 from moderator import keys
 
 # Appends a feed id to its comment's callback chain; only a chain's head is due in the outbox,
-# so one comment's events are delivered one at a time, in order (adapters/redis_outbox.py).
+# so one comment's events are delivered one at a time, in order (adapters/redis/outbox.py).
 # It also files the feed id under its comment's ref (keys.OUTBOX_REFS, the one key it does not
 # take as an argument), so an event that vanished from the feed can still advance its chain.
 _ENQUEUE = f"""
@@ -19,7 +19,7 @@ end
 # KEYS: comment hash, ingest stream.
 # ARGV: comment json, received_at ms, ref, max backlog, text digest (optional).
 # Returns 1 when stored (revision 1), 0 when the (site, id) was already received (a redelivery
-# or a new revision: adapters/redis_ingest.py reads it and runs REVISE), -1 when the backlog is
+# or a new revision: adapters/redis/ingest.py reads it and runs REVISE), -1 when the backlog is
 # at its ceiling (in both latter cases nothing is written).
 ACCEPT = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -118,7 +118,7 @@ return {'rescored', state}
 # KEYS: 1 comment hash, 2 queue zset (or any key for approve), 3 feed stream, 4 outbox zset,
 #       5 ingest stream, 6 outbox chain, 7 author history zset, 8 author counts hash,
 #       9 ingest dead-letter stream, 10.. the queue's other index zsets: ARGV[13] by priority,
-#       then the rest by age (adapters/redis_index.py builds 6..).
+#       then the rest by age (adapters/redis/index.py builds 6..).
 # ARGV: 1 message id, 2 group, 3 record json, 4 action, 5 priority, 6 queue score, 7 now ms,
 #       8 feed json, 9 deliver ('1' when a callback URL is configured), 10 ref, 11 dims json,
 #       12 enqueue time ms, 13 count of priority index keys, 14 author history size,

@@ -5,7 +5,7 @@ comment, queueing it and acknowledging its message happen in one Lua script, and
 is already scored is only acknowledged when its message comes round again.
 
 Revisions: a `(site, id)` sent again with the same text is a redelivery (nothing is written);
-with different text it is a new revision (REVISE, adapters/redis_requeue.py): the old one joins
+with different text it is a new revision (REVISE, adapters/redis/requeue.py): the old one joins
 the comment's history and the new one goes on the stream with its revision number. Each stream
 entry names the revision it was written for; an entry whose revision was superseded before it
 was scored is acknowledged without scoring, and STORE_SCORED refuses a record for a revision
@@ -22,13 +22,14 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters import redis_index, redis_scripts
-from moderator.adapters.redis_client import (
+from moderator.adapters.redis import index as redis_index
+from moderator.adapters.redis import scripts as redis_scripts
+from moderator.adapters.redis.client import (
     adata_node,
     async_unavailable_as_error,
     unavailable_as_error,
 )
-from moderator.adapters.redis_requeue import read_stored, requeue_keys, text_digest
+from moderator.adapters.redis.requeue import read_stored, requeue_keys, text_digest
 from moderator.core.models import Comment
 from moderator.errors import BacklogFullError, NotReplicatedError, StoreUnavailableError
 

@@ -13,7 +13,7 @@ import time
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters.redis_client import async_unavailable_as_error
+from moderator.adapters.redis.client import async_unavailable_as_error
 from moderator.errors import ConfigError
 from moderator.settings import Settings, SiteSettings, check_site
 

@@ -16,9 +16,9 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters.redis_client import async_unavailable_as_error
-from moderator.adapters.redis_index import author_keys
-from moderator.adapters.redis_review import load_items
+from moderator.adapters.redis.client import async_unavailable_as_error
+from moderator.adapters.redis.index import author_keys
+from moderator.adapters.redis.review import load_items
 
 RECENT_BY_AUTHOR = 10
 

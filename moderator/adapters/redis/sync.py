@@ -22,7 +22,7 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters.redis_client import async_unavailable_as_error, unavailable_as_error
+from moderator.adapters.redis.client import async_unavailable_as_error, unavailable_as_error
 from moderator.core.models import Comment
 from moderator.errors import SyncTimeoutError
 

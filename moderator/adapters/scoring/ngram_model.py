@@ -25,7 +25,7 @@ import numpy.typing as npt
 from moderator.core.models import LABELS, ModelInfo, Scores
 from moderator.errors import ModelUnavailableError
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "offline-bilingual.npz"
+DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "offline-bilingual.npz"
 # Model label -> moderator label (profanity is reported as `obscene`).
 OUTPUTS = {
     "toxicity": "toxicity",

@@ -1,5 +1,5 @@
 """Reviewer accounts (argon2 password hashes), server-side sessions (expiring hashes), logins
-(limited, see redis_logins.py) and API tokens (redis_tokens.py), all in Redis.
+(limited, see redis/logins.py) and API tokens (redis/tokens.py), all in Redis.
 
 Each write is one script: an account is created whole or not at all (ADD_USER); a session is
 written with its expiry (CREATE_SESSION), never immortal; a role change, a disable or a removal
@@ -20,11 +20,11 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters import redis_scripts
 from moderator.adapters.passwords import Argon2Passwords
-from moderator.adapters.redis_client import async_unavailable_as_error
-from moderator.adapters.redis_logins import LoginLimits, RedisLoginLimiter
-from moderator.adapters.redis_tokens import RedisTokens
+from moderator.adapters.redis import scripts as redis_scripts
+from moderator.adapters.redis.client import async_unavailable_as_error
+from moderator.adapters.redis.logins import LoginLimits, RedisLoginLimiter
+from moderator.adapters.redis.tokens import RedisTokens
 from moderator.errors import AuthError, ConflictError, NotFoundError
 
 ROLES = ("reviewer", "admin")  # of user accounts; tokens may also be "platform"

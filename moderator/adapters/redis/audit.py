@@ -20,7 +20,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters.redis_client import async_unavailable_as_error
+from moderator.adapters.redis.client import async_unavailable_as_error
 
 _CHUNK = 500
 _SKEW_MS = 300_000

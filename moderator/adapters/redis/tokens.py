@@ -18,8 +18,8 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters import redis_scripts
-from moderator.adapters.redis_client import async_unavailable_as_error
+from moderator.adapters.redis import scripts as redis_scripts
+from moderator.adapters.redis.client import async_unavailable_as_error
 from moderator.errors import AuthError, ConflictError, NotFoundError
 
 TOKEN_ROLES = ("reviewer", "admin", "platform")

@@ -14,8 +14,8 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters import redis_scripts
-from moderator.adapters.redis_client import async_unavailable_as_error
+from moderator.adapters.redis import scripts as redis_scripts
+from moderator.adapters.redis.client import async_unavailable_as_error
 from moderator.core.models import Comment
 
 _WINDOW_S = 60

@@ -128,7 +128,7 @@ def ensure_export(
 def _build(root: Path, key: str, load: Callable[[], Any], describe: str, log: Log) -> Export:
     from tqdm import tqdm
 
-    from moderator.adapters.onnx_export import export_onnx
+    from moderator.adapters.scoring.onnx_export import export_onnx
 
     final, work = root / key, root / f".{key}.{uuid.uuid4().hex}.partial"
     shutil.rmtree(final, ignore_errors=True)  # a folder whose check.json is unreadable
@@ -164,8 +164,8 @@ def _build(root: Path, key: str, load: Callable[[], Any], describe: str, log: Lo
 
 def _finish(work: Path, final: Path, differences: dict[str, float], seconds: float) -> Export:
     """Keep the int8 file only, write check.json, move the folder into place."""
-    from moderator.adapters.onnx_export import FP32_TOLERANCE, INT8_TOLERANCE
-    from moderator.adapters.onnx_scorer import METADATA, ExportMetadata
+    from moderator.adapters.scoring.onnx_export import FP32_TOLERANCE, INT8_TOLERANCE
+    from moderator.adapters.scoring.onnx_scorer import METADATA, ExportMetadata
 
     fp32, int8 = differences["model.onnx"], differences[INT8]
     reasons = []

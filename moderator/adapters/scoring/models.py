@@ -21,21 +21,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from moderator.adapters.detoxify_hub import (
+from moderator.adapters.scoring.detoxify_hub import (
     Fetching,
     checkpoint_path,
     is_cached,
     pull,
     unreachable,
 )
-from moderator.adapters.windows import DEFAULT_BATCH_TOKENS
+from moderator.adapters.scoring.windows import DEFAULT_BATCH_TOKENS
 from moderator.core.models import ModelInfo
 from moderator.core.ports import Scorer
 from moderator.core.spec import parse_spec
 from moderator.errors import ConfigError, ModelUnavailableError
 
 if TYPE_CHECKING:
-    from moderator.adapters.onnx_cache import Export
+    from moderator.adapters.scoring.onnx_cache import Export
 
 Log = Callable[[str], None]
 BACKENDS: tuple[str, ...] = ("auto", "onnx", "torch")
@@ -191,7 +191,7 @@ def cached_export(checkpoint: Checkpoint, options: Options, log: Log = print) ->
     """The checkpoint's ONNX int8 export from the cache, made (and checked) now when missing.
     Errors loading the PyTorch model raise ModelUnavailableError; export failures come back
     in the Export (see onnx_cache.ensure_export)."""
-    from moderator.adapters import onnx_cache
+    from moderator.adapters.scoring import onnx_cache
 
     cache = options.cache_dir or onnx_cache.default_cache_dir()
     return onnx_cache.ensure_export(
@@ -206,7 +206,7 @@ def cached_export(checkpoint: Checkpoint, options: Options, log: Log = print) ->
 
 
 def _onnx_file(export: Export, options: Options) -> Scorer:
-    from moderator.adapters.onnx_scorer import OnnxScorer
+    from moderator.adapters.scoring.onnx_scorer import OnnxScorer
 
     return OnnxScorer(
         export.model,
@@ -232,7 +232,7 @@ def _ensure_cached(model_type: str, fetching: Fetching, log: Log) -> None:
 
 
 def _torch(checkpoint: Checkpoint, options: Options, *, name_suffix: str = "") -> Scorer:
-    from moderator.adapters.detoxify_scorer import DetoxifyScorer
+    from moderator.adapters.scoring.detoxify_scorer import DetoxifyScorer
 
     return DetoxifyScorer(
         checkpoint.model_type,
@@ -256,7 +256,7 @@ def _local_checkpoint(path: Path, hf_config: str | Path | None) -> Checkpoint:
 
 
 def _onnx(path: Path, options: Options) -> Scorer:
-    from moderator.adapters.onnx_scorer import OnnxScorer
+    from moderator.adapters.scoring.onnx_scorer import OnnxScorer
 
     if options.device != "cpu":
         raise ConfigError(
@@ -273,9 +273,9 @@ def _onnx(path: Path, options: Options) -> Scorer:
 def _offline(which: str = "") -> Scorer:
     """The bundled bilingual n-gram model, or alt-profanity-check when asked by name."""
     if which == "alt-profanity-check":
-        from moderator.adapters.offline_scorer import OfflineScorer
+        from moderator.adapters.scoring.offline_scorer import OfflineScorer
 
         return OfflineScorer()
-    from moderator.adapters.ngram_model import BilingualScorer
+    from moderator.adapters.scoring.ngram_model import BilingualScorer
 
     return BilingualScorer()

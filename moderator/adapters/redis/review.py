@@ -16,9 +16,10 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters import redis_index, redis_scripts
-from moderator.adapters.redis_audit import just_after
-from moderator.adapters.redis_client import async_unavailable_as_error
+from moderator.adapters.redis import index as redis_index
+from moderator.adapters.redis import scripts as redis_scripts
+from moderator.adapters.redis.audit import just_after
+from moderator.adapters.redis.client import async_unavailable_as_error
 from moderator.core.models import Decision
 from moderator.core.ordering import queue_score
 from moderator.errors import (

@@ -17,7 +17,7 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 
-from moderator.adapters.redis_client import adata_node, data_node
+from moderator.adapters.redis.client import adata_node, data_node
 
 _FIELDS = ("appendonly", "appendfsync", "maxmemory-policy")
 

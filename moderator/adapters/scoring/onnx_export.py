@@ -64,8 +64,8 @@ def export_onnx(
     the same names are replaced). Returns what was written and how far each file's scores are
     from PyTorch fp32 on `samples`. With `strict`, an fp32 file further than FP32_TOLERANCE
     from PyTorch raises ModelUnavailableError; without, the caller reads the report."""
-    from moderator.adapters.detoxify_scorer import DetoxifyScorer
-    from moderator.adapters.onnx_scorer import (
+    from moderator.adapters.scoring.detoxify_scorer import DetoxifyScorer
+    from moderator.adapters.scoring.onnx_scorer import (
         METADATA,
         ExportMetadata,
         OnnxScorer,

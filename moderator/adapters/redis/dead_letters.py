@@ -15,9 +15,9 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from moderator import keys
-from moderator.adapters import redis_scripts
-from moderator.adapters.redis_client import async_unavailable_as_error
-from moderator.adapters.redis_requeue import read_stored, requeue_keys
+from moderator.adapters.redis import scripts as redis_scripts
+from moderator.adapters.redis.client import async_unavailable_as_error
+from moderator.adapters.redis.requeue import read_stored, requeue_keys
 from moderator.errors import BacklogFullError, ConflictError
 
 _ROUNDS = 16

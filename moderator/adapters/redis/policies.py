@@ -21,7 +21,7 @@ from typing import Any
 import redis
 
 from moderator import keys
-from moderator.adapters import redis_scripts
+from moderator.adapters.redis import scripts as redis_scripts
 from moderator.core.policy import Policy
 from moderator.core.policy_text import dump_policy, policy_from_text
 from moderator.errors import ConfigError, NotFoundError
