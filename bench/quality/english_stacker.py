@@ -49,6 +49,7 @@ def main() -> int:
     from bench.quality.compare_offline import auc
     from moderator.adapters.scoring.ngram_model import DEFAULT_MODEL, NgramModel, english_features
     from moderator.core.lexicon import load_lexicon
+    from moderator.core.models import LABELS
     from moderator.core.policy import load_policy
     from moderator.settings import load_settings
     from moderator.training.offline_model import (
@@ -95,17 +96,7 @@ def main() -> int:
     def priorities(p: np.ndarray) -> np.ndarray:
         out = []
         for i in range(len(rows)):
-            scores: dict[str, float | None] = dict.fromkeys(
-                (
-                    "toxicity",
-                    "severe_toxicity",
-                    "obscene",
-                    "threat",
-                    "insult",
-                    "identity_attack",
-                    "sexual_explicit",
-                ),
-            )
+            scores: dict[str, float | None] = dict.fromkeys(LABELS)
             for j, label in enumerate(labels):
                 scores[label] = float(p[i, j])
             out.append(policy._priority(scores, matches[i]))
@@ -114,17 +105,7 @@ def main() -> int:
     apc_p = np.asarray(profanity_check.predict_prob(texts))
     apc_pri = []
     for i in range(len(rows)):
-        scores: dict[str, float | None] = dict.fromkeys(
-            (
-                "toxicity",
-                "severe_toxicity",
-                "obscene",
-                "threat",
-                "insult",
-                "identity_attack",
-                "sexual_explicit",
-            ),
-        )
+        scores: dict[str, float | None] = dict.fromkeys(LABELS)
         scores["toxicity"] = float(apc_p[i])
         apc_pri.append(policy._priority(scores, matches[i]))
     apc_pri_a = np.asarray(apc_pri)
