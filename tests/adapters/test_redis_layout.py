@@ -173,3 +173,14 @@ def test_a_conflict_stops_an_embedded_start_with_a_sentence(make_settings, tmp_p
         sync.close()
     finally:
         embedded.stop()
+
+
+def test_a_redis_that_does_not_answer_at_start_is_not_an_error_of_the_layout_check(
+    make_settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.e2e.harness import free_port
+
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    with caplog.at_level("INFO", logger="moderator.layout"):
+        assert bootstrap.open_store(make_settings(redis_url=url)) == (url, None)
+    assert "Key layout not checked" in caplog.text  # the commands wait for Redis as always

@@ -345,12 +345,6 @@ def unavailable_as_error() -> Iterator[None]:
 
 @contextlib.asynccontextmanager
 async def async_unavailable_as_error() -> AsyncIterator[None]:
-    """Redis unreachable or failing over → StoreUnavailableError; out of memory →
-    StoreFullError."""
-    try:
+    """unavailable_as_error() for `async with` blocks (the awaits inside raise through it)."""
+    with unavailable_as_error():
         yield
-    except redis.RedisError as exc:
-        mapped = store_error(exc)
-        if mapped is None:
-            raise
-        raise mapped from exc

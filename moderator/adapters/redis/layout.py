@@ -145,8 +145,8 @@ def _move_copy(client: redis.Redis, old: str, new: str) -> str:
             return "conflict"
         client.delete(old)  # a copy an interrupted run made: finish it
         return "already"
-    ttl = client.pttl(old)
-    client.restore(new, max(int(ttl), 0) if ttl and ttl > 0 else 0, payload)
+    ttl = int(client.pttl(old))  # -1: none (RESTORE takes 0)
+    client.restore(new, max(ttl, 0), payload)
     client.delete(old)
     return "moved"
 
