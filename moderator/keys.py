@@ -25,7 +25,11 @@ MODEL_INFO = PREFIX + "model"  # hash: what the workers are scoring with
 RECENT = PREFIX + "recent"  # sorted set of refs by decision time (ms), capped
 USERS = PREFIX + "users"  # set of user names
 TOKENS = PREFIX + "tokens"  # set of token digests
-CLAIM_PREFIX = PREFIX + "claim:"  # + ref: string holding the reviewer's name, with a TTL (lease)
+#: Hash ref -> "<expiry ms>:<reviewer>": every claim (a lease), its expiry on the Redis server's
+#: clock (adapters/redis/claims.py). One key, so every script that checks or takes a claim
+#: declares it in KEYS (one claim key per comment could not be: claim-next finds its comments
+#: inside the script).
+CLAIMS = PREFIX + "claims"
 OUTBOX_REFS = PREFIX + "outbox:refs"  # hash feed id -> ref, for every event in a chain
 #: A string nobody reads: the webhook SETs it (with a short TTL) right before WAIT, on the same
 #: connection, so the WAIT covers every write made before it on any connection (WAIT counts the
@@ -54,13 +58,9 @@ def queue_index(name: str, order: str, dim: str | None = None) -> str:
     return f"{PREFIX}qx:{name}:{order}:{dim or '*'}"
 
 
-def claim(ref: str) -> str:
-    return CLAIM_PREFIX + ref
-
-
 def claims_of(who: str) -> str:
     """Sorted set of the refs a reviewer claimed, by lease expiry (ms): what review.max_claims
-    counts (entries whose claim key is gone or someone else's are dropped as it counts)."""
+    counts (entries whose claim is gone or someone else's are dropped as it counts)."""
     return f"{PREFIX}claims-of:{who}"
 
 
@@ -120,8 +120,6 @@ def heartbeats(role: str) -> str:
 
 
 TOKEN_NAMES = PREFIX + "token-names"  # hash principal name -> digest of its one live token
-TOKEN_PREFIX = PREFIX + "token:"  # + digest: hash name, role, created_at, expires_at, user, uid
-USER_PREFIX = PREFIX + "user:"  # + name: hash password, role, disabled, uid, created_at
 
 
 def integration_links(platform: str, site: str) -> str:

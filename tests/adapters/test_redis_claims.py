@@ -114,9 +114,10 @@ async def test_a_claim_shows_its_holder_renews_and_releases(aredis, seeder, redi
     with pytest.raises(ClaimedError) as refused:
         await claims.claim(ref, "bob", 5000, now_ms())
     assert refused.value.owner == "rita"
-    redis_client.pexpire(keys.claim(ref), 1000)
+    redis_client.hset(keys.CLAIMS, ref, f"{now_ms() + 1000}:rita")
     await claims.claim(ref, "rita", 5000, now_ms())  # renewal resets the lease
-    assert redis_client.pttl(keys.claim(ref)) > 1000
+    expiry, _, who = redis_client.hget(keys.CLAIMS, ref).partition(":")
+    assert who == "rita" and int(expiry) > now_ms() + 1000
     holders = await claims.holders([ref, "default:nobody"], now_ms())
     assert list(holders) == [ref] and holders[ref].by == "rita"
     with pytest.raises(ClaimedError):

@@ -47,13 +47,13 @@ async def test_a_revision_of_a_claimed_queued_comment_takes_it_out_of_everything
     aredis, seeder, redis_client: redis.Redis
 ) -> None:
     ref = add_full(seeder)
-    redis_client.set(keys.claim(ref), "rita", px=60_000)
+    redis_client.hset(keys.CLAIMS, ref, f"{now_ms() + 60_000}:rita")
     assert members(redis_client, ref)  # in its queue's indexes
     assert redis_client.hget(keys.author_counts("blog", "u1"), "queued") == "1"
     ingest = RedisIngest(aredis, max_backlog=100)
     assert await ingest.accept(edit("an edited text"), now_ms()) == Accepted("revised", 2)
     assert members(redis_client, ref) == {}
-    assert not redis_client.exists(keys.claim(ref))
+    assert not redis_client.hexists(keys.CLAIMS, ref)
     assert redis_client.hget(keys.author_counts("blog", "u1"), "queued") == "0"
     stored = redis_client.hgetall(keys.comment(ref))
     assert (stored["state"], stored["revision"]) == ("received", "2")

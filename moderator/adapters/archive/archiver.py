@@ -194,7 +194,7 @@ class Archiver:
             keys.outbox_chain(ref),
             keys.RECENT,
             history,
-            keys.claim(ref),
+            keys.CLAIMS,
             counts,
             *by_priority,
             *by_age,

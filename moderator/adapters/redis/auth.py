@@ -28,6 +28,7 @@ from moderator.adapters.redis.tokens import RedisTokens
 from moderator.errors import AuthError, ConflictError, NotFoundError
 
 ROLES = ("reviewer", "admin")  # of user accounts; tokens may also be "platform"
+_CHANGE_RETRIES = 5
 _PLATFORM = "platform:"  # how platform decisions are signed: no principal's name starts so
 __all__ = ["ROLES", "LoginLimits", "Principal", "RedisAuthStore"]
 
@@ -138,11 +139,28 @@ class RedisAuthStore:
         await self._change(name, "", "", remove=True)
 
     async def _change(self, name: str, role: str, disabled: str, *, remove: bool) -> None:
-        async with async_unavailable_as_error():
-            done = await self._change_user(
-                keys=[keys.USERS, keys.user(name), keys.TOKEN_NAMES, keys.TOKENS],
-                args=[keys.USER_PREFIX, name, role, disabled, int(remove), keys.TOKEN_PREFIX],
-            )
+        for _ in range(_CHANGE_RETRIES):
+            async with async_unavailable_as_error():
+                pipe = self._client.pipeline(transaction=False)
+                pipe.smembers(keys.USERS)
+                pipe.hget(keys.TOKEN_NAMES, name)
+                members, digest = await pipe.execute()
+                names = sorted(members)
+                done = await self._change_user(
+                    keys=[
+                        keys.USERS,
+                        keys.user(name),
+                        keys.TOKEN_NAMES,
+                        keys.TOKENS,
+                        keys.token(digest or ""),
+                        *(keys.user(n) for n in names),
+                    ],
+                    args=[name, role, disabled, int(remove), digest or "", *names],
+                )
+            if done != -2:  # -2: the accounts or the token changed since they were read
+                break
+        else:
+            raise ConflictError("The accounts keep changing; try again.")
         if done == 0:
             raise NotFoundError(f"No user {name!r}.")
         if done == -1:

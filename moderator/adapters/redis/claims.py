@@ -1,12 +1,14 @@
 """Claims: which reviewer is working on which comment.
 
-A claim is one key per comment (`keys.claim(ref)`) holding the reviewer's name, with a TTL: the
-lease. It expires on its own when nobody renews it (the UI renews it while the comment is open);
-claiming or renewing is one Lua script that checks and sets in one step, and claim-next
-(RedisQueues.claim_next) takes its claims inside the same walk that picks the comments, so two
-reviewers are never handed the same comment. A decision releases the claim in its own script and
-is refused while another reviewer's claim is live. Every operation is O(1) per comment, but
-a capped claim (`max_claims`), which counts the reviewer's live claims first: O(max_claims).
+A claim is an entry of one hash (`keys.CLAIMS`: ref -> "<expiry ms>:<reviewer>"), the expiry
+on the Redis server's clock: the lease. It lapses on its own when nobody renews it (the UI renews
+it while the comment is open); claiming or renewing is one Lua script that checks and sets in
+one step, and claim-next (RedisQueues.claim_next) takes its claims inside the same walk that
+picks the comments, so two reviewers are never handed the same comment. A decision releases the
+claim in its own script and is refused while another reviewer's claim is live. One hash rather
+than a key per comment so that every script declares every key it touches (claim-next finds its
+comments inside the script), as Redis Cluster asks. Every operation is O(1) per comment, but a
+capped claim (`max_claims`), which counts the reviewer's live claims first: O(max_claims).
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ class RedisClaims:
         live claims (0: no cap, and the claim is not counted: bulk actions decide at once)."""
         async with async_unavailable_as_error():
             owner, left, *held = await self._claim_one(
-                keys=[keys.claim(ref), keys.comment(ref), keys.claims_of(who)],
-                args=[who, lease_ms, now_ms, max_claims, ref, keys.CLAIM_PREFIX],
+                keys=[keys.CLAIMS, keys.comment(ref), keys.claims_of(who)],
+                args=[who, lease_ms, now_ms, max_claims, ref],
             )
         if owner == "":
             if left == "missing":
@@ -60,29 +62,29 @@ class RedisClaims:
         """Give the claim up. True when released, False when nobody held it; ClaimedError when
         it is someone else's (unless `force`: an admin freeing a comment)."""
         async with async_unavailable_as_error():
-            result = await self._release(keys=[keys.claim(ref)], args=[who, "1" if force else "0"])
+            result = await self._release(
+                keys=[keys.CLAIMS], args=[who, "1" if force else "0", ref]
+            )
         if isinstance(result, str):
             raise ClaimedError(f"Comment {ref!r} is being reviewed by {result}.", result)
         return bool(result)
 
     async def holders(self, refs: list[str], now_ms: int) -> dict[str, Claim]:
-        """The live claims among `refs` (at most a page of them): a GET and a PTTL each, in
-        one pipeline (not an MGET: a Redis Cluster pipeline refuses MGET)."""
+        """The live claims among `refs` (one HMGET; `now_ms` decides which have lapsed)."""
         if not refs:
             return {}
         async with async_unavailable_as_error():
-            pipe = self._client.pipeline(transaction=False)
-            for ref in refs:
-                pipe.get(keys.claim(ref))
-            for ref in refs:
-                pipe.pttl(keys.claim(ref))
-            replies = await pipe.execute()
-        owners, ttls = replies[: len(refs)], replies[len(refs) :]
-        return {
-            ref: Claim(ref, owner, now_ms + max(0, int(ttl)))
-            for ref, owner, ttl in zip(refs, owners, ttls, strict=True)
-            if owner
-        }
+            values = await self._client.hmget(keys.CLAIMS, refs)
+        found = {ref: live_claim(value, now_ms) for ref, value in zip(refs, values, strict=True)}
+        return {ref: Claim(ref, *held) for ref, held in found.items() if held}
+
+
+def live_claim(value: str | None, now_ms: int) -> tuple[str, int] | None:
+    """(reviewer, expiry ms) of a claims-hash entry, or None when there is none or it lapsed."""
+    if not value:
+        return None
+    expiry, _, who = value.partition(":")
+    return (who, int(expiry)) if int(expiry) > now_ms else None
 
 
 def too_many_claims(held: int) -> TooManyClaimsError:

@@ -9,6 +9,10 @@ is run again: a key already moved is skipped, a copy left behind by a cut cluste
 recognised (same dump) and its source deleted. A new key that already holds other data is never
 overwritten: it is reported as a conflict and its old key left where it is.
 
+Claims are the exception: the first layouts kept one key per comment (`mod:claim:<ref>`, then
+`{mod}:claim:<ref>`), today's keep one hash (`keys.CLAIMS`), so each live claim becomes an entry
+of that hash with the same expiry (a claim already in the hash is newer and wins).
+
 Only moderator's own key families are moved (`FAMILIES`: the first segment after the prefix of
 every name moderator/keys.py builds), so another application's `mod:` keys in the same database
 are left alone.
@@ -17,6 +21,7 @@ are left alone.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +38,8 @@ FAMILIES = (
     "audit",
     "author",
     "author-counts",
-    "claim",
+    "claim",  # the first layouts' claim keys (one per comment): moved into the claims hash
+    "claims",
     "claims-of",
     "comment",
     "feed",
@@ -104,8 +110,13 @@ def migrate(client: redis.Redis, *, dry_run: bool = False) -> Migration:
     """Move every first-layout key of moderator's families to its new name (see the module)."""
     found = Migration(dry_run=dry_run)
     cluster = _is_cluster(client)
+    for raw in client.scan_iter(match=keys.PREFIX + CLAIM_FAMILY + "*", count=1000):
+        _count(found, _move_claim(client, _text(raw), dry_run))
     for raw in client.scan_iter(match=keys.LEGACY_PREFIX + "*", count=1000):
-        old = raw if isinstance(raw, str) else raw.decode()
+        old = _text(raw)
+        if old.startswith(keys.LEGACY_PREFIX + CLAIM_FAMILY):
+            _count(found, _move_claim(client, old, dry_run))
+            continue
         new = new_name(old)
         if new is None:
             continue
@@ -116,15 +127,42 @@ def migrate(client: redis.Redis, *, dry_run: bool = False) -> Migration:
                 found.moved += 1
             continue
         outcome = _move_copy(client, old, new) if cluster else _move_rename(client, old, new)
-        if outcome == "moved":
-            found.moved += 1
-        elif outcome == "already":
-            found.already += 1
-        elif outcome == "conflict":
-            found.conflicts.append(old)
+        _count(found, outcome, old)
     if found.moved and not dry_run:
         log.warning("Moved %d keys from the first key layout (mod:…) to {mod}:….", found.moved)
     return found
+
+
+CLAIM_FAMILY = "claim:"
+
+
+def _text(raw: str | bytes) -> str:
+    return raw if isinstance(raw, str) else raw.decode()
+
+
+def _count(found: Migration, outcome: str, old: str = "") -> None:
+    if outcome == "moved":
+        found.moved += 1
+    elif outcome == "already":
+        found.already += 1
+    elif outcome == "conflict":
+        found.conflicts.append(old)
+
+
+def _move_claim(client: redis.Redis, old: str, dry_run: bool) -> str:
+    """A first layouts' claim key (`…claim:<ref>`, the reviewer's name with a TTL) into the
+    claims hash with the same expiry; a lapsed one is dropped, a newer claim in the hash wins."""
+    ref = old.split(CLAIM_FAMILY, 1)[1]
+    if dry_run:
+        return "moved"
+    who, ttl = client.get(old), int(client.pttl(old))
+    if who is None or ttl == -2:
+        return "already"  # lapsed, or moved by another process since the scan listed it
+    if ttl > 0:
+        expiry = int(time.time() * 1000) + ttl  # this host's clock: a skew moves it by as much
+        client.hsetnx(keys.CLAIMS, ref, f"{expiry}:{_text(who)}")
+    client.delete(old)
+    return "moved"
 
 
 def _move_rename(client: redis.Redis, old: str, new: str) -> str:

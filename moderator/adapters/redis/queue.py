@@ -185,9 +185,8 @@ class RedisQueues:
         driving, others = await self._keys_for(view)
         async with async_unavailable_as_error():
             reply = await self._walk(
-                keys=[driving, keys.claims_of(who), *others],
+                keys=[driving, keys.claims_of(who), keys.CLAIMS, *others],
                 args=[
-                    keys.CLAIM_PREFIX,
                     who,
                     lease_ms,
                     count,

@@ -78,7 +78,7 @@ def requeue_keys(
     script_keys = [
         keys.comment(ref),
         keys.INGEST_STREAM,
-        keys.claim(ref),
+        keys.CLAIMS,
         keys.RECENT,
         own_key,
         counts,

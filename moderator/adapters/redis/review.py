@@ -19,6 +19,7 @@ from moderator import keys
 from moderator.adapters.redis import index as redis_index
 from moderator.adapters.redis import scripts as redis_scripts
 from moderator.adapters.redis.audit import just_after
+from moderator.adapters.redis.claims import live_claim
 from moderator.adapters.redis.client import async_unavailable_as_error
 from moderator.core.models import Decision
 from moderator.core.ordering import queue_score
@@ -250,7 +251,7 @@ class RedisReviewStore:
         _, counts, _ = redis_index.author_keys(item["comment"])
         script_keys = [
             keys.comment(ref),
-            keys.claim(ref),
+            keys.CLAIMS,
             keys.FEED_STREAM,
             keys.AUDIT_STREAM,
             keys.OUTBOX,
@@ -258,6 +259,7 @@ class RedisReviewStore:
             keys.RECENT,
             counts,
             keys.history(ref),
+            keys.OUTBOX_REFS,
             *redis_index.all_index_keys(item["dims"]),
             *adding,
         ]
@@ -363,14 +365,13 @@ async def load_items(client: aioredis.Redis, refs: list[str]) -> list[dict[str, 
     pipe = client.pipeline(transaction=False)
     for ref in refs:
         pipe.hgetall(keys.comment(ref))
-        pipe.get(keys.claim(ref))
-        pipe.pttl(keys.claim(ref))
-    replies = await pipe.execute()
+    pipe.hmget(keys.CLAIMS, refs)
+    *hashes, claims = await pipe.execute()
     now_ms = int(time.time() * 1000)
     out = []
-    for i, ref in enumerate(refs):
-        h, owner, ttl = replies[3 * i : 3 * i + 3]
-        claim = {"by": owner, "expires_at_ms": now_ms + max(0, int(ttl))} if owner else None
+    for ref, h, value in zip(refs, hashes, claims, strict=True):
+        held = live_claim(value, now_ms)
+        claim = {"by": held[0], "expires_at_ms": held[1]} if held else None
         out.append(_decode(ref, h, claim))
     return out
 

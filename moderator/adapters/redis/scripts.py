@@ -6,13 +6,35 @@ from moderator import keys
 
 # Appends a feed id to its comment's callback chain; only a chain's head is due in the outbox,
 # so one comment's events are delivered one at a time, in order (adapters/redis/outbox.py).
-# It also files the feed id under its comment's ref (keys.OUTBOX_REFS, the one key it does not
-# take as an argument), so an event that vanished from the feed can still advance its chain.
+# It also files the feed id under its comment's ref (`refs`: keys.OUTBOX_REFS, declared in the
+# caller's KEYS like every key a script touches), so an event that vanished from the feed can
+# still advance its chain.
 _ENQUEUE = f"""
-local function enqueue(outbox, chain, fid, now)
+local function enqueue(outbox, chain, refs, fid, now)
   redis.call('RPUSH', chain, fid)
-  redis.call('HSET', '{keys.OUTBOX_REFS}', fid, string.sub(chain, {len(keys.outbox_chain("")) + 1}))
+  redis.call('HSET', refs, fid, string.sub(chain, {len(keys.outbox_chain("")) + 1}))
   if redis.call('LLEN', chain) == 1 then redis.call('ZADD', outbox, now, fid) end
+end
+"""
+
+# Claims (adapters/redis/claims.py): one hash (keys.claims) of ref -> "<expiry ms>:<reviewer>",
+# the expiry on the Redis server's clock. An entry past its expiry is no claim; decisions,
+# releases, requeues and the archiver delete entries, and a new claim overwrites an expired one.
+_CLAIMS = """
+local function server_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function holder(claims, ref)
+  local v = redis.call('HGET', claims, ref)
+  if not v then return nil, 0 end
+  local sep = string.find(v, ':', 1, true)
+  local left = tonumber(string.sub(v, 1, sep - 1)) - server_ms()
+  if left <= 0 then return nil, 0 end
+  return string.sub(v, sep + 1), left
+end
+local function hold(claims, ref, who, lease)
+  redis.call('HSET', claims, ref, string.format('%.0f', server_ms() + tonumber(lease)) .. ':' .. who)
 end
 """
 
@@ -31,7 +53,7 @@ redis.call('XADD', KEYS[2], '*', 'ref', ARGV[3], 'rev', 1)
 return 1
 """
 
-# Shared by REVISE and RESCORE. KEYS: 1 comment hash, 2 ingest stream, 3 claim, 4 recently
+# Shared by REVISE and RESCORE. KEYS: 1 comment hash, 2 ingest stream, 3 claims hash, 4 recently
 # decided zset, 5 (the script's own), 6 author counts, 7 author history, 8.. every index key the
 # comment can be in. Takes a comment out of whatever queue, claim, count and decision it has and
 # makes it `received` again, without its record (kept, when it matters, by the caller's snapshot).
@@ -42,7 +64,7 @@ local function back_to_scoring(h, state, ref, has_author, author_changed)
     if has_author == '1' then redis.call('HINCRBY', KEYS[6], state, -1) end
     if author_changed == '1' then redis.call('ZREM', KEYS[7], ref) end
   end
-  redis.call('DEL', KEYS[3])
+  redis.call('HDEL', KEYS[3], ref)
   redis.call('ZREM', KEYS[4], ref)
   redis.call('HDEL', h, 'record', 'action', 'priority', 'scored_at', 'queue', 'queue_score',
              'queued_at', 'ix', 'decision', 'decided_at', 'attempts', 'last_error',
@@ -117,8 +139,8 @@ return {'rescored', state}
 
 # KEYS: 1 comment hash, 2 queue zset (or any key for approve), 3 feed stream, 4 outbox zset,
 #       5 ingest stream, 6 outbox chain, 7 author history zset, 8 author counts hash,
-#       9 ingest dead-letter stream, 10.. the queue's other index zsets: ARGV[13] by priority,
-#       then the rest by age (adapters/redis/index.py builds 6..).
+#       9 ingest dead-letter stream, 10 outbox refs hash, 11.. the queue's other index zsets:
+#       ARGV[13] by priority, then the rest by age (adapters/redis/index.py builds 6..).
 # ARGV: 1 message id, 2 group, 3 record json, 4 action, 5 priority, 6 queue score, 7 now ms,
 #       8 feed json, 9 deliver ('1' when a callback URL is configured), 10 ref, 11 dims json,
 #       12 enqueue time ms, 13 count of priority index keys, 14 author history size,
@@ -145,8 +167,8 @@ if current then
                'queued_at', ARGV[12], 'ix', ARGV[11])
     redis.call('ZADD', KEYS[2], ARGV[6], ARGV[10])
     local n = tonumber(ARGV[13])
-    for i = 10, #KEYS do
-      redis.call('ZADD', KEYS[i], i < 10 + n and ARGV[6] or ARGV[12], ARGV[10])
+    for i = 11, #KEYS do
+      redis.call('ZADD', KEYS[i], i < 11 + n and ARGV[6] or ARGV[12], ARGV[10])
     end
   end
   if ARGV[15] == '1' then
@@ -160,7 +182,7 @@ if current then
                'at', ARGV[7], 'revision', rev)
   end
   local fid = redis.call('XADD', KEYS[3], '*', 'data', ARGV[8])
-  if ARGV[9] == '1' then enqueue(KEYS[4], KEYS[6], fid, ARGV[7]) end
+  if ARGV[9] == '1' then enqueue(KEYS[4], KEYS[6], KEYS[10], fid, ARGV[7]) end
 end
 redis.call('XACK', KEYS[5], ARGV[2], ARGV[1])
 redis.call('XDEL', KEYS[5], ARGV[1])
@@ -199,9 +221,9 @@ local function recount(has_author, from, to)
 end
 """
 
-# KEYS: 1 comment hash, 2 claim, 3 feed stream, 4 audit stream, 5 outbox zset, 6 outbox chain,
-#       7 recently decided zset, 8 author counts hash, 9 decision history list,
-#       10.. every index key the comment can be in (ARGV[11] of them), then, when escalating,
+# KEYS: 1 comment hash, 2 claims hash, 3 feed stream, 4 audit stream, 5 outbox zset, 6 outbox
+#       chain, 7 recently decided zset, 8 author counts hash, 9 decision history list, 10 outbox
+#       refs hash, 11.. every index key the comment can be in (ARGV[11] of them), then, when escalating,
 #       the escalated queue's index keys (ARGV[12] by priority, then ARGV[12] by age).
 # ARGV: 1 decision, 2 reviewer, 3 now ms, 4 decision json, 5 feed json, 6 deliver flag, 7 ref,
 #       8 version the caller read, 9 caller is admin ('1'/'0'), 10 escalated queue score,
@@ -213,6 +235,7 @@ end
 # reviewer's unexpired claim), STALE (decided or undone since the caller read it: read, retry).
 DECIDE = (
     _ENQUEUE
+    + _CLAIMS
     + _RECORD
     + """
 local h = KEYS[1]
@@ -227,16 +250,16 @@ if state == 'escalated' then
   if ARGV[9] ~= '1' then return redis.error_reply('FORBIDDEN') end
   if ARGV[1] == 'escalate' then return redis.error_reply('STATE escalated') end
 end
-local owner = redis.call('GET', KEYS[2])
+local owner = holder(KEYS[2], ARGV[7])
 if owner and owner ~= ARGV[2] then return redis.error_reply('CLAIMED ' .. owner) end
 local version = tonumber(redis.call('HGET', h, 'version') or '0')
 if version ~= tonumber(ARGV[8]) then return redis.error_reply('STALE') end
 version = version + 1
 local n_rm, n_add = tonumber(ARGV[11]), tonumber(ARGV[12])
-for i = 10, 9 + n_rm do redis.call('ZREM', KEYS[i], ARGV[7]) end
+for i = 11, 10 + n_rm do redis.call('ZREM', KEYS[i], ARGV[7]) end
 local new_state = 'escalated'
 if ARGV[1] == 'escalate' then
-  local first = 10 + n_rm
+  local first = 11 + n_rm
   for i = first, first + 2 * n_add - 1 do
     redis.call('ZADD', KEYS[i], i < first + n_add and ARGV[10] or ARGV[3], ARGV[7])
   end
@@ -247,12 +270,12 @@ else
 end
 redis.call('HSET', h, 'state', new_state, 'version', version, 'decision', ARGV[4],
            'decided_at', ARGV[3])
-redis.call('DEL', KEYS[2])
+redis.call('HDEL', KEYS[2], ARGV[7])
 redis.call('ZADD', KEYS[7], ARGV[3], ARGV[7])
 redis.call('ZREMRANGEBYRANK', KEYS[7], 0, -tonumber(ARGV[13]) - 1)
 recount(ARGV[14], state, new_state)
 local fid = record(ARGV[5], ARGV[3])
-if ARGV[6] == '1' then enqueue(KEYS[5], KEYS[6], fid, ARGV[3]) end
+if ARGV[6] == '1' then enqueue(KEYS[5], KEYS[6], KEYS[10], fid, ARGV[3]) end
 return {fid, version, new_state}
 """
 )
@@ -267,6 +290,7 @@ return {fid, version, new_state}
 # error reply: NOTFOUND, STATE <state> (nothing to undo), STALE (not the latest decision).
 UNDO = (
     _ENQUEUE
+    + _CLAIMS
     + _RECORD
     + """
 local h = KEYS[1]
@@ -279,19 +303,19 @@ local version = tonumber(redis.call('HGET', h, 'version') or '0')
 if version == 0 or version ~= tonumber(ARGV[7]) then return redis.error_reply('STALE') end
 version = version + 1
 local n_rm, n_add = tonumber(ARGV[11]), tonumber(ARGV[12])
-for i = 10, 9 + n_rm do redis.call('ZREM', KEYS[i], ARGV[6]) end
-local first = 10 + n_rm
+for i = 11, 10 + n_rm do redis.call('ZREM', KEYS[i], ARGV[6]) end
+local first = 11 + n_rm
 for i = first, first + 2 * n_add - 1 do
   redis.call('ZADD', KEYS[i], i < first + n_add and ARGV[9] or ARGV[10], ARGV[6])
 end
 local restored = ARGV[8] == 'escalated' and 'escalated' or 'queued'
 redis.call('HSET', h, 'state', restored, 'queue', ARGV[8], 'queue_score', ARGV[9],
            'queued_at', ARGV[10], 'version', version, 'decision', ARGV[3], 'decided_at', ARGV[2])
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[14])
+hold(KEYS[2], ARGV[6], ARGV[1], ARGV[14])
 redis.call('ZREM', KEYS[7], ARGV[6])
 recount(ARGV[13], state, restored)
 local fid = record(ARGV[4], ARGV[2])
-if ARGV[5] == '1' then enqueue(KEYS[5], KEYS[6], fid, ARGV[2]) end
+if ARGV[5] == '1' then enqueue(KEYS[5], KEYS[6], KEYS[10], fid, ARGV[2]) end
 return {fid, version, restored}
 """
 )
@@ -308,58 +332,60 @@ return due
 """
 
 # KEYS: 1 the view to walk (an index zset), 2 the reviewer's claims (a zset, see
-# keys.claims_of), 3.. other filter indexes a comment must also be in.
-# ARGV: 1 claim key prefix, 2 reviewer ('' to only list), 3 lease ms, 4 how many to return,
-#       5 most entries to read, 6 highest score to read ('+inf' or a number),
-#       7 start after this member ('' from the start), 8 that member's score,
-#       9 most live claims the reviewer may hold (0: no cap, claims not counted), 10 now ms.
+# keys.claims_of), 3 the claims hash (keys.claims), 4.. other filter indexes a comment must
+# also be in.
+# ARGV: 1 reviewer ('' to only list), 2 lease ms, 3 how many to return, 4 most entries to read,
+#       5 highest score to read ('+inf' or a number), 6 start after this member ('' from the
+#       start), 7 that member's score, 8 most live claims the reviewer may hold (0: no cap,
+#       claims not counted), 9 now ms.
 # Walks the view in order. Listing, returns every comment that is in all the filters; claiming,
 # only those nobody else holds, each claimed (or renewed) for the reviewer with the lease: in one
 # atomic step, so two reviewers are never handed the same comment. With a cap, new claims stop
-# once the reviewer holds that many live ones (renewals always go through). Claim keys are built
-# from the prefix (standalone Redis or Sentinel; not Redis Cluster).
+# once the reviewer holds that many live ones (renewals always go through).
 # Returns {entries read, last member read, its score, 1 if the cap stopped the walk, refs...}.
-WALK = """
-local prefix, who, lease = ARGV[1], ARGV[2], ARGV[3]
-local want, max_read = tonumber(ARGV[4]), tonumber(ARGV[5])
-local cap, now = tonumber(ARGV[9]), tonumber(ARGV[10])
+WALK = (
+    _CLAIMS
+    + """
+local who, lease = ARGV[1], ARGV[2]
+local want, max_read = tonumber(ARGV[3]), tonumber(ARGV[4])
+local cap, now = tonumber(ARGV[8]), tonumber(ARGV[9])
 local min, offset = '-inf', 0
-if ARGV[7] ~= '' then
-  local rank = redis.call('ZRANK', KEYS[1], ARGV[7])
+if ARGV[6] ~= '' then
+  local rank = redis.call('ZRANK', KEYS[1], ARGV[6])
   if rank then
-    min = ARGV[8]
-    offset = rank - redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[8]) + 1
+    min = ARGV[7]
+    offset = rank - redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[7]) + 1
   else
-    min = '(' .. ARGV[8]
+    min = '(' .. ARGV[7]
   end
 end
 local room, capped = -1, 0
 if who ~= '' and cap > 0 then
   room = cap
   for _, ref in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-    if redis.call('GET', prefix .. ref) == who then room = room - 1 end
+    if holder(KEYS[3], ref) == who then room = room - 1 end
   end
 end
 local out, read, last, last_score = {}, 0, '', ''
 local function wanted(ref)
-  for k = 3, #KEYS do
+  for k = 4, #KEYS do
     if not redis.call('ZSCORE', KEYS[k], ref) then return false end
   end
   if who == '' then return true end
-  local owner = redis.call('GET', prefix .. ref)
+  local owner = holder(KEYS[3], ref)
   if owner and owner ~= who then return false end
   if not owner and room == 0 then
     capped = 1
     return false
   end
   if not owner and room > 0 then room = room - 1 end
-  redis.call('SET', prefix .. ref, who, 'PX', lease)
+  hold(KEYS[3], ref, who, lease)
   if cap > 0 then redis.call('ZADD', KEYS[2], now + tonumber(lease), ref) end
   return true
 end
 while #out < want and read < max_read and capped == 0 do
   local step = math.min(100, max_read - read)
-  local page = redis.call('ZRANGEBYSCORE', KEYS[1], min, ARGV[6], 'WITHSCORES',
+  local page = redis.call('ZRANGEBYSCORE', KEYS[1], min, ARGV[5], 'WITHSCORES',
                          'LIMIT', offset, step)
   if #page == 0 then break end
   offset = offset + #page / 2
@@ -375,7 +401,7 @@ while #out < want and read < max_read and capped == 0 do
 end
 if who ~= '' and cap > 0 then
   for _, ref in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-    if redis.call('GET', prefix .. ref) ~= who then redis.call('ZREM', KEYS[2], ref) end
+    if holder(KEYS[3], ref) ~= who then redis.call('ZREM', KEYS[2], ref) end
   end
   if #out > 0 then redis.call('PEXPIRE', KEYS[2], lease) end
 end
@@ -383,24 +409,27 @@ local reply = {read, last, last_score, capped}
 for _, ref in ipairs(out) do reply[#reply + 1] = ref end
 return reply
 """
+)
 
-# KEYS: claim key, comment hash, the reviewer's claims (zset). ARGV: reviewer, lease ms, now ms,
-# most live claims the reviewer may hold (0: no cap, the claim is not counted), the comment's
-# ref, the claim key prefix.
+# KEYS: claims hash, comment hash, the reviewer's claims (zset). ARGV: reviewer, lease ms, now
+# ms, most live claims the reviewer may hold (0: no cap, the claim is not counted), the
+# comment's ref.
 # Claims (or renews) one comment for the reviewer. Returns {owner, ms left}: the reviewer when
 # it is theirs now; another reviewer's name when theirs (nothing changes); '' when the comment
 # is not awaiting a decision (then the second item is its state, or 'missing'), or
 # {'', 'LIMIT', live claims} when a new claim would pass the cap (nothing changes).
-CLAIM_ONE = """
+CLAIM_ONE = (
+    _CLAIMS
+    + """
 local state = redis.call('HGET', KEYS[2], 'state')
 if state ~= 'queued' and state ~= 'escalated' then return {'', state or 'missing'} end
-local owner = redis.call('GET', KEYS[1])
-if owner and owner ~= ARGV[1] then return {owner, redis.call('PTTL', KEYS[1])} end
+local owner, left = holder(KEYS[1], ARGV[5])
+if owner and owner ~= ARGV[1] then return {owner, left} end
 local cap = tonumber(ARGV[4])
 if cap > 0 then
   local held, stale = 0, {}
   for _, ref in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
-    if redis.call('GET', ARGV[6] .. ref) == ARGV[1] then held = held + 1
+    if holder(KEYS[1], ref) == ARGV[1] then held = held + 1
     else stale[#stale + 1] = ref end
   end
   if not owner and held >= cap then return {'', 'LIMIT', held} end
@@ -408,19 +437,27 @@ if cap > 0 then
   redis.call('ZADD', KEYS[3], tonumber(ARGV[3]) + tonumber(ARGV[2]), ARGV[5])
   redis.call('PEXPIRE', KEYS[3], ARGV[2])
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+hold(KEYS[1], ARGV[5], ARGV[1], ARGV[2])
 return {ARGV[1], tonumber(ARGV[2])}
 """
+)
 
-# KEYS: claim key. ARGV: reviewer, force ('1': whoever holds it). Returns 1 when released, 0
-# when nobody held it, or the holder's name when it is someone else's (nothing changes).
-RELEASE = """
-local owner = redis.call('GET', KEYS[1])
-if not owner then return 0 end
+# KEYS: claims hash. ARGV: reviewer, force ('1': whoever holds it), the comment's ref. Returns 1
+# when released, 0 when nobody held it (an expired entry is dropped), or the holder's name when
+# it is someone else's (nothing changes).
+RELEASE = (
+    _CLAIMS
+    + """
+local owner = holder(KEYS[1], ARGV[3])
+if not owner then
+  redis.call('HDEL', KEYS[1], ARGV[3])
+  return 0
+end
 if owner ~= ARGV[1] and ARGV[2] ~= '1' then return owner end
-redis.call('DEL', KEYS[1])
+redis.call('HDEL', KEYS[1], ARGV[3])
 return 1
 """
+)
 
 # KEYS: outbox zset, the comment's chain, attempts hash, errors hash, refs hash.
 # ARGV: feed id, now ms.
@@ -538,38 +575,45 @@ redis.call('SADD', KEYS[2], ARGV[1])
 return 1
 """
 
-# KEYS: 1 users set, 2 the user's hash, 3 token names hash, 4 tokens set.
-# ARGV: 1 user key prefix, 2 name, 3 new role ('' to keep), 4 disabled ('' to keep, '0', '1'),
-#       5 remove ('1'), 6 token key prefix.
+# KEYS: 1 users set, 2 the user's hash, 3 token names hash, 4 tokens set, 5 the hash of the
+#       token the caller found for the user (any token key when none), 6.. the hash of every
+#       user the caller found in the users set.
+# ARGV: 1 name, 2 new role ('' to keep), 3 disabled ('' to keep, '0', '1'), 4 remove ('1'),
+#       5 the user's token digest the caller found ('' for none), 6.. the names of KEYS 6...
 # Changes or removes an account, refusing to leave no enabled admin: the count of the others
 # and the write are one step, so two admins disabling each other cannot both succeed. Removing
-# also revokes the user's token. User hashes are read by name from the prefix (standalone
-# Redis; not Redis Cluster). Returns 1 when done, 0 when there is no such user, -1 when it
-# would leave no enabled admin.
+# also revokes the user's token. Every key is declared, so the caller reads the users set and
+# the token first; when either changed since, nothing is written and -2 comes back (read, run
+# again). Returns 1 when done, 0 when there is no such user, -1 when it would leave no enabled
+# admin.
 CHANGE_USER = """
 local function enabled_admin(key)
   local found = redis.call('HMGET', key, 'role', 'disabled')
   return found[1] == 'admin' and found[2] ~= '1'
 end
 if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-local role = ARGV[3] ~= '' and ARGV[3] or redis.call('HGET', KEYS[2], 'role')
-local disabled = ARGV[4] ~= '' and ARGV[4] or redis.call('HGET', KEYS[2], 'disabled')
-local stays = ARGV[5] ~= '1' and role == 'admin' and disabled ~= '1'
+if redis.call('SCARD', KEYS[1]) ~= #KEYS - 5 then return -2 end
+for i = 6, #KEYS do
+  if redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 0 then return -2 end
+end
+if (redis.call('HGET', KEYS[3], ARGV[1]) or '') ~= ARGV[5] then return -2 end
+local role = ARGV[2] ~= '' and ARGV[2] or redis.call('HGET', KEYS[2], 'role')
+local disabled = ARGV[3] ~= '' and ARGV[3] or redis.call('HGET', KEYS[2], 'disabled')
+local stays = ARGV[4] ~= '1' and role == 'admin' and disabled ~= '1'
 if enabled_admin(KEYS[2]) and not stays then
   local others = false
-  for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-    if name ~= ARGV[2] and enabled_admin(ARGV[1] .. name) then others = true break end
+  for i = 6, #KEYS do
+    if ARGV[i] ~= ARGV[1] and enabled_admin(KEYS[i]) then others = true break end
   end
   if not others then return -1 end
 end
-if ARGV[5] == '1' then
+if ARGV[4] == '1' then
   redis.call('DEL', KEYS[2])
-  redis.call('SREM', KEYS[1], ARGV[2])
-  local digest = redis.call('HGET', KEYS[3], ARGV[2])
-  if digest then
-    redis.call('DEL', ARGV[6] .. digest)
-    redis.call('SREM', KEYS[4], digest)
-    redis.call('HDEL', KEYS[3], ARGV[2])
+  redis.call('SREM', KEYS[1], ARGV[1])
+  if ARGV[5] ~= '' then
+    redis.call('DEL', KEYS[5])
+    redis.call('SREM', KEYS[4], ARGV[5])
+    redis.call('HDEL', KEYS[3], ARGV[1])
   end
 else
   redis.call('HSET', KEYS[2], 'role', role, 'disabled', disabled)
@@ -587,16 +631,18 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
 """
 
-# KEYS: 1 token names hash, 2 token hash, 3 tokens set, 4 user hash of the name.
+# KEYS: 1 token names hash, 2 token hash, 3 tokens set, 4 user hash of the name, 5 the hash of
+#       the name's token the caller found (any token key when none).
 # ARGV: 1 name, 2 digest, 3 role ('' for a user's token: read from the account), 4 created at
-#       (unix s), 5 expires at (unix ms, '' for never), 6 for a user ('1'/'0'), 7 token key
-#       prefix.
+#       (unix s), 5 expires at (unix ms, '' for never), 6 for a user ('1'/'0'), 7 the digest of
+#       the name's token the caller found ('' for none).
 # One live token per principal name. Returns 1 when created, or an error reply: DUPLICATE (the
 # name has a live token), NOUSER (no such account for a user's token), USERNAME (a service
-# token may not take a user's name).
+# token may not take a user's name), RETRY (the name's token changed since the caller read it).
 CREATE_TOKEN = """
 local old = redis.call('HGET', KEYS[1], ARGV[1])
-if old and redis.call('EXISTS', ARGV[7] .. old) == 1 then return redis.error_reply('DUPLICATE') end
+if (old or '') ~= ARGV[7] then return redis.error_reply('RETRY') end
+if old and redis.call('EXISTS', KEYS[5]) == 1 then return redis.error_reply('DUPLICATE') end
 if old then redis.call('SREM', KEYS[3], old) end
 local uid = ''
 if ARGV[6] == '1' then
@@ -625,9 +671,9 @@ if name and redis.call('HGET', KEYS[3], name) == ARGV[1] then redis.call('HDEL',
 return redis.call('DEL', KEYS[1])
 """
 
-# KEYS: as DECIDE (1 comment hash, 2 claim, 3 feed stream, 4 audit stream, 5 outbox zset,
-#       6 outbox chain, 7 recently decided zset, 8 author counts hash, 9 decision history list,
-#       10.. every index key the comment can be in, ARGV[8] of them).
+# KEYS: as DECIDE (1 comment hash, 2 claims hash, 3 feed stream, 4 audit stream, 5 outbox
+#       zset, 6 outbox chain, 7 recently decided zset, 8 author counts hash, 9 decision history
+#       list, 10 outbox refs hash, 11.. every index key the comment can be in, ARGV[8] of them).
 # ARGV: 1 decision (approve | reject), 2 by (platform:<name>), 3 now ms, 4 decision json,
 #       5 feed json, 6 ref, 7 version the caller read, 8 count of index keys, 9 recent size,
 #       10 has author ('1'/'0').
@@ -644,12 +690,12 @@ if not state then return redis.error_reply('NOTFOUND') end
 local version = tonumber(redis.call('HGET', h, 'version') or '0')
 if version ~= tonumber(ARGV[7]) then return redis.error_reply('STALE') end
 version = version + 1
-for i = 10, 9 + tonumber(ARGV[8]) do redis.call('ZREM', KEYS[i], ARGV[6]) end
+for i = 11, 10 + tonumber(ARGV[8]) do redis.call('ZREM', KEYS[i], ARGV[6]) end
 local new_state = ARGV[1] == 'approve' and 'approved' or 'rejected'
 redis.call('HDEL', h, 'queue')
 redis.call('HSET', h, 'state', new_state, 'version', version, 'decision', ARGV[4],
            'decided_at', ARGV[3])
-redis.call('DEL', KEYS[2])
+redis.call('HDEL', KEYS[2], ARGV[6])
 redis.call('ZADD', KEYS[7], ARGV[3], ARGV[6])
 redis.call('ZREMRANGEBYRANK', KEYS[7], 0, -tonumber(ARGV[9]) - 1)
 -- an unscored (or dead-lettered) comment was never counted in its author's states
@@ -712,7 +758,7 @@ return {id, agree}
 """
 
 # KEYS: 1 comment hash, 2 notes, 3 decision history, 4 revisions, 5 outbox chain, 6 recently
-#       decided zset, 7 author history zset, 8 claim, 9 author counts, 10.. the sample queue's
+#       decided zset, 7 author history zset, 8 claims hash, 9 author counts, 10.. the sample queue's
 #       index keys.
 # ARGV: 1 ref, 2 version written to the archive, 3 revision written, 4 notes written, 5 has
 #       author ('1'/'0').
@@ -722,7 +768,9 @@ return {id, agree}
 # notes, no callback still owed, no claim. Returns 1 when
 # deleted, 0 when already gone (an earlier, interrupted run deleted it), -1 when kept (it
 # changed since it was written; a later run archives it again and readers take the newest).
-ARCHIVE_DELETE = """
+ARCHIVE_DELETE = (
+    _CLAIMS
+    + """
 local f = redis.call('HMGET', KEYS[1], 'state', 'version', 'revision', 'queue')
 if not f[1] then return 0 end
 local sample = f[1] == 'queued' and f[4] == 'sample'
@@ -731,8 +779,9 @@ if (f[1] ~= 'approved' and f[1] ~= 'rejected' and not sample) or (f[2] or '0') ~
   return -1
 end
 if redis.call('LLEN', KEYS[2]) ~= tonumber(ARGV[4]) then return -1 end
-if redis.call('LLEN', KEYS[5]) > 0 or redis.call('EXISTS', KEYS[8]) == 1 then return -1 end
+if redis.call('LLEN', KEYS[5]) > 0 or holder(KEYS[8], ARGV[1]) then return -1 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('HDEL', KEYS[8], ARGV[1])
 redis.call('ZREM', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
 for i = 10, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
@@ -742,6 +791,7 @@ if sample and ARGV[5] == '1' then
 end
 return 1
 """
+)
 
 # KEYS: the lease. ARGV: 1 token, 2 lease ms ('0': release). Renews (or releases) the lease
 # only while this token holds it. Returns 1, or 0 when another holder has it (or nobody).

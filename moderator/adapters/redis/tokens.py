@@ -23,6 +23,7 @@ from moderator.adapters.redis.client import async_unavailable_as_error
 from moderator.errors import AuthError, ConflictError, NotFoundError
 
 TOKEN_ROLES = ("reviewer", "admin", "platform")
+_RETRIES = 5
 _REFUSALS = {
     "DUPLICATE": "{name!r} already has a live token: revoke it first (`moderator tokens list`).",
     "USERNAME": "{name!r} is a user's name: create their token with --user {name}.",
@@ -57,19 +58,30 @@ class RedisTokens:
         now = time.time()
         expires = "" if ttl_s is None else str(int((now + ttl_s) * 1000))
         found = digest(token)
-        args = [name, found, role or "", int(now), expires, int(for_user), keys.TOKEN_PREFIX]
-        async with async_unavailable_as_error():
-            try:
-                await self._create(
-                    keys=[keys.TOKEN_NAMES, keys.token(found), keys.TOKENS, keys.user(name)],
-                    args=args,
-                )
-            except redis.ResponseError as exc:
-                code = str(exc).split()[0]
-                if code == "NOUSER":
-                    raise NotFoundError(f"No user {name!r}.") from None
-                raise ConflictError(_REFUSALS[code].format(name=name)) from None
-        return token
+        for _ in range(_RETRIES):
+            async with async_unavailable_as_error():
+                old = await self._client.hget(keys.TOKEN_NAMES, name) or ""
+                args = [name, found, role or "", int(now), expires, int(for_user), old]
+                try:
+                    await self._create(
+                        keys=[
+                            keys.TOKEN_NAMES,
+                            keys.token(found),
+                            keys.TOKENS,
+                            keys.user(name),
+                            keys.token(old),
+                        ],
+                        args=args,
+                    )
+                    return token
+                except redis.ResponseError as exc:
+                    code = str(exc).split()[0]
+                    if code == "RETRY":  # the name's token changed since it was read
+                        continue
+                    if code == "NOUSER":
+                        raise NotFoundError(f"No user {name!r}.") from None
+                    raise ConflictError(_REFUSALS[code].format(name=name)) from None
+        raise ConflictError(f"The tokens of {name!r} keep changing; try again.")
 
     async def revoke(self, token: str) -> bool:
         """Revoke by the token itself, or by the id `list` shows (a digest prefix)."""
