@@ -76,7 +76,8 @@ def scored_extras(
 ) -> tuple[list[str], list[Any]]:
     """The KEYS and ARGV that STORE_SCORED takes after its first five keys and ten arguments:
     outbox chain, author history and counts, the ingest dead-letter stream, the outbox refs
-    hash, then the queue's index keys (the whole queue by priority excluded: that is its KEYS[2])."""
+    hash, then the queue's index keys (the whole queue by priority excluded: that is its
+    KEYS[2])."""
     comment_dims = dims(comment, record)
     action = record["action"]
     by_priority, by_age = index_keys(action, comment_dims) if action != "approve" else ([], [])

@@ -34,7 +34,8 @@ local function holder(claims, ref)
   return string.sub(v, sep + 1), left
 end
 local function hold(claims, ref, who, lease)
-  redis.call('HSET', claims, ref, string.format('%.0f', server_ms() + tonumber(lease)) .. ':' .. who)
+  local expiry = string.format('%.0f', server_ms() + tonumber(lease))
+  redis.call('HSET', claims, ref, expiry .. ':' .. who)
 end
 """
 
@@ -223,8 +224,8 @@ end
 
 # KEYS: 1 comment hash, 2 claims hash, 3 feed stream, 4 audit stream, 5 outbox zset, 6 outbox
 #       chain, 7 recently decided zset, 8 author counts hash, 9 decision history list, 10 outbox
-#       refs hash, 11.. every index key the comment can be in (ARGV[11] of them), then, when escalating,
-#       the escalated queue's index keys (ARGV[12] by priority, then ARGV[12] by age).
+#       refs hash, 11.. every index key the comment can be in (ARGV[11] of them), then, when
+#       escalating, the escalated queue's index keys (ARGV[12] by priority, then ARGV[12] by age).
 # ARGV: 1 decision, 2 reviewer, 3 now ms, 4 decision json, 5 feed json, 6 deliver flag, 7 ref,
 #       8 version the caller read, 9 caller is admin ('1'/'0'), 10 escalated queue score,
 #       11 count of index keys, 12 escalated index keys per order, 13 recent size, 14 has author,
