@@ -62,9 +62,7 @@ class RedisClaims:
         """Give the claim up. True when released, False when nobody held it; ClaimedError when
         it is someone else's (unless `force`: an admin freeing a comment)."""
         async with async_unavailable_as_error():
-            result = await self._release(
-                keys=[keys.CLAIMS], args=[who, "1" if force else "0", ref]
-            )
+            result = await self._release(keys=[keys.CLAIMS], args=[who, "1" if force else "0", ref])
         if isinstance(result, str):
             raise ClaimedError(f"Comment {ref!r} is being reviewed by {result}.", result)
         return bool(result)
