@@ -1,12 +1,22 @@
 """Every Redis key, stream and group name moderator uses, built in one place.
 
-Every key starts with the hash tag `{mod}`, so all of them hash to one Redis Cluster slot
-(15 bits of CRC16("mod")): every Lua script, MULTI block and multi-key command sees its keys on
-one node, on a standalone Redis, under Sentinel and on a cluster alike. The price on a cluster:
-one primary (and its replicas) holds all of moderator's data; the others hold none of it.
-docs/DESIGN.md ("Redis topologies") says what that means and what partitioning would change.
+Every key starts with a hash tag, so each operation's keys hash to one Redis Cluster slot: every
+Lua script, MULTI block and multi-key command sees its keys on one node, on a standalone Redis,
+under Sentinel and on a cluster alike. With one partition (`redis.partitions = 1`, the default)
+every key carries `{mod}` and one primary holds all of moderator's data. With P partitions, a
+site's comments and everything that follows them (ingest stream, queues and their indexes,
+claims, feed, audit, outbox, recently decided, second opinions, authors) carry its partition's
+tag (`partition_of(site)`: `{mod}` for partition 0, `{mod:p<K>}` for the others), so a cluster
+spreads sites over its primaries; accounts, policies, sites and the other globals stay under
+`{mod}`. Per-comment names (`comment(ref)`, …) find the partition from the ref's site; a
+partition's own keys are `part(k).…`, and the module-level names below (INGEST_STREAM, …) are
+partition 0's. docs/DESIGN.md ("Redis topologies") gives the reason for each slot choice.
 Data written before the tag existed sits under `LEGACY_PREFIX`; `moderator migrate` moves it.
 """
+
+import zlib
+from dataclasses import dataclass
+from functools import cache
 
 PREFIX = "{mod}:"
 LEGACY_PREFIX = "mod:"  # the first layout (no hash tag): `moderator migrate` moves it
@@ -42,7 +52,7 @@ SITES = PREFIX + "sites"  # hash site name -> site settings JSON (`moderator sit
 
 
 def comment(ref: str) -> str:
-    return f"{PREFIX}comment:{ref}"
+    return f"{prefix_of(ref)}comment:{ref}"
 
 
 def queue(name: str) -> str:
@@ -66,27 +76,27 @@ def claims_of(who: str) -> str:
 
 def history(ref: str) -> str:
     """List of audit-stream ids: every decision on one comment, oldest first."""
-    return f"{PREFIX}history:{ref}"
+    return f"{prefix_of(ref)}history:{ref}"
 
 
 def notes(ref: str) -> str:
-    return f"{PREFIX}notes:{ref}"
+    return f"{prefix_of(ref)}notes:{ref}"
 
 
 def outbox_chain(ref: str) -> str:
     """List of one comment's feed ids awaiting callback delivery, in order; only the head is
     ever in OUTBOX, so version n+1 is never sent before version n."""
-    return f"{PREFIX}outbox:chain:{ref}"
+    return f"{prefix_of(ref)}outbox:chain:{ref}"
 
 
 def author(site: str, author_id: str) -> str:
     """Sorted set of the author's comment refs by arrival time (ms), capped."""
-    return f"{PREFIX}author:{site}:{author_id}"
+    return f"{part_of_site(site).prefix}author:{site}:{author_id}"
 
 
 def author_counts(site: str, author_id: str) -> str:
     """Hash state -> how many of the author's comments are in that state now."""
-    return f"{PREFIX}author-counts:{site}:{author_id}"
+    return f"{part_of_site(site).prefix}author-counts:{site}:{author_id}"
 
 
 def token(digest: str) -> str:
@@ -110,7 +120,7 @@ def login_failures(kind: str, value: str) -> str:
 def revisions(ref: str) -> str:
     """List of JSON snapshots of the comment's earlier revisions (text, record, decision), oldest
     first; the current revision is the comment hash itself."""
-    return f"{PREFIX}revisions:{ref}"
+    return f"{prefix_of(ref)}revisions:{ref}"
 
 
 def heartbeats(role: str) -> str:
@@ -125,7 +135,7 @@ TOKEN_NAMES = PREFIX + "token-names"  # hash principal name -> digest of its one
 def integration_links(platform: str, site: str) -> str:
     """Hash: moderator comment id -> the platform's own id for it (a platform whose webhook
     names a comment moderator first saw under another id, such as Coral's moderation phase)."""
-    return f"{PREFIX}links:{platform}:{site}"
+    return f"{part_of_site(site).prefix}links:{platform}:{site}"
 
 
 # Policies as versioned data (issue 13): every applied policy is kept; one is current.
@@ -142,7 +152,7 @@ SECOND_DISAGREE = PREFIX + "second:disagree"  # sorted set of SECOND_DONE ids th
 def second_first(ref: str) -> str:
     """Hash: the first decision a second opinion is asked about (by, decision, version, at,
     categories); never shown to the second reviewer."""
-    return f"{PREFIX}second:first:{ref}"
+    return f"{prefix_of(ref)}second:first:{ref}"
 
 
 # The archive (adapters/archive/archiver.py): one archiver at a time, resumable batches.
@@ -167,3 +177,128 @@ def sync_reply(request_id: str) -> str:
 def perspective_rate(principal: str, window: int) -> str:
     """Counter of one token's Perspective requests in one rate window (expires with it)."""
     return f"{PREFIX}perspective:rate:{principal}:{window}"
+
+
+# Partitions (redis.partitions): see the module's docstring.
+_partitions = 1
+
+
+def configure(partitions: int) -> None:
+    """Set how many partitions this process's names spread over (bootstrap does, from
+    `redis.partitions`, checked against what the Redis records: adapters/redis/layout.py)."""
+    global _partitions
+    if partitions < 1:
+        raise ValueError("partitions must be at least 1")
+    _partitions = partitions
+
+
+def partitions() -> int:
+    return _partitions
+
+
+def tag(k: int) -> str:
+    return "{mod}" if k == 0 else "{mod:p%d}" % k
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """One partition's keys: what every comment of its sites shares."""
+
+    index: int
+    prefix: str
+
+    @property
+    def ingest(self) -> str:
+        return self.prefix + "ingest"
+
+    @property
+    def dead(self) -> str:
+        return self.prefix + "ingest:dead"
+
+    @property
+    def feed(self) -> str:
+        return self.prefix + "feed"
+
+    @property
+    def audit(self) -> str:
+        return self.prefix + "audit"
+
+    @property
+    def outbox(self) -> str:
+        return self.prefix + "outbox"
+
+    @property
+    def outbox_attempts(self) -> str:
+        return self.prefix + "outbox:attempts"
+
+    @property
+    def outbox_errors(self) -> str:
+        return self.prefix + "outbox:errors"
+
+    @property
+    def outbox_dead(self) -> str:
+        return self.prefix + "outbox:dead"
+
+    @property
+    def outbox_refs(self) -> str:
+        return self.prefix + "outbox:refs"
+
+    @property
+    def recent(self) -> str:
+        return self.prefix + "recent"
+
+    @property
+    def claims(self) -> str:
+        return self.prefix + "claims"
+
+    @property
+    def second_queue(self) -> str:
+        return self.prefix + "second:queue"
+
+    @property
+    def second_done(self) -> str:
+        return self.prefix + "second:done"
+
+    @property
+    def second_disagree(self) -> str:
+        return self.prefix + "second:disagree"
+
+    def queue(self, name: str) -> str:
+        return f"{self.prefix}queue:{name}"
+
+    def queue_index(self, name: str, order: str, dim: str | None = None) -> str:
+        if order == "priority" and dim is None:
+            return self.queue(name)
+        return f"{self.prefix}qx:{name}:{order}:{dim or '*'}"
+
+    def claims_of(self, who: str) -> str:
+        return f"{self.prefix}claims-of:{who}"
+
+
+@cache
+def part(k: int) -> Partition:
+    return Partition(k, tag(k) + ":")
+
+
+def parts() -> list[Partition]:
+    """Every partition, in order."""
+    return [part(k) for k in range(_partitions)]
+
+
+def partition_of(site: str) -> int:
+    """The partition of a site's comments: CRC-32 of its name modulo the partitions (0 with
+    one). Stable across processes and versions: it decides where data lives."""
+    return 0 if _partitions == 1 else zlib.crc32(site.encode()) % _partitions
+
+
+def part_of_site(site: str) -> Partition:
+    return part(partition_of(site))
+
+
+def part_of(ref: str) -> Partition:
+    """The partition of a comment, from its ref (`site:id`; sites hold no ':')."""
+    return part_of_site(ref.split(":", 1)[0])
+
+
+def prefix_of(ref: str) -> str:
+    return part_of(ref).prefix

@@ -58,6 +58,24 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     client.close()
 
 
+#: Sites that fall in three different partitions when there are three (keys.partition_of).
+SITES_BY_PARTITION = {0: "es", 1: "blog", 2: "news"}
+
+
+@pytest.fixture
+def partitioned() -> Iterator[int]:
+    """Three partitions for this test (keys.configure), one again after it: "es", "blog" and
+    "news" fall in partitions 0, 1 and 2 (SITES_BY_PARTITION)."""
+    from moderator import keys
+
+    keys.configure(3)
+    assert {keys.partition_of(s): s for s in SITES_BY_PARTITION.values()} == SITES_BY_PARTITION
+    try:
+        yield 3
+    finally:
+        keys.configure(1)
+
+
 @pytest.fixture
 def make_settings(redis_url: str, tmp_path: Path) -> Callable[..., Settings]:
     """Settings for tests: real Redis, test secrets, short worker timings; override anything."""
