@@ -105,13 +105,19 @@ def _capacity(stack: services.Stack, url: str, spec: str, count: int) -> float:
     return (len(stamps) - 1) / max(0.001, (stamps[-1] - stamps[0]) / 1000)
 
 
-async def _send(url: str, rate: float | None, amount: float, prefix: str) -> Phase:
+async def _send(
+    url: str,
+    rate: float | None,
+    amount: float,
+    prefix: str,
+    sites: tuple[str, ...] = (services.SITE,),
+) -> Phase:
     """Open loop at `rate` per second for `amount` seconds; or, with rate None, `amount`
     comments as fast as 16 connections go."""
     import httpx
 
     count = int(amount) if rate is None else max(1, int(rate * amount))
-    bodies = services.signed_bodies(count, prefix=f"{prefix}{services.run_id()}-")
+    bodies = services.signed_bodies(count, prefix=f"{prefix}{services.run_id()}-", sites=sites)
     phase = Phase(sent=count)
     # Idle connections expire before uvicorn's 5 s keep-alive closes them under us.
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2.0)
@@ -131,7 +137,7 @@ async def _send(url: str, rate: float | None, amount: float, prefix: str) -> Pha
                     r = await client.post("/v1/comments", content=raw, headers=headers)
             phase.latencies_ms.append((time.perf_counter() - sent) * 1000)
             phase.statuses[r.status_code] = phase.statuses.get(r.status_code, 0) + 1
-            ref = f"{services.SITE}:{r.json()['id']}" if r.status_code == 202 else None
+            ref = _ref(raw) if r.status_code == 202 else None
             if ref:
                 phase.accepted.append(ref)
             elif r.status_code == 503:
@@ -203,7 +209,8 @@ def _refs_with_prefix(redis_url: str, prefix: str) -> list[str]:
 def _ref(raw: bytes) -> str:
     import json
 
-    return f"{services.SITE}:{json.loads(raw)['id']}"
+    comment = json.loads(raw)
+    return f"{comment['site']}:{comment['id']}"
 
 
 def _fields(redis_url: str, refs: list[str], name: str) -> list[int]:

@@ -132,13 +132,13 @@ def wait_http(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60)
     raise RuntimeError(f"{url} did not answer within {timeout_s} s")
 
 
-def body(n: int, text: str, prefix: str = "b") -> bytes:
+def body(n: int, text: str, prefix: str = "b", site: str = SITE) -> bytes:
     """A webhook body as a platform sends it: comment, author, thread."""
     return json.dumps(
         {
             "id": f"{prefix}{n:08d}",
             "text": text,
-            "site": SITE,
+            "site": site,
             "author": {"id": f"u{n % 997}", "name": f"reader {n % 997}"},
             "thread": {
                 "id": f"t{n % 50}",
@@ -150,15 +150,18 @@ def body(n: int, text: str, prefix: str = "b") -> bytes:
     ).encode()
 
 
-def signed_bodies(count: int, prefix: str = "b", seed: int = 21) -> list[tuple[str, bytes]]:
-    """`count` (signature header, body) pairs of distinct comments, signed now."""
+def signed_bodies(
+    count: int, prefix: str = "b", seed: int = 21, sites: tuple[str, ...] = (SITE,)
+) -> list[tuple[str, bytes]]:
+    """`count` (signature header, body) pairs of distinct comments, signed now, taking the
+    sites in turn."""
     from moderator.core.signing import sign
 
     texts = [c.text for c in corpus.comments(min(count, 2000), seed=seed)]
     now = int(time.time())
     out = []
     for n in range(count):
-        raw = body(n, texts[n % len(texts)], prefix)
+        raw = body(n, texts[n % len(texts)], prefix, sites[n % len(sites)])
         out.append((sign(WEBHOOK_SECRET, raw, now), raw))
     return out
 

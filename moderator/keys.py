@@ -44,11 +44,12 @@ OUTBOX_REFS = PREFIX + "outbox:refs"  # hash feed id -> ref, for every event in 
 #: A string nobody reads: the webhook SETs it (with a short TTL) right before WAIT, on the same
 #: connection, so the WAIT covers every write made before it on any connection (WAIT counts the
 #: replicas that acknowledged this connection's last write). A write, not a PUBLISH: a Redis
-#: Cluster does not replicate PUBLISH, and this key's `{mod}` tag routes it to the primary WAIT
-#: must ask.
+#: Cluster does not replicate PUBLISH, and this key's tag routes it to the primary WAIT must ask
+#: (`wait_mark(ref)`: the one holding the comment's partition; this name is partition 0's).
 WAIT_MARK = PREFIX + "wait"
 READY_PROBE = PREFIX + "ready-probe"  # string with a TTL: /readyz writes it to prove Redis writable
 SITES = PREFIX + "sites"  # hash site name -> site settings JSON (`moderator sites add`)
+LAYOUT = PREFIX + "layout"  # hash: partitions (redis.partitions the data was written with)
 
 
 def comment(ref: str) -> str:
@@ -197,7 +198,7 @@ def partitions() -> int:
 
 
 def tag(k: int) -> str:
-    return "{mod}" if k == 0 else "{mod:p%d}" % k
+    return "{mod}" if k == 0 else f"{{mod:p{k}}}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,3 +303,8 @@ def part_of(ref: str) -> Partition:
 
 def prefix_of(ref: str) -> str:
     return part_of(ref).prefix
+
+
+def wait_mark(ref: str) -> str:
+    """WAIT_MARK of the comment's partition."""
+    return prefix_of(ref) + "wait"

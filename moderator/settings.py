@@ -68,6 +68,11 @@ class RedisSettings(_Section):
     # ceiling, "0" for none, else bytes or a size such as "512mb" or "2gb". It never evicts
     # (noeviction): when full, writes are refused and the webhook answers 503 until there is room.
     maxmemory: str = Field("0", pattern=r"^(?i)\d+(b|kb|mb|gb)?$")
+    # How many partitions moderator's data is split into (moderator/keys.py): each site's
+    # comments, queues, feed and callbacks carry their partition's hash tag, so a Redis Cluster
+    # spreads sites over its primaries. Fixed when the data is first written (Redis records it
+    # and every process checks it); 1 keeps every key under `{mod}`, on one node.
+    partitions: int = Field(1, ge=1, le=256)
 
 
 class ModelSettings(_Section):

@@ -1,13 +1,15 @@
 """Callback delivery from the outbox: each feed event the outbox names is POSTed to the
 platform, signed like the webhook, until the platform answers 2xx.
 
-Delivery is at-least-once: the `Idempotency-Key` header (the feed id) lets the platform drop a
-repeat. One comment's events go out in order, one at a time (redis/outbox.py): a decision's
-`version` (also in the `X-Moderator-Version` header) is never delivered before the previous
-one. Failures are logged and never raised; a failing endpoint delays only its own entries
-(exponential backoff with jitter, capped) and never blocks decisions, which are already stored
-and already in the pull feed. After `max_attempts` failures an event is dead-lettered (logged
-as an error) until an admin replays it.
+Delivery is at-least-once: the `Idempotency-Key` header lets the platform drop a repeat. It is
+the event's feed id with one partition (`redis.partitions`), and `p<K>-<feed id>` with several,
+since each partition has its own feed and feed ids repeat across them (outbox.py: `Due.key`);
+the payload's `cursor` stays the plain feed id. One comment's events go out in order, one at a
+time (redis/outbox.py): a decision's `version` (also in the `X-Moderator-Version` header) is
+never delivered before the previous one. Failures are logged and never raised; a failing
+endpoint delays only its own entries (exponential backoff with jitter, capped) and never blocks
+decisions, which are already stored and already in the pull feed. After `max_attempts` failures
+an event is dead-lettered (logged as an error) until an admin replays it.
 
 Each request as a whole (not each phase) is bounded by `callback.timeout_s`, which is 10 s
 inside the delivery's lease.
@@ -37,10 +39,9 @@ from typing import Any, Protocol
 import httpx
 import redis.asyncio as aioredis
 
-from moderator import keys
 from moderator.adapters.redis.client import DOWN
 from moderator.adapters.redis.heartbeats import AsyncHeartbeat, process_name
-from moderator.adapters.redis.outbox import RedisOutbox
+from moderator.adapters.redis.outbox import Due, RedisOutbox
 from moderator.core import signing_standard
 from moderator.core.signing import HEADER, sign
 from moderator.settings import CallbackSettings
@@ -56,8 +57,9 @@ class DeliveryTarget(Protocol):
     async def deliver(
         self, http: httpx.AsyncClient, fid: str, payload: dict[str, Any], limit_s: float
     ) -> str | None:
-        """Send one event; the error as text, or None when the platform has it. Never raises
-        for a failure the platform or the network caused; bounded by `limit_s` by the caller."""
+        """Send one event; the error as text, or None when the platform has it. `fid` is the
+        event's idempotency key (`Due.key`: the feed id with one partition). Never raises for a
+        failure the platform or the network caused; bounded by `limit_s` by the caller."""
         ...
 
 
@@ -68,7 +70,8 @@ TargetResolver = Callable[[str], Awaitable[DeliveryTarget | None]]
 class HttpCallback:
     """Our callback: the event as JSON, POSTed to `url`, signed with `secret` in the site's
     scheme (moderator's `X-Moderator-Signature`, or Standard Webhooks' three headers with the
-    feed id as `webhook-id`), `Idempotency-Key: <feed id>`, `X-Moderator-Version` on decisions."""
+    idempotency key as `webhook-id`), `Idempotency-Key: <key>` (`Due.key`: the feed id with one
+    partition), `X-Moderator-Version` on decisions."""
 
     def __init__(self, url: str, secret: str, signing: str = "moderator") -> None:
         self.url, self.secret, self.signing = url, secret, signing
@@ -159,59 +162,60 @@ class OutboxDeliverer:
         it never stops the others."""
         now_ms = int(time.time() * 1000)
         lease_end = time.monotonic() + self.lease_ms / 1000
-        fids = await self.outbox.claim_due(now_ms, self.lease_ms, _CLAIM)
-        if fids:
+        due = await self.outbox.claim_due(now_ms, self.lease_ms, _CLAIM)
+        if due:
             results = await asyncio.gather(
-                *(self._deliver(fid, lease_end) for fid in fids), return_exceptions=True
+                *(self._deliver(entry, lease_end) for entry in due), return_exceptions=True
             )
-            for fid, result in zip(fids, results, strict=True):
+            for entry, result in zip(due, results, strict=True):
                 if isinstance(result, Exception):
                     self.last_error = f"{type(result).__name__}: {result}"[:300]
-                    log.error("Callback %s: %s; retried when its lease ends.", fid, result)
-        return len(fids)
+                    log.error("Callback %s: %s; retried when its lease ends.", entry.key, result)
+        return len(due)
 
-    async def _deliver(self, fid: str, lease_end: float) -> None:
-        event = await self.outbox.event(fid)
+    async def _deliver(self, due: Due, lease_end: float) -> None:
+        fid, key = due.fid, due.key
+        event = await self.outbox.event(due)
         if event is None:
-            await self._vanished(fid)
+            await self._vanished(due)
             return
         ref = f"{event.get('site')}:{event.get('id')}"
         target = await self._targets(str(event.get("site")))
         if target is None:
-            log.info("Callback %s: site %r has no callback target; done.", fid, event.get("site"))
+            log.info("Callback %s: site %r has no callback target; done.", key, event.get("site"))
             await self.outbox.delivered(fid, ref, int(time.time() * 1000))
             return
-        error = await self._post(target, fid, {"cursor": fid, **event}, lease_end)
+        error = await self._post(target, key, {"cursor": fid, **event}, lease_end)
         now_ms = int(time.time() * 1000)
         if error is None:
             await self.outbox.delivered(fid, ref, now_ms)
             self.delivered += 1
             return
-        attempts = int(await self._client.hget(keys.OUTBOX_ATTEMPTS, fid) or 0) + 1
+        attempts = await self.outbox.attempts(due) + 1
         delay_s = self.backoff_s(attempts)
         done = await self.outbox.failed(
-            fid,
+            due,
             error,
             due_ms=now_ms + int(delay_s * 1000),
             max_attempts=self._settings.max_attempts,
             now_ms=now_ms,
         )
         if done < 0:
-            log.error("Callback %s dead-lettered after %d attempts: %s", fid, -done, error)
+            log.error("Callback %s dead-lettered after %d attempts: %s", key, -done, error)
             return
         log.warning(
-            "Callback %s failed (attempt %d, next in %.1f s): %s", fid, done, delay_s, error
+            "Callback %s failed (attempt %d, next in %.1f s): %s", key, done, delay_s, error
         )
 
-    async def _vanished(self, fid: str) -> None:
+    async def _vanished(self, due: Due) -> None:
         """The event is no longer in the feed: nothing to send, but its comment's later events
         must not wait behind it forever."""
-        ref = await self.outbox.ref_of(fid)
-        log.error("Callback %s: the feed has no such event; skipped (comment %s).", fid, ref)
+        ref = await self.outbox.ref_of(due.fid, due.part.index)
+        log.error("Callback %s: the feed has no such event; skipped (comment %s).", due.key, ref)
         if ref is None:
-            await self._client.zrem(keys.OUTBOX, fid)
+            await self.outbox.drop(due)
             return
-        await self.outbox.delivered(fid, ref, int(time.time() * 1000))
+        await self.outbox.delivered(due.fid, ref, int(time.time() * 1000))
 
     async def _global_target(self, site: str) -> DeliveryTarget | None:
         if not self._settings.url:
@@ -219,7 +223,7 @@ class OutboxDeliverer:
         return HttpCallback(self._settings.url, self._secret)
 
     async def _post(
-        self, target: DeliveryTarget, fid: str, payload: dict[str, Any], lease_end: float
+        self, target: DeliveryTarget, key: str, payload: dict[str, Any], lease_end: float
     ) -> str | None:
         """Send one event through its target; the error as text, or None when delivered. The
         whole exchange (connect, send, every byte of the answer, every request of an adapter
@@ -231,7 +235,7 @@ class OutboxDeliverer:
             return "TimeoutError: the lease ran out before the request could start"
         try:
             async with asyncio.timeout(limit_s):
-                return await target.deliver(self._http, fid, payload, limit_s)
+                return await target.deliver(self._http, key, payload, limit_s)
         except TimeoutError:
             return f"TimeoutError: no complete answer within {limit_s:.1f} s"
         except Exception as exc:

@@ -104,6 +104,7 @@ def open_store(
             hold_lock=hold_lock
         )
         url = embedded.url
+    keys.configure(settings.redis.partitions)
     if check_layout:
         try:
             ensure_layout(url, migrate_now=embedded is not None)
@@ -115,8 +116,11 @@ def open_store(
 
 
 def ensure_layout(url: str, *, migrate_now: bool) -> None:
+    """The layout check of open_store: the first layout's data moved (or refused), then the
+    partitions this process uses (keys.partitions) checked against those Redis records."""
     client = connect(url, decode_responses=False)
     try:
+        redis_layout.check_partitions(client, keys.partitions())
         if not redis_layout.has_legacy_data(client):
             return
         if not migrate_now:
@@ -163,6 +167,7 @@ def build_web(
     deliver: bool = True,
     passwords: Argon2Passwords | None = None,
 ) -> WebServices:
+    keys.configure(settings.redis.partitions)
     client = connect_async(url)
     callbacks = has_targets(settings, url)
     review, ui = settings.review, settings.ui
@@ -249,6 +254,7 @@ def worker_parts(
     /healthz, the policy versions. A Redis that does not answer (down, or switching primaries
     during a failover) is waited for, with a warning and a growing pause, as the loop itself
     does; None when `stop` is set while waiting."""
+    keys.configure(settings.redis.partitions)
     delay = 0.5
     while True:
         try:

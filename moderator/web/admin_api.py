@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from moderator.adapters.redis.audit import AuditQuery
+from moderator.adapters.redis.audit import CURSOR, AuditQuery
+from moderator.adapters.redis.dead_letters import ENTRY_ID
 from moderator.web.auth import Caller, admin_caller
 from moderator.web.openapi import problems
 from moderator.web.problems import Problem
@@ -17,7 +18,6 @@ from moderator.web.views import now_ms
 
 router = APIRouter(prefix="/v1/admin")
 AdminDep = Annotated[Caller, Depends(admin_caller)]
-_FEED_ID = r"^\d{1,20}-\d{1,20}$"
 
 
 @router.get("/users")
@@ -54,13 +54,16 @@ async def audit(
     decision: Literal["approve", "reject", "escalate", "undo"] | None = None,
     since_ms: Annotated[int | None, Query(ge=0)] = None,
     until_ms: Annotated[int | None, Query(ge=0)] = None,
-    before: Annotated[str | None, Query(pattern=_FEED_ID)] = None,
+    before: Annotated[str | None, Query(pattern=CURSOR, max_length=30_000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     """Search the audit log, newest first. Bounded: reads at most review.scan_max entries per
     call; when `next_before` is set, pass it as `before` to go on."""
     query = AuditQuery(reviewer, site, id, decision, since_ms, until_ms, before)
-    page = await request.app.state.services.audit.search(query, limit)
+    try:
+        page = await request.app.state.services.audit.search(query, limit)
+    except ValueError as exc:  # a cursor made for another number of partitions
+        raise Problem(422, str(exc)) from None
     return {"entries": page.entries, "next_before": page.next_before, "scanned": page.scanned}
 
 
@@ -110,7 +113,7 @@ async def replay(request: Request, caller: AdminDep, feed_id: str) -> Response:
 async def rescore(request: Request, caller: AdminDep, entry_id: str) -> dict[str, Any]:
     """Rescore an ingest dead letter's comment (`rescored`), or only drop the dead letter when
     its comment was decided, revised or rescored since (`resolved`); 404 if there is none."""
-    if not re.fullmatch(_FEED_ID, entry_id):
+    if not re.fullmatch(ENTRY_ID, entry_id):
         raise Problem(404, f"{entry_id} is not an ingest dead letter.")
     status = await request.app.state.services.ingest_dead.replay(entry_id)
     if status == "missing":

@@ -14,7 +14,8 @@ problem documents. `/healthz` and `/readyz` stay open: they say nothing about th
 - `/readyz` means "this process can serve": Redis reachable and writable (a short-lived key is
   written, so an out-of-memory or read-only Redis fails it). It never looks at workers: a dead
   worker must not take the API out of a load balancer (the webhook still stores comments).
-- `/metrics`: queue sizes, backlogs, dead letters, and heartbeat ages.
+- `/metrics`: queue sizes, backlogs, dead letters, and heartbeat ages (the streams and sets
+  that are split by partition summed over the partitions).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import time
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
@@ -158,12 +160,7 @@ async def metrics(request: Request) -> str:
     lines: list[str] = []
     try:
         stats = [s for s in await services.queues.stats() if s.name != "recent"]
-        pipe = services.redis.pipeline(transaction=False)
-        for key in (keys.INGEST_STREAM, keys.DEAD_STREAM, keys.FEED_STREAM):
-            pipe.xlen(key)
-        pipe.zcard(keys.OUTBOX)
-        pipe.zcard(keys.OUTBOX_DEAD)
-        backlog, dead, feed, outbox, callback_dead = await pipe.execute()
+        backlog, dead, feed, outbox, callback_dead = await _sizes(services.redis)
         loops = await _loops(request)
     except DOWN:
         return "moderator_redis_up 0\n"
@@ -184,6 +181,19 @@ async def metrics(request: Request) -> str:
         lines += await sla_metrics(request, stats, int(time.time() * 1000))
         lines += await agreement_metrics(request)
     return "\n".join(lines) + "\n"
+
+
+async def _sizes(client: aioredis.Redis) -> list[int]:
+    """Ingest backlog, ingest dead letters, feed events, callbacks pending and callback dead
+    letters, each summed over the partitions (one pipeline)."""
+    pipe = client.pipeline(transaction=False)
+    for part in keys.parts():
+        for key in (part.ingest, part.dead, part.feed):
+            pipe.xlen(key)
+        pipe.zcard(part.outbox)
+        pipe.zcard(part.outbox_dead)
+    found = await pipe.execute()
+    return [sum(found[i::5]) for i in range(5)]
 
 
 def _heartbeat_lines(loops: dict[str, list[dict[str, Any]]]) -> list[str]:

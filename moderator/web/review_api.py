@@ -13,6 +13,7 @@ from moderator.core.models import Decision
 from moderator.web import actions
 from moderator.web.auth import Caller, api_caller, platform_caller
 from moderator.web.openapi import problems
+from moderator.web.problems import Problem
 from moderator.web.schemas import DecisionIn
 from moderator.web.views import (
     Cursor,
@@ -26,7 +27,8 @@ from moderator.web.views import (
 router = APIRouter(prefix="/v1")
 CallerDep = Annotated[Caller, Depends(api_caller)]
 FiltersDep = Annotated[dict[str, str | None], Depends(filters)]
-_FEED_CURSOR = r"^\d{1,20}-\d{1,20}$"
+#: A feed cursor: a stream id (one partition, contract v1) or `v2.` and one id per partition.
+_FEED_CURSOR = r"^(\d{1,20}-\d{1,20}|v2(\.\d{1,20}-\d{1,20})+)$"
 
 
 def _ref(site: str, comment_id: str) -> str:
@@ -133,11 +135,14 @@ async def decide(
 async def decisions(
     request: Request,
     caller: Annotated[Caller, Depends(platform_caller)],
-    after: Annotated[str | None, Query(pattern=_FEED_CURSOR)] = None,
+    after: Annotated[str | None, Query(pattern=_FEED_CURSOR, max_length=30_000)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """The pull feed (platform and admin tokens): scored and decided events after `after` (a
     cursor from a previous page). Follow `next` until `events` is empty; keep the last cursor
     to resume."""
-    events = await request.app.state.services.review.feed(after, limit)
+    try:
+        events = await request.app.state.services.review.feed(after, limit)
+    except ValueError as exc:  # a v2 cursor made for another number of partitions
+        raise Problem(422, str(exc)) from None
     return {"events": events, "next": events[-1]["cursor"] if events else after}

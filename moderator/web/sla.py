@@ -1,15 +1,18 @@
 """The queue SLA part of `/metrics`: the most recent `SLA_DECISIONS` audit entries with their
-comments' arrival time and language (one XREVRANGE and one pipelined HMGET), turned into lines
-off the event loop (core/sla.py), and each queue's backlog age."""
+comments' arrival time and language (one XREVRANGE per partition, merged newest first, and one
+pipelined HMGET), turned into lines off the event loop (core/sla.py), and each queue's backlog
+age."""
 
 from __future__ import annotations
 
+import heapq
 import json
 from typing import Any
 
 from fastapi import Request
 
 from moderator import keys
+from moderator.adapters.redis.merge import id_key
 from moderator.core.agreement import agreement, agreement_lines
 from moderator.core.sla import DecisionTiming, sla_lines
 
@@ -18,12 +21,15 @@ _LABELS = ("approve", "reject", "escalate")
 
 
 async def recent_timings(request: Request) -> list[DecisionTiming]:
-    """The latest decisions with their comments' arrival time and language (JSON parsed on the
-    CPU pool)."""
+    """The latest decisions across partitions with their comments' arrival time and language
+    (merged and JSON parsed on the CPU pool)."""
     client = request.app.state.services.redis
     cpu = request.app.state.cpu
-    entries: Any = await client.xrevrange(keys.AUDIT_STREAM, count=SLA_DECISIONS)
-    events: list[dict[str, Any]] = await cpu.run(_events, entries)
+    pipe = client.pipeline(transaction=False)
+    for part in keys.parts():
+        pipe.xrevrange(part.audit, count=SLA_DECISIONS)
+    batches: list[Any] = await pipe.execute()
+    events: list[dict[str, Any]] = await cpu.run(_events, batches)
     pipe = client.pipeline(transaction=False)
     for e in events:
         pipe.hmget(keys.comment(f"{e.get('site')}:{e.get('id')}"), "received_at", "record")
@@ -44,8 +50,12 @@ async def sla_metrics(request: Request, stats: list[Any], now_ms: int) -> list[s
     return lines
 
 
-def _events(entries: list[Any]) -> list[dict[str, Any]]:
-    events = [json.loads(fields["data"]) for _, fields in entries]
+def _events(batches: list[Any]) -> list[dict[str, Any]]:
+    """The decisions among the newest SLA_DECISIONS entries of every partition's batch (each
+    newest first), merged newest first."""
+    found = ((id_key(aid), k, fields) for k, batch in enumerate(batches) for aid, fields in batch)
+    newest = heapq.nlargest(SLA_DECISIONS, found, key=lambda e: (e[0], e[1]))
+    events = [json.loads(fields["data"]) for _, _, fields in newest]
     return [e for e in events if e.get("decision") in _LABELS]
 
 

@@ -11,7 +11,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from moderator.adapters.redis.audit import AuditQuery
+from moderator.adapters.redis.audit import CURSOR, AuditQuery
+from moderator.adapters.redis.dead_letters import ENTRY_ID
+from moderator.adapters.redis.outbox import FEED_ID
 from moderator.errors import ModeratorError
 from moderator.web.auth import Caller, check_csrf, require_admin, session_caller
 from moderator.web.problems import Problem
@@ -100,7 +102,7 @@ async def audit_page(
     decision: Annotated[str, Query(max_length=16)] = "",
     since: Annotated[str, Query(max_length=32)] = "",
     until: Annotated[str, Query(max_length=32)] = "",
-    before: Annotated[str, Query(pattern=r"^(\d{1,20}-\d{1,20})?$")] = "",
+    before: Annotated[str, Query(pattern=f"^$|{CURSOR}", max_length=30_000)] = "",
 ) -> Response:
     """Search form and results (newest first, 100 a page, bounded by review.scan_max)."""
     caller = await _admin(request)
@@ -115,7 +117,10 @@ async def audit_page(
         _ms(until, end=True),
         before or None,
     )
-    page = await request.app.state.services.audit.search(query, 100)
+    try:
+        page = await request.app.state.services.audit.search(query, 100)
+    except ValueError as exc:  # a cursor made for another number of partitions
+        raise Problem(422, str(exc)) from None
     form = {"reviewer": reviewer, "site": site, "id": id, "decision": decision}
     form |= {"since": since, "until": until}
     more = urlencode({**form, "before": page.next_before}) if page.next_before else None
@@ -163,7 +168,7 @@ async def dead_page(request: Request, notice: str = "") -> Response:
 @router.post("/dead/replay")
 async def replay(
     request: Request,
-    feed_id: Annotated[str, Form(pattern=r"^\d{1,20}-\d{1,20}$")],
+    feed_id: Annotated[str, Form(pattern=FEED_ID)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     if await _admin(request, csrf) is None:
@@ -175,7 +180,7 @@ async def replay(
 @router.post("/dead/rescore")
 async def rescore(
     request: Request,
-    entry_id: Annotated[str, Form(pattern=r"^\d{1,20}-\d{1,20}$")],
+    entry_id: Annotated[str, Form(pattern=ENTRY_ID)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Rescore an ingest dead letter's comment (or clear it when it was decided since)."""

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moderator import keys
+from moderator.adapters.redis.client import is_cluster
 from moderator.adapters.redis.heartbeats import SyncHeartbeat
 from moderator.adapters.redis.ingest import Delivery, RedisIngestConsumer
 from moderator.adapters.redis.policies import PolicyReloader
@@ -43,6 +44,9 @@ from moderator.worker.sync import SyncServer
 
 log = logging.getLogger("moderator.worker")
 _RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+#: On a Redis Cluster with several partitions, the longest an idle worker blocks on partition 0
+#: before polling the others again (their streams are on other nodes: no single blocking read).
+_CLUSTER_BLOCK_MS = 50
 #: The error class in the hold reason of a message that keeps killing its workers.
 WORKER_LOST = "WorkerLost"
 
@@ -123,26 +127,40 @@ class Worker:
             batch = self._hold_exhausted(self.consumer.reclaim(cfg.claim_idle_ms, size))
             self.sync.consumer.sweep(cfg.claim_idle_ms)
         if not batch:
-            requests, entries = self.sync.consumer.wait(
-                size, cfg.block_ms, keys.INGEST_STREAM, keys.INGEST_GROUP
-            )
-            self.sync.serve(requests)
-            batch = self.consumer.deliveries(entries)
+            batch, _ = self._wait(size, cfg.block_ms)
         deadline = time.monotonic() + cfg.batch_wait_ms / 1000
         while batch and len(batch) < size:
             left_ms = int((deadline - time.monotonic()) * 1000)
             if left_ms <= 0:
                 break
             # a sync request arriving while the batch fills is answered at once
-            requests, entries = self.sync.consumer.wait(
-                size - len(batch), left_ms, keys.INGEST_STREAM, keys.INGEST_GROUP
-            )
-            self.sync.serve(requests)
-            more = self.consumer.deliveries(entries)
-            if not more and not requests:
+            more, answered = self._wait(size - len(batch), left_ms)
+            if not more and not answered:
                 break
             batch.extend(more)
         return batch
+
+    def _wait(self, count: int, block_ms: int) -> tuple[list[Delivery], bool]:
+        """New messages from any partition, answering the sync requests that come with them
+        (and whether there were any).
+        One blocking XREADGROUP on the sync stream and every ingest stream; on a Redis Cluster,
+        where a command's streams must share a slot, the other partitions are polled first and
+        the blocking read (on the sync stream and partition 0, both `{mod}`) is kept short, so
+        a comment in another partition waits at most _CLUSTER_BLOCK_MS."""
+        first = keys.part(0)
+        if is_cluster(self.consumer.client) and keys.partitions() > 1:
+            polled = self.consumer.poll(count, skip=first)
+            block_ms = 1 if polled else min(block_ms, _CLUSTER_BLOCK_MS)
+            requests, entries = self.sync.consumer.wait(
+                count, block_ms, [first.ingest], keys.INGEST_GROUP
+            )
+            self.sync.serve(requests)
+            return polled + self.consumer.deliveries(entries), bool(requests)
+        requests, entries = self.sync.consumer.wait(
+            count, block_ms, [p.ingest for p in keys.parts()], keys.INGEST_GROUP
+        )
+        self.sync.serve(requests)
+        return self.consumer.deliveries(entries), bool(requests)
 
     def process(self, batch: list[Delivery]) -> None:
         """Score and store a batch; on a model error, retry each comment alone to isolate it."""

@@ -25,13 +25,25 @@ from moderator.errors import ConfigError
 OLD = keys.LEGACY_PREFIX
 
 
+#: Functions of moderator/keys.py that build no key name (the partitions' own machinery).
+_NOT_NAMES = {"configure", "partitions", "tag", "part", "parts", "partition_of", "part_of_site"}
+_NOT_NAMES |= {"part_of", "prefix_of"}
+
+
 def test_every_key_moderator_builds_has_the_tag_and_a_family_the_move_knows() -> None:
     names = [
         v
         for k, v in vars(keys).items()
         if k.isupper() and isinstance(v, str) and v.startswith(keys.PREFIX) and v != keys.PREFIX
     ]
+    part = keys.part(0)
+    names += [
+        getattr(part, p) for p in dir(type(part)) if isinstance(getattr(type(part), p), property)
+    ]
+    names += [part.queue("hold"), part.queue_index("hold", "oldest"), part.claims_of("x")]
     for name, fn in vars(keys).items():
+        if name in _NOT_NAMES:
+            continue
         if inspect.isfunction(fn) and fn.__module__ == keys.__name__:
             arity = len(inspect.signature(fn).parameters)
             names.append(fn(*(["x"] * arity)) if name != "queue_index" else fn("hold", "oldest"))
@@ -185,3 +197,36 @@ def test_a_redis_that_does_not_answer_at_start_is_not_an_error_of_the_layout_che
     with caplog.at_level("INFO", logger="moderator.layout"):
         assert bootstrap.open_store(make_settings(redis_url=url)) == (url, None)
     assert "Key layout not checked" in caplog.text  # the commands wait for Redis as always
+
+
+def test_the_partitions_are_recorded_once_and_a_process_with_another_count_is_refused(
+    redis_client: redis.Redis,
+) -> None:
+    raw = redis.Redis(connection_pool=redis_client.connection_pool)
+    redis_layout.check_partitions(raw, 3)  # a fresh Redis: recorded
+    assert redis_client.hget(keys.LAYOUT, "partitions") == "3"
+    redis_layout.check_partitions(raw, 3)
+    with pytest.raises(ConfigError, match="split into 3 partitions"):
+        redis_layout.check_partitions(raw, 1)
+
+
+def test_data_written_before_the_record_counts_as_one_partition(
+    redis_client: redis.Redis,
+) -> None:
+    raw = redis.Redis(connection_pool=redis_client.connection_pool)
+    redis_client.sadd(keys.USERS, "ana")
+    with pytest.raises(ConfigError, match="splitting existing data is not built"):
+        redis_layout.check_partitions(raw, 4)
+    assert not redis_client.exists(keys.LAYOUT)
+    redis_layout.check_partitions(raw, 1)
+    assert redis_client.hget(keys.LAYOUT, "partitions") == "1"
+
+
+def test_every_partitions_names_carry_its_own_tag(partitioned: int) -> None:
+    for k, part in enumerate(keys.parts()):
+        tag = keys.tag(k)
+        assert part.ingest.startswith(tag + ":") and part.claims_of("x").startswith(tag + ":")
+        assert part.queue_index("hold", "oldest", "site:news").startswith(tag + ":")
+    assert len({keys.tag(k) for k in range(3)}) == 3
+    assert keys.comment("news:c1").startswith(keys.tag(2) + ":")
+    assert keys.author("blog", "u1").startswith(keys.tag(1) + ":")

@@ -219,10 +219,11 @@ class Sender:
 def scored_events(client: redis.Redis) -> list[str]:
     """The ref of every "scored" event in the feed (a comment stored twice shows up twice)."""
     refs = []
-    for _, fields in client.xrange(keys.FEED_STREAM):
-        event = json.loads(fields["data"])
-        if event["event"] == "scored":
-            refs.append(f"{event['site']}:{event['id']}")
+    for part in keys.parts():
+        for _, fields in client.xrange(part.feed):
+            event = json.loads(fields["data"])
+            if event["event"] == "scored":
+                refs.append(f"{event['site']}:{event['id']}")
     return refs
 
 
@@ -235,8 +236,9 @@ def states(client: redis.Redis, refs: list[str]) -> dict[str, str | None]:
 
 def queued_members(client: redis.Redis) -> list[str]:
     members: list[str] = []
-    for name in ("hold", "review", "escalated"):
-        members += client.zrange(keys.queue(name), 0, -1)
+    for part in keys.parts():
+        for name in ("hold", "review", "escalated"):
+            members += client.zrange(part.queue(name), 0, -1)
     return members
 
 
@@ -252,5 +254,5 @@ def assert_each_queued_once(client: redis.Redis, refs: list[str]) -> None:
     members = queued_members(client)
     assert len(members) == len(set(members))
     assert sorted(members) == sorted(r for r, s in found.items() if s == "queued")
-    assert client.xlen(keys.DEAD_STREAM) == 0
-    assert client.xlen(keys.INGEST_STREAM) == 0
+    assert all(client.xlen(part.dead) == 0 for part in keys.parts())
+    assert all(client.xlen(part.ingest) == 0 for part in keys.parts())

@@ -287,18 +287,24 @@ def _feed(api: str, token: str) -> tuple[list[dict[str, Any]], list[int]]:
 
 @pytest.mark.slow
 def test_two_apis_and_two_workers_on_a_cluster_lose_nothing_when_a_worker_is_killed(
-    topology: Topology, tmp_path: Path
+    topology: Topology, tmp_path: Path, partitioned: int
 ) -> None:
-    """The proof (issue 14): 3 primaries with a replica each, `webhook.wait_replicas = 1`, two
-    `moderator serve` and two `moderator worker` processes on `redis+cluster://`; 2,000 signed
-    comments from four platforms posting at once, two per API; one worker SIGKILLed once a
-    third are scored. Every accepted comment is scored and queued exactly once, the counts add
-    up, two reviewers claiming through different APIs never get the same comment, a decision
-    made through one API is in the pull feed read through the other, and no CROSSSLOT, MOVED or
-    ASK reaches a log or an answer."""
+    """The proof (issue 14): 3 primaries with a replica each, `redis.partitions = 3` (the four
+    platforms' sites fall in all three, and the three partitions' tags on three primaries),
+    `webhook.wait_replicas = 1`, two `moderator serve` and two `moderator worker` processes on
+    `redis+cluster://`; 2,000 signed comments from four platforms posting at once, two per API;
+    one worker SIGKILLed once a third are scored. Every accepted comment is scored and queued
+    exactly once, each primary holds its partition's comments, the counts add up, two reviewers
+    claiming through different APIs never get the same comment, a decision made through one
+    API is in the pull feed read through the other, and no CROSSSLOT, MOVED or ASK reaches a
+    log or an answer."""
     nodes = topology.cluster(3, replicas=1)
     url = _url(nodes)
-    env = {"MODERATOR_WEBHOOK__WAIT_REPLICAS": "1", "MODERATOR_WEBHOOK__WAIT_TIMEOUT_MS": "2000"}
+    env = {
+        "MODERATOR_WEBHOOK__WAIT_REPLICAS": "1",
+        "MODERATOR_WEBHOOK__WAIT_TIMEOUT_MS": "2000",
+        "MODERATOR_REDIS__PARTITIONS": str(partitioned),
+    }
     (tmp_path / "procs").mkdir()
     client = connect(url)
     try:
@@ -308,14 +314,15 @@ def test_two_apis_and_two_workers_on_a_cluster_lose_nothing_when_a_worker_is_kil
                 procs.api(int(api.rsplit(":", 1)[1]))
             victim = procs.worker()
             procs.worker()
+            sites = iter(("es", "blog", "news", "forum"))  # partitions 0, 1, 2 and 1
             senders = [  # two platforms per API process, posting at the same time
-                Sender(api, 500, prefix=f"p{n}{k}", site=f"site{n}{k}", texts=(CLEAN, RUDE, CLEAN))
+                Sender(api, 500, prefix=f"p{n}{k}", site=next(sites), texts=(CLEAN, RUDE, CLEAN))
                 for n, api in enumerate(apis)
                 for k in range(2)
             ]
             for sender in senders:
                 sender.start()
-            wait_for(lambda: client.xlen(keys.FEED_STREAM) >= 667, 180, 0.05)
+            wait_for(lambda: sum(client.xlen(p.feed) for p in keys.parts()) >= 667, 180, 0.05)
             victim.send_signal(signal.SIGKILL)  # mid-batch: its pending entries are reclaimed
             victim.wait()
             for sender in senders:
@@ -327,6 +334,13 @@ def test_two_apis_and_two_workers_on_a_cluster_lose_nothing_when_a_worker_is_kil
             except AssertionError:
                 raise AssertionError(f"not all scored:\n{procs.logs()}") from None
             assert_each_queued_once(client, refs)
+            owners = {client.get_node_from_key(p.ingest).port for p in keys.parts()}
+            assert len(owners) == 3, "the three partitions are not on three primaries"
+            for sender in senders:  # each comment is on its partition's primary
+                node = client.get_node_from_key(keys.part_of_site(sender.site).ingest)
+                held = redis.Redis(port=node.port, decode_responses=True)
+                assert held.exists(keys.comment(sender.refs()[0])), sender.site
+                held.close()
 
             found = states(client, refs)
             rude = {f"{s.site}:{s.prefix}-{i:05d}" for s in senders for i in range(1, 500, 3)}

@@ -61,7 +61,7 @@ class Seeder:
         )
         received = received_ms or now_ms()
         created = self._accept(
-            keys=[keys.comment(comment.ref), keys.INGEST_STREAM],
+            keys=[keys.comment(comment.ref), keys.part_of(comment.ref).ingest],
             args=[json.dumps(comment.to_dict()), received, comment.ref, 10**6],
         )
         assert created == 1, f"{comment.ref} was already received"

@@ -13,11 +13,13 @@ when run again. How (docs/reliability.md, "The archive"):
    one that changed since (a late edit, a platform's verdict) or still owes a callback stays.
 4. The plan is removed last.
 
-Audit entries older than the cutoff go to `audit/day=<day>/<first id>.parquet`, then
-`keys.ARCHIVE_AUDIT_UPTO` advances; the audit stream is trimmed only up to it, the feed only
-behind both the cutoff and the oldest event the callback outbox still owes a platform (queued,
-waiting in a chain, or dead-lettered). One archiver runs at a time under a lease in Redis,
-renewed after every batch; a run that loses it stops (every step is safe to redo).
+Each partition's audit entries older than the cutoff go to `audit/day=<day>/<first id>.parquet`
+(`<first id>.p<K>` for partition K > 0: stream ids repeat across partitions), then that
+partition's checkpoint (`audit_upto_key`) advances; its audit stream is trimmed only up to it,
+its feed only behind both the cutoff and the oldest event its callback outbox still owes a
+platform (queued, waiting in a chain, or dead-lettered). A comment leaves Redis with its own
+partition's keys. One archiver runs at a time under a lease in Redis, renewed after every batch;
+a run that loses it stops (every step is safe to redo).
 """
 
 from __future__ import annotations
@@ -181,10 +183,11 @@ class Archiver:
         (replies: 1, 0 or -1)."""
         ref = row["ref"]
         comment = json.loads(row["comment"])
+        part = keys.part_of(ref)
         history, counts, has_author = redis_index.author_keys(comment)
         record = json.loads(row["record"]) if row.get("record") else None
         by_priority, by_age = redis_index.index_keys(
-            redis_index.SAMPLE_QUEUE, redis_index.dims(comment, record)
+            redis_index.SAMPLE_QUEUE, redis_index.dims(comment, record), part
         )
         script_keys = [
             keys.comment(ref),
@@ -192,9 +195,9 @@ class Archiver:
             keys.history(ref),
             keys.revisions(ref),
             keys.outbox_chain(ref),
-            keys.RECENT,
+            part.recent,
             history,
-            keys.CLAIMS,
+            part.claims,
             counts,
             *by_priority,
             *by_age,
@@ -203,21 +206,25 @@ class Archiver:
         return await self._delete(keys=script_keys, args=args, client=pipe)
 
     async def _archive_audit(self, report: ArchiveReport) -> None:
-        """Audit entries before the cutoff, by day, in files named by their first id."""
+        for part in keys.parts():
+            await self._archive_audit_of(part, report)
+
+    async def _archive_audit_of(self, part: keys.Partition, report: ArchiveReport) -> None:
+        """One partition's audit entries before the cutoff, by day, in files named by their
+        first id (and the partition: audit_file_name), behind its own checkpoint."""
         high = just_before(f"{report.cutoff_ms}-0")
+        checkpoint = audit_upto_key(part)
         while high is not None:
-            upto = await self._client.get(keys.ARCHIVE_AUDIT_UPTO)
+            upto = await self._client.get(checkpoint)
             low = just_after(upto) if upto else "-"
             if low is None:
                 return
-            batch = await self._client.xrange(
-                keys.AUDIT_STREAM, min=low, max=high, count=self.batch_size
-            )
+            batch = await self._client.xrange(part.audit, min=low, max=high, count=self.batch_size)
             if not batch:
                 return
             day = day_of(_ms(batch[0][0]))
             batch = [e for e in batch if day_of(_ms(e[0])) == day]
-            name = batch[0][0]
+            name = audit_file_name(part, batch[0][0])
             if await asyncio.to_thread(self.archive.exists, AUDIT, day, name):
                 ids = await asyncio.to_thread(
                     self.archive.read, self.archive.path(AUDIT, day, name), ["audit_id"]
@@ -231,23 +238,44 @@ class Archiver:
                 report.audit_entries += len(rows)
                 last = batch[-1][0]
             self._checkpoint("audit-written")
-            await self._client.set(keys.ARCHIVE_AUDIT_UPTO, last)
+            await self._client.set(checkpoint, last)
             await self._renew()
 
     async def _trim(self, report: ArchiveReport) -> None:
-        upto = await self._client.get(keys.ARCHIVE_AUDIT_UPTO)
+        for part in keys.parts():
+            await self._trim_of(part, report)
+
+    async def _trim_of(self, part: keys.Partition, report: ArchiveReport) -> None:
+        """One partition's audit stream up to its checkpoint; its feed behind the cutoff and
+        the oldest event its outbox still owes."""
+        upto = await self._client.get(audit_upto_key(part))
         if upto and (bound := just_after(upto)):
-            report.audit_trimmed = int(
-                await self._client.xtrim(keys.AUDIT_STREAM, minid=bound, approximate=False)
+            report.audit_trimmed += int(
+                await self._client.xtrim(part.audit, minid=bound, approximate=False)
             )
         bound = f"{report.cutoff_ms}-0"
-        owed = await _owed_events(self._client)
+        owed = await _owed_events(self._client, part)
         if owed:
             bound = min(bound, min(owed, key=_id_key), key=_id_key)
-        report.feed_trimmed = int(
-            await self._client.xtrim(keys.FEED_STREAM, minid=bound, approximate=False)
+        report.feed_trimmed += int(
+            await self._client.xtrim(part.feed, minid=bound, approximate=False)
         )
         self._checkpoint("trimmed")
+
+
+def audit_upto_key(part: keys.Partition) -> str:
+    """The last audit id of the partition's stream written to the archive. Partition 0 keeps
+    keys.ARCHIVE_AUDIT_UPTO (one partition: the name it always had); partition K adds ":p<K>"."""
+    return (
+        keys.ARCHIVE_AUDIT_UPTO if part.index == 0 else f"{keys.ARCHIVE_AUDIT_UPTO}:p{part.index}"
+    )
+
+
+def audit_file_name(part: keys.Partition, first_id: str) -> str:
+    """The name of an audit batch file: its first stream id, plus ".p<K>" for partition K > 0
+    (the same id can start a batch of two partitions on the same day; partition 0's names are
+    the ones one partition always had)."""
+    return first_id if part.index == 0 else f"{first_id}.p{part.index}"
 
 
 async def _owing(client: aioredis.Redis, refs: list[str]) -> set[str]:
@@ -258,13 +286,14 @@ async def _owing(client: aioredis.Redis, refs: list[str]) -> set[str]:
     return {ref for ref, n in zip(refs, await pipe.execute(), strict=True) if n}
 
 
-async def _owed_events(client: aioredis.Redis) -> list[str]:
-    """Every feed id the outbox still owes a platform: due, waiting in a chain, dead-lettered
-    (read in one MULTI, so an event moving between them is seen in one place or the other)."""
+async def _owed_events(client: aioredis.Redis, part: keys.Partition) -> list[str]:
+    """Every feed id of the partition its outbox still owes a platform: due, waiting in a
+    chain, dead-lettered (read in one MULTI, inside the partition, so an event moving between
+    them is seen in one place or the other)."""
     pipe = client.pipeline(transaction=True)
-    pipe.hkeys(keys.OUTBOX_REFS)
-    pipe.zrange(keys.OUTBOX, 0, -1)
-    pipe.zrange(keys.OUTBOX_DEAD, 0, -1)
+    pipe.hkeys(part.outbox_refs)
+    pipe.zrange(part.outbox, 0, -1)
+    pipe.zrange(part.outbox_dead, 0, -1)
     refs, due, dead = await pipe.execute()
     return [*refs, *due, *dead]
 

@@ -8,6 +8,12 @@ stores, one PUT). Files are never rewritten: a name that exists is complete.
 
 Reads go through DuckDB over the file list (only the days a window needs), so a window query
 costs the days it covers, not the archive's size.
+
+With several partitions (keys.py) each partition's audit stream is archived on its own, and
+stream ids repeat across partitions: an audit entry is identified by its id and site (a site
+lives in one partition), and entries with equal ids are ordered by partition, as Redis's merged
+reads order them. SQL finds a row's partition from its site with `AUDIT_PARTITION`
+(keys.partition_of, the same function that placed it).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from moderator import keys
 from moderator.adapters.archive.model import DecidedComment
 from moderator.errors import ArchiveError
 
@@ -71,6 +78,8 @@ AUDIT_COLUMNS = [
 
 COLUMNS = {COMMENTS: COMMENT_COLUMNS, AUDIT: AUDIT_COLUMNS}
 _MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+#: SQL for an audit row's partition (a function every query can call when there are several).
+AUDIT_PARTITION = "partition_of(site)"
 
 
 def schema(table: str) -> pa.Schema:
@@ -78,6 +87,12 @@ def schema(table: str) -> pa.Schema:
 
     types = {"string": pa.string(), "int64": pa.int64(), "bool": pa.bool_()}
     return pa.schema([(name, types[kind]) for name, kind in COLUMNS[table]])
+
+
+def audit_partition(site: str | None) -> int:
+    """The partition an audit entry of `site` was appended in (an entry without a site, which
+    moderator never writes, counts as partition 0's)."""
+    return keys.partition_of(site) if site else 0
 
 
 def day_of(ms: int) -> str:
@@ -177,6 +192,8 @@ class ParquetArchive:
             if not self.local:
                 con.register_filesystem(self.fs)
                 files = [self.fs.unstrip_protocol(f) for f in files]
+            if keys.partitions() > 1:
+                _register_partition_of(con)
             source = f"read_parquet({_sql_list(files)}, union_by_name = true)"
             cursor = con.execute(sql.replace("{t}", source), params)
             names = [d[0] for d in cursor.description or []]
@@ -213,15 +230,18 @@ class ParquetArchive:
         since_ms: int | None = None,
         until_ms: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Archived audit entries matching `where` (SQL over AUDIT_SCHEMA's columns), each once
-        (no comment attached: see attach_comments)."""
+        """Archived audit entries matching `where` (SQL over AUDIT_SCHEMA's columns, and
+        AUDIT_PARTITION), each once (by id and site: ids repeat across partitions), by id then
+        partition (no comment attached: see attach_comments)."""
         order = "DESC" if newest_first else "ASC"
         sql = (
-            "SELECT DISTINCT ON (audit_id) * FROM {t} WHERE "
+            "SELECT DISTINCT ON (audit_id, site) * FROM {t} WHERE "
             + (where or "true")
-            + f" ORDER BY audit_id, id_ms {order}"
+            + f" ORDER BY audit_id, site, id_ms {order}"
         )
         sql = f"SELECT * FROM ({sql}) ORDER BY id_ms {order}, id_seq {order}"
+        if keys.partitions() > 1:
+            sql += f", {AUDIT_PARTITION} {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         # a file's day is its stream id's; an entry's `at` may differ by clock skew: pad a day
@@ -285,6 +305,27 @@ def comment_from_row(row: dict[str, Any]) -> DecidedComment:
 
 def audit_from_row(row: dict[str, Any]) -> dict[str, Any]:
     return {"audit_id": row["audit_id"], "feed_id": row["feed_id"], **json.loads(row["data"])}
+
+
+def _register_partition_of(con: Any) -> None:
+    """Make AUDIT_PARTITION callable on `con`: keys.partition_of over a column, once per
+    distinct site of each vector DuckDB hands it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def partition_of(sites: Any) -> Any:  # Any: DuckDB evaluates these hints (no pa there)
+        distinct = pc.unique(sites)
+        found = pa.array([audit_partition(s) for s in distinct.to_pylist()], pa.int64())
+        return pc.take(found, pc.index_in(sites, value_set=distinct))
+
+    con.create_function(
+        "partition_of",
+        partition_of,
+        ["VARCHAR"],
+        "BIGINT",
+        type="arrow",
+        null_handling="special",
+    )
 
 
 def _json(text: str | None) -> Any:

@@ -1,5 +1,6 @@
-"""Decided comments still in Redis: a SCAN over the comment hashes (O(hot comments)), then each
-one's notes, earlier revisions and audit entries (its history list) in one pipeline per batch."""
+"""Decided comments still in Redis: a SCAN over the comment hashes of every partition (one SCAN,
+O(hot comments)), then each one's notes, earlier revisions and audit entries (its history list,
+ids of its own partition's audit stream) in one pipeline per batch."""
 
 from __future__ import annotations
 
@@ -47,33 +48,54 @@ async def decided_refs(
     since_ms: int | None = None,
     until_ms: int | None = None,
 ) -> AsyncIterator[list[tuple[str, int]]]:
-    """Batches of (ref, decided_at) of every comment in a final state decided in the window."""
-    prefix = keys.comment("")
-    pending: list[str] = []
-    async for key in client.scan_iter(match=prefix + "*", count=_SCAN_COUNT, _type="hash"):
-        pending.append(str(key))
+    """Batches of (ref, decided_at) of every comment in a final state decided in the window,
+    in every partition."""
+    pattern, prefixes = _comment_keys()
+    pending: list[tuple[str, str]] = []
+    async for key in client.scan_iter(match=pattern, count=_SCAN_COUNT, _type="hash"):
+        ref = _ref_of(str(key), prefixes)
+        if ref is not None:
+            pending.append((str(key), ref))
         if len(pending) >= _BATCH:
-            yield await _filter(client, pending, prefix, since_ms, until_ms)
+            yield await _filter(client, pending, since_ms, until_ms)
             pending = []
     if pending:
-        yield await _filter(client, pending, prefix, since_ms, until_ms)
+        yield await _filter(client, pending, since_ms, until_ms)
+
+
+def _comment_keys() -> tuple[str, list[str]]:
+    """(SCAN pattern, the comment key prefix of each partition). With one partition the pattern
+    is that prefix's; with several, one pattern covers every tag (`{mod` then anything), and a
+    key counts only when it starts with one of the prefixes exactly."""
+    prefixes = [f"{part.prefix}comment:" for part in keys.parts()]
+    if len(prefixes) == 1:
+        return prefixes[0] + "*", prefixes
+    stem = keys.tag(0).removesuffix("}")  # "{mod": what every partition's tag starts with
+    return stem + "*:comment:*", prefixes
+
+
+def _ref_of(key: str, prefixes: list[str]) -> str | None:
+    """The ref of a comment key (None: not one, e.g. another key the broad pattern matched)."""
+    for prefix in prefixes:
+        if key.startswith(prefix):
+            return key[len(prefix) :]
+    return None
 
 
 async def _filter(
     client: aioredis.Redis,
-    hash_keys: list[str],
-    prefix: str,
+    found: list[tuple[str, str]],
     since_ms: int | None,
     until_ms: int | None,
 ) -> list[tuple[str, int]]:
     pipe = client.pipeline(transaction=False)
-    for key in hash_keys:
+    for key, _ in found:
         pipe.hmget(key, *_FIELDS)
     out = []
-    for key, values in zip(hash_keys, await pipe.execute(), strict=True):
+    for (_, ref), values in zip(found, await pipe.execute(), strict=True):
         at = last_change_ms(*values)
         if at is not None and in_window(at, since_ms, until_ms):
-            out.append((key[len(prefix) :], at))
+            out.append((ref, at))
     return out
 
 
@@ -86,7 +108,8 @@ async def load(
 ) -> list[DecidedComment]:
     """The named comments with everything kept about them (missing or undecided ones left
     out). A decision whose audit entry was already archived and trimmed from the stream (the
-    comment stayed hot: a callback still owed, a later edit) is read from `archive`."""
+    comment stayed hot: a callback still owed, a later edit) is read from `archive` (matched by
+    id and comment: ids of different partitions' streams repeat)."""
     pipe = client.pipeline(transaction=False)
     for ref in refs:
         pipe.hgetall(keys.comment(ref))
@@ -95,9 +118,9 @@ async def load(
         pipe.lrange(keys.history(ref), 0, -1)
     replies = await pipe.execute()
     audit_pipe = client.pipeline(transaction=False)
-    for i in range(len(refs)):
+    for i, ref in enumerate(refs):
         for aid in replies[4 * i + 3]:
-            audit_pipe.xrange(keys.AUDIT_STREAM, min=aid, max=aid)
+            audit_pipe.xrange(keys.part_of(ref).audit, min=aid, max=aid)
     found = iter(await audit_pipe.execute())
     per_ref, missing = [], []
     for i in range(len(refs)):
@@ -106,10 +129,12 @@ async def load(
         per_ref.append([audit_entry(e[0]) for _, e in entries if e])
     if missing and archive is not None:
         cold = await asyncio.to_thread(archive.audit_by_ids, missing)
-        by_id = {e["audit_id"]: e for e in cold}
-        for i in range(len(refs)):
+        by_id = {(e["audit_id"], f"{e.get('site')}:{e.get('id')}"): e for e in cold}
+        for i, ref in enumerate(refs):
             have = {e["audit_id"] for e in per_ref[i]}
-            extra = [by_id[a] for a in replies[4 * i + 3] if a not in have and a in by_id]
+            extra = [
+                by_id[(a, ref)] for a in replies[4 * i + 3] if a not in have and (a, ref) in by_id
+            ]
             per_ref[i] = sorted(per_ref[i] + extra, key=lambda e: _id_key(e["audit_id"]))
     out = []
     for i, ref in enumerate(refs):

@@ -1,17 +1,23 @@
 """The audit log: every decision (and undo) as an immutable stream entry, searched and exported.
 
-Each entry is the `decided` feed event, appended by the decide and undo scripts to
-`keys.AUDIT_STREAM` (and its id to the comment's history list) in the same step as the decision.
-Nothing ever rewrites or deletes an entry.
+Each entry is the `decided` feed event, appended by the decide and undo scripts to the audit
+stream of the comment's partition (`keys.part_of(ref).audit`, and its id to the comment's
+history list) in the same step as the decision. Nothing ever rewrites or deletes an entry.
 
 Search is bounded: by comment id it reads that comment's history list (O(decisions on it));
-otherwise it walks the stream newest first within the time range (stream ids are times, so the
-range costs O(log n) to find) and reads at most `scan_max` entries per call, returning a cursor
-to go on from when it stopped early.
+otherwise it walks the partitions' streams merged newest first within the time range (stream
+ids are times, so the range costs O(log n) to find) and reads at most `scan_max` entries per
+call, returning a cursor to go on from when it stopped early. Between equal ids of different
+partitions the walk goes from the highest partition down. The cursor (`next_before`) is the
+last entry read's id with one partition, exactly as before partitions; with several it is
+merge.py's v2 form holding, per partition, the id every entry still to come there is older
+than, so the next page resumes exactly and never shows entries newer than the last one. A
+plain id given as `before` to a partitioned install means "older than this" everywhere.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,9 +27,12 @@ import redis.asyncio as aioredis
 
 from moderator import keys
 from moderator.adapters.redis.client import async_unavailable_as_error
+from moderator.adapters.redis.merge import decode_cursor, encode_cursor, id_key, merge_forward
 
 _CHUNK = 500
 _SKEW_MS = 300_000
+#: What a `before` cursor looks like (web routes check it before asking Redis).
+CURSOR = r"^(\d{1,20}-\d{1,20}|v2(\.\d{1,20}-\d{1,20})+)$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +43,7 @@ class AuditQuery:
     decision: str | None = None
     since_ms: int | None = None
     until_ms: int | None = None
-    before: str | None = None  # an audit id: continue with older entries
+    before: str | None = None  # a cursor (`next_before`): continue with older entries
 
     def matches(self, event: dict[str, Any]) -> bool:
         return (
@@ -54,13 +63,18 @@ class AuditPage:
     scanned: int
 
 
+Found = tuple[int, str, dict[str, str]]  # (partition, audit id, fields)
+
+
 class RedisAudit:
     def __init__(self, client: aioredis.Redis, *, scan_max: int) -> None:
         self._client = client
         self.scan_max = scan_max
 
     async def search(self, query: AuditQuery, limit: int) -> AuditPage:
-        """Matching entries, newest first, each with the comment it is about (or None)."""
+        """Matching entries, newest first, each with the comment it is about (or None).
+        ValueError for a `before` that is no cursor (or one made for another number of
+        partitions)."""
         async with async_unavailable_as_error():
             if query.comment_id:
                 page = await self._by_comment(query, limit)
@@ -72,51 +86,79 @@ class RedisAudit:
     async def _by_comment(self, query: AuditQuery, limit: int) -> AuditPage:
         ref = f"{query.site or 'default'}:{query.comment_id}"
         ids = await self._client.lrange(keys.history(ref), 0, -1)
+        stream = keys.part_of(ref).audit
         pipe = self._client.pipeline(transaction=False)
         for aid in reversed(ids):
-            pipe.xrange(keys.AUDIT_STREAM, min=aid, max=aid)
+            pipe.xrange(stream, min=aid, max=aid)
         found = [_entry(e[0]) for e in await pipe.execute() if e]
         return AuditPage([e for e in found if query.matches(e)][:limit], None, len(found))
 
     async def _walk(self, query: AuditQuery, limit: int) -> AuditPage:
-        top = just_before(query.before) if query.before else _stream_id(query.until_ms, "+")
+        high = _stream_id(query.until_ms, "+")
+        positions = decode_cursor(query.before)
+        tops = [high if p is None else just_before(p) for p in positions]
         bottom = _stream_id(query.since_ms, "-")
-        if top is None:  # before the very first id: nothing is older
-            return AuditPage([], None, 0)
         out: list[dict[str, Any]] = []
         scanned, last = 0, None
         while len(out) < limit and scanned < self.scan_max:
             count = min(_CHUNK, self.scan_max - scanned)
-            batch: Any = await self._client.xrevrange(keys.AUDIT_STREAM, top, bottom, count=count)
-            for aid, fields in batch:
-                scanned, last = scanned + 1, aid
+            batch = await self._newest(tops, bottom, count)
+            for k, aid, fields in batch:
+                scanned, last = scanned + 1, (k, aid)
                 entry = _entry((aid, fields))
                 if query.matches(entry):
                     out.append(entry)
                     if len(out) >= limit:
                         break
             if len(batch) < count:
-                return AuditPage(out, last if len(out) >= limit else None, scanned)
-            top = f"({last}"
-        return AuditPage(out, last, scanned)
+                return AuditPage(out, _cursor(last) if len(out) >= limit else None, scanned)
+            k, aid, _ = batch[-1]
+            tops = [just_before(p) for p in _older_than(k, aid)]
+        return AuditPage(out, _cursor(last), scanned)
+
+    async def _newest(self, tops: list[str | None], bottom: str, count: int) -> list[Found]:
+        """The newest `count` entries down to `bottom` across partitions, merged (ties: the
+        highest partition first); partition k is read from `tops[k]` down (None: nothing
+        left there)."""
+        parts = keys.parts()
+        wanted = [k for k, top in enumerate(tops) if top is not None]
+        if not wanted:
+            return []
+        pipe = self._client.pipeline(transaction=False)
+        for k in wanted:
+            pipe.xrevrange(parts[k].audit, tops[k], bottom, count=count)
+        found = [
+            (k, aid, fields)
+            for k, batch in zip(wanted, await pipe.execute(), strict=True)
+            for aid, fields in batch
+        ]
+        return heapq.nlargest(count, found, key=lambda e: (id_key(e[1]), e[0]))
 
     async def entries(
         self, since_ms: int | None = None, until_ms: int | None = None
     ) -> AsyncIterator[dict[str, Any]]:
-        """Every entry in the range, oldest first, each with its comment (for export)."""
+        """Every entry in the range, oldest first (the partitions merged), each with its
+        comment (for export)."""
         low = _stream_id(since_ms, "-")
         high = _stream_id(until_ms, "+")
         window = AuditQuery(since_ms=since_ms, until_ms=until_ms)
+        parts = keys.parts()
+
+        async def read(k: int, after: str | None, n: int) -> list[Any]:
+            start = low if after is None else f"({after}"
+            found: Any = await self._client.xrange(parts[k].audit, start, high, count=n)
+            return list(found)
+
+        positions: list[str | None] = [None] * len(parts)
         while True:
             async with async_unavailable_as_error():
-                batch: Any = await self._client.xrange(keys.AUDIT_STREAM, low, high, count=_CHUNK)
-                wanted = [e for e in map(_entry, batch) if window.matches(e)]
-                found = await self.with_comments(wanted)
+                taken, positions = await merge_forward(read, positions, _CHUNK)
+                batch = [_entry((aid, fields)) for _, aid, fields in taken]
+                found = await self.with_comments([e for e in batch if window.matches(e)])
             for entry in found:
                 yield entry
-            if len(batch) < _CHUNK:
+            if len(taken) < _CHUNK:
                 return
-            low = f"({batch[-1][0]}"
 
     async def with_comments(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Attach to each entry the comment it is about (text, author, thread) or None."""
@@ -134,6 +176,18 @@ class RedisAudit:
 def _entry(item: tuple[str, dict[str, str]]) -> dict[str, Any]:
     aid, fields = item
     return {"audit_id": aid, "feed_id": fields.get("feed"), **json.loads(fields["data"])}
+
+
+def _older_than(k: int, aid: str) -> list[str]:
+    """Per partition, the id every entry still to come there is older than once entry `aid`
+    of partition k was read: the walk takes equal ids from the highest partition down, so the
+    partitions below k may still hold one with this very id."""
+    return [aid if j >= k else just_after(aid) or aid for j in range(keys.partitions())]
+
+
+def _cursor(last: tuple[int, str] | None) -> str | None:
+    """`next_before` after the entry `last` (partition, id): its id with one partition."""
+    return None if last is None else encode_cursor(_older_than(*last))
 
 
 _ID_MAX = 2**64 - 1

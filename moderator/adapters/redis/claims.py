@@ -1,6 +1,7 @@
 """Claims: which reviewer is working on which comment.
 
-A claim is an entry of one hash (`keys.CLAIMS`: ref -> "<expiry ms>:<reviewer>"), the expiry
+A claim is an entry of its partition's claims hash (`keys.part_of(ref).claims`, `keys.CLAIMS`
+with one partition: ref -> "<expiry ms>:<reviewer>"), the expiry
 on the Redis server's clock: the lease. It lapses on its own when nobody renews it (the UI renews
 it while the comment is open); claiming or renewing is one Lua script that checks and sets in
 one step, and claim-next (RedisQueues.claim_next) takes its claims inside the same walk that
@@ -42,12 +43,26 @@ class RedisClaims:
         """Claim (or renew) the comment for `who`. ClaimedError naming the holder when another
         reviewer's claim is live; NotFoundError for an unknown comment; ConflictError when it
         is not awaiting a decision; TooManyClaimsError when `who` already holds `max_claims`
-        live claims (0: no cap, and the claim is not counted: bulk actions decide at once)."""
+        live claims (0: no cap, and the claim is not counted: bulk actions decide at once).
+        With several partitions the claims held in the others are counted first (the cap is
+        then exact but for claims taken at the same moment in another partition)."""
+        part = keys.part_of(ref)
         async with async_unavailable_as_error():
+            cap, elsewhere = max_claims, 0
+            if max_claims:
+                elsewhere = await held_elsewhere(self._client, who, part, now_ms)
+                cap = max_claims - elsewhere
+                if cap <= 0:
+                    mine = (await self.holders([ref], now_ms)).get(ref)
+                    if mine is None or mine.by != who:
+                        raise too_many_claims(elsewhere)
+                    cap = 0  # a renewal always goes through
             owner, left, *held = await self._claim_one(
-                keys=[keys.CLAIMS, keys.comment(ref), keys.claims_of(who)],
-                args=[who, lease_ms, now_ms, max_claims, ref],
+                keys=[part.claims, keys.comment(ref), part.claims_of(who)],
+                args=[who, lease_ms, now_ms, cap, ref],
             )
+            if held:
+                held = [int(held[0]) + elsewhere]
         if owner == "":
             if left == "missing":
                 raise NotFoundError(f"No comment {ref!r}.")
@@ -62,19 +77,44 @@ class RedisClaims:
         """Give the claim up. True when released, False when nobody held it; ClaimedError when
         it is someone else's (unless `force`: an admin freeing a comment)."""
         async with async_unavailable_as_error():
-            result = await self._release(keys=[keys.CLAIMS], args=[who, "1" if force else "0", ref])
+            result = await self._release(
+                keys=[keys.part_of(ref).claims], args=[who, "1" if force else "0", ref]
+            )
         if isinstance(result, str):
             raise ClaimedError(f"Comment {ref!r} is being reviewed by {result}.", result)
         return bool(result)
 
     async def holders(self, refs: list[str], now_ms: int) -> dict[str, Claim]:
-        """The live claims among `refs` (one HMGET; `now_ms` decides which have lapsed)."""
+        """The live claims among `refs` (one HGET each, in one pipeline; `now_ms` decides
+        which have lapsed)."""
         if not refs:
             return {}
         async with async_unavailable_as_error():
-            values = await self._client.hmget(keys.CLAIMS, refs)
+            pipe = self._client.pipeline(transaction=False)
+            for ref in refs:
+                pipe.hget(keys.part_of(ref).claims, ref)
+            values = await pipe.execute()
         found = {ref: live_claim(value, now_ms) for ref, value in zip(refs, values, strict=True)}
         return {ref: Claim(ref, *held) for ref, held in found.items() if held}
+
+
+async def held_elsewhere(
+    client: aioredis.Redis, who: str, part: keys.Partition, now_ms: int
+) -> int:
+    """How many live claims `who` holds in the partitions other than `part` (0 with one)."""
+    others = [p for p in keys.parts() if p != part]
+    if not others:
+        return 0
+    pipe = client.pipeline(transaction=False)
+    for p in others:
+        pipe.zrange(p.claims_of(who), 0, -1)
+    listed = await pipe.execute()
+    pipe = client.pipeline(transaction=False)
+    for p, refs in zip(others, listed, strict=True):
+        for ref in refs:
+            pipe.hget(p.claims, ref)
+    values = await pipe.execute()
+    return sum(1 for v in values if (held := live_claim(v, now_ms)) and held[0] == who)
 
 
 def live_claim(value: str | None, now_ms: int) -> tuple[str, int] | None:

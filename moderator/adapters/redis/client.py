@@ -290,20 +290,21 @@ def is_cluster(client: redis.Redis | aioredis.Redis) -> bool:
     return isinstance(client, redis.RedisCluster | AsyncRedisCluster)
 
 
-def data_node(client: redis.Redis) -> dict[str, Any]:
+def data_node(client: redis.Redis, key: str = keys.INGEST_STREAM) -> dict[str, Any]:
     """Keyword arguments that send a keyless command (WAIT, CONFIG GET) to the node holding
-    moderator's data: on a Redis Cluster, the primary that owns the `{mod}` slot (redis-py
-    would send it to its default node, any primary); elsewhere none, there is one primary."""
+    `key` (by default moderator's `{mod}` slot): on a Redis Cluster, the primary that owns its
+    slot (redis-py would send it to its default node, any primary); elsewhere none, there is
+    one primary."""
     if isinstance(client, redis.RedisCluster):
-        return {"target_nodes": client.get_node_from_key(keys.INGEST_STREAM)}
+        return {"target_nodes": client.get_node_from_key(key)}
     return {}
 
 
-async def adata_node(client: aioredis.Redis) -> dict[str, Any]:
+async def adata_node(client: aioredis.Redis, key: str = keys.INGEST_STREAM) -> dict[str, Any]:
     """The asyncio twin of data_node() (an asyncio cluster client learns its slots lazily)."""
     if isinstance(client, AsyncRedisCluster):
         await client.initialize()
-        return {"target_nodes": client.get_node_from_key(keys.INGEST_STREAM)}
+        return {"target_nodes": client.get_node_from_key(key)}
     return {}
 
 

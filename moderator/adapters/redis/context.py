@@ -5,7 +5,7 @@ what they name.
 Costs: the parent is one hash read (by `parent_id` within the same site); the author's history
 is a capped sorted set (newest `AUTHOR_HISTORY_MAX` refs) plus a counts hash kept by the store
 and decide scripts, so a prolific author costs no more than a new one; decisions come from the
-comment's own list of audit ids.
+comment's own list of audit ids, read from its partition's audit stream.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class RedisContext:
             loaded = await load_items(
                 self._client, [*([parent_ref] if parent_ref else []), *others]
             )
-            decisions = await self._decisions(audit_ids)
+            decisions = await self._decisions(ref, audit_ids)
         parent = loaded.pop(0) if parent_ref else None
         return {
             "parent": parent,
@@ -60,12 +60,14 @@ class RedisContext:
             "revisions": [json.loads(r) for r in revisions],
         }
 
-    async def _decisions(self, audit_ids: list[str]) -> list[dict[str, Any]]:
+    async def _decisions(self, ref: str, audit_ids: list[str]) -> list[dict[str, Any]]:
+        """The audit entries of one comment (ids from its history list), oldest first."""
         if not audit_ids:
             return []
+        stream = keys.part_of(ref).audit
         pipe = self._client.pipeline(transaction=False)
         for aid in audit_ids:
-            pipe.xrange(keys.AUDIT_STREAM, min=aid, max=aid)
+            pipe.xrange(stream, min=aid, max=aid)
         out = []
         for entries in await pipe.execute():
             if entries:

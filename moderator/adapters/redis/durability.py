@@ -6,7 +6,7 @@ the embedded Redis and compose.yaml run) and never evicts keys (`maxmemory-polic
 Anything else gets a warning that says what a crash (or a full memory) would lose. Managed
 Redis services that refuse CONFIG get a warning that the settings could not be checked.
 Read-only: nothing here changes Redis. On a Redis Cluster the settings read are those of the
-primary that owns the `{mod}` slot, the one node that holds moderator's data.
+primaries that own moderator's partitions (with one partition, the `{mod}` slot's owner).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 
-from moderator.adapters.redis.client import adata_node, data_node
+from moderator import keys
+from moderator.adapters.redis.client import adata_node, data_node, is_cluster
 
 _FIELDS = ("appendonly", "appendfsync", "maxmemory-policy")
 
@@ -79,23 +80,47 @@ def _unknown(exc: Exception) -> Durability:
 def check(client: redis.Redis) -> Durability:
     """Read and judge the settings (synchronous: start-up banners and logs). Redis being
     unreachable propagates; CONFIG being refused gives durable None."""
+    found = []
     try:
-        config: dict[str, str] = {}
-        target = data_node(client)
-        for name in _FIELDS:
-            config.update(client.config_get(name, **target))
+        for key in _data_keys(client):
+            config: dict[str, str] = {}
+            target = data_node(client, key)
+            for name in _FIELDS:
+                config.update(client.config_get(name, **target))
+            found.append(assess(config))
     except redis.ResponseError as exc:
         return _unknown(exc)
-    return assess(config)
+    return _worst(found)
 
 
 async def acheck(client: aioredis.Redis) -> Durability:
     """As check(), for the web process (/healthz)."""
+    found = []
     try:
-        config: dict[str, str] = {}
-        target = await adata_node(client)
-        for name in _FIELDS:
-            config.update(await client.config_get(name, **target))
+        for key in _data_keys(client):
+            config: dict[str, str] = {}
+            target = await adata_node(client, key)
+            for name in _FIELDS:
+                config.update(await client.config_get(name, **target))
+            found.append(assess(config))
     except redis.ResponseError as exc:
         return _unknown(exc)
-    return assess(config)
+    return _worst(found)
+
+
+def _data_keys(client: redis.Redis | aioredis.Redis) -> list[str]:
+    """A key of each node that holds moderator's data: each partition's on a cluster (they
+    may sit on several primaries), one elsewhere (one primary holds every partition)."""
+    if is_cluster(client):
+        return [part.ingest for part in keys.parts()]
+    return [keys.INGEST_STREAM]
+
+
+def _worst(found: list[Durability]) -> Durability:
+    """One judgement for several nodes: durable only if every one is; every warning once."""
+    if len(found) == 1:
+        return found[0]
+    warnings = list(dict.fromkeys(w for d in found for w in d.warnings))
+    durable = all(d.durable for d in found)
+    settings = next((d.settings for d in found if not d.durable), found[0].settings)
+    return Durability(durable, settings, warnings)

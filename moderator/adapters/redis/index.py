@@ -46,22 +46,34 @@ def thread_dim(site: str, thread_id: str) -> str:
     return f"thread:{site}:{thread_id}"
 
 
-def index_keys(queue: str, comment_dims: list[str]) -> tuple[list[str], list[str]]:
-    """(by-priority keys, by-age keys) of one queue; each list starts with the whole queue."""
+def index_keys(
+    queue: str, comment_dims: list[str], part: keys.Partition | None = None
+) -> tuple[list[str], list[str]]:
+    """(by-priority keys, by-age keys) of one queue; each list starts with the whole queue. In
+    `part`, by default the partition of the site the dimensions name (dims puts it first)."""
+    part = part or dims_part(comment_dims)
     names = [None, *comment_dims]
     return (
-        [keys.queue_index(queue, "priority", d) for d in names],
-        [keys.queue_index(queue, "oldest", d) for d in names],
+        [part.queue_index(queue, "priority", d) for d in names],
+        [part.queue_index(queue, "oldest", d) for d in names],
     )
 
 
-def all_index_keys(comment_dims: list[str]) -> list[str]:
+def all_index_keys(comment_dims: list[str], part: keys.Partition | None = None) -> list[str]:
     """Every index key a comment with these dimensions can be in, across all queues."""
     out: list[str] = []
     for queue in QUEUE_NAMES:
-        by_priority, by_age = index_keys(queue, comment_dims)
+        by_priority, by_age = index_keys(queue, comment_dims, part)
         out += by_priority + by_age
     return out
+
+
+def dims_part(comment_dims: list[str]) -> keys.Partition:
+    """The partition of the comment whose dimensions these are (its site's)."""
+    for d in comment_dims:
+        if d.startswith("site:"):
+            return keys.part_of_site(d[len("site:") :])
+    return keys.part(0)
 
 
 def author_keys(comment: dict[str, Any]) -> tuple[str, str, bool]:
@@ -79,15 +91,17 @@ def scored_extras(
     hash, then the queue's index keys (the whole queue by priority excluded: that is its
     KEYS[2])."""
     comment_dims = dims(comment, record)
-    action = record["action"]
-    by_priority, by_age = index_keys(action, comment_dims) if action != "approve" else ([], [])
+    action, part = record["action"], keys.part_of(ref)
+    by_priority, by_age = (
+        index_keys(action, comment_dims, part) if action != "approve" else ([], [])
+    )
     history, counts, has_author = author_keys(comment)
     extra_keys = [
         keys.outbox_chain(ref),
         history,
         counts,
-        keys.DEAD_STREAM,
-        keys.OUTBOX_REFS,
+        part.dead,
+        part.outbox_refs,
         *by_priority[1:],
         *by_age,
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from typing import Any
 
 import redis
 import redis.asyncio as aioredis
@@ -85,15 +86,16 @@ class RedisIngest:
         return accepted
 
     async def _wait(self, ref: str) -> None:
-        """A replicated write (SET keys.WAIT_MARK) then WAIT, on one connection (a pipeline):
-        that write is replicated after every write already made on any connection, so WAIT
-        counts the replicas holding them all. On a Redis Cluster both go to the primary that
-        owns the `{mod}` slot (WAIT names no key; left to itself, redis-py would send it to any
-        node), so the replicas counted are the ones holding moderator's data."""
+        """A replicated write (SET keys.wait_mark(ref)) then WAIT, on one connection (a
+        pipeline): that write is replicated after every write already made on any connection,
+        so WAIT counts the replicas holding them all. On a Redis Cluster both go to the primary
+        that owns the comment's partition (WAIT names no key; left to itself, redis-py would
+        send it to any node), so the replicas counted are the ones holding the comment."""
+        mark = keys.wait_mark(ref)
         async with async_unavailable_as_error():
-            target = await adata_node(self._client)
+            target = await adata_node(self._client, mark)
             pipe = self._client.pipeline(transaction=False)
-            pipe.set(keys.WAIT_MARK, ref, px=_WAIT_MARK_TTL_MS)
+            pipe.set(mark, ref, px=_WAIT_MARK_TTL_MS)
             wait = ("WAIT", self._wait_replicas, self._wait_timeout_ms)
             pipe.execute_command(*wait, **target)
             _, acknowledged = await pipe.execute()
@@ -115,7 +117,7 @@ class RedisIngest:
         async with async_unavailable_as_error():
             for _ in range(_ACCEPT_ROUNDS):
                 created = await self._accept(
-                    keys=[keys.comment(comment.ref), keys.INGEST_STREAM],
+                    keys=[keys.comment(comment.ref), keys.part_of(comment.ref).ingest],
                     args=[body, received_ms, comment.ref, self._max_backlog, digest],
                 )
                 if created == -1:
@@ -168,9 +170,13 @@ class RedisIngest:
         )
 
     async def backlog(self) -> int:
-        """Entries not yet scored (pending ones included): scored entries are deleted."""
+        """Entries not yet scored (pending ones included), over every partition: scored
+        entries are deleted. (The ceiling, ingest.max_backlog, is per partition.)"""
         async with async_unavailable_as_error():
-            return int(await self._client.xlen(keys.INGEST_STREAM))
+            pipe = self._client.pipeline(transaction=False)
+            for part in keys.parts():
+                pipe.xlen(part.ingest)
+            return sum(int(n) for n in await pipe.execute())
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,53 +204,80 @@ class RedisIngestConsumer:
         self.deliver_callbacks = deliver_callbacks
         self._store = client.register_script(redis_scripts.STORE_SCORED)
         self._fail = client.register_script(redis_scripts.FAIL)
+        self._turn = 0
 
     @property
     def client(self) -> redis.Redis:
         return self._client
 
     def ensure_group(self) -> None:
+        """The consumer group on every partition's ingest stream."""
         with unavailable_as_error():
-            try:
-                self._client.xgroup_create(
-                    keys.INGEST_STREAM, keys.INGEST_GROUP, "0", mkstream=True
-                )
-            except redis.ResponseError as exc:
-                if "BUSYGROUP" not in str(exc):
-                    raise
+            for part in keys.parts():
+                try:
+                    self._client.xgroup_create(part.ingest, keys.INGEST_GROUP, "0", mkstream=True)
+                except redis.ResponseError as exc:
+                    if "BUSYGROUP" not in str(exc):
+                        raise
 
     def read(self, count: int, block_ms: int | None) -> list[Delivery]:
-        """New messages for this consumer; block_ms None means do not block."""
+        """New messages for this consumer from any partition; block_ms None means do not
+        block. (Not on a Redis Cluster with several partitions: their streams are on several
+        nodes; the worker polls them there, worker.py.)"""
+        reply: Any
         with unavailable_as_error():
             reply = self._client.xreadgroup(
                 keys.INGEST_GROUP,
                 self.consumer,
-                {keys.INGEST_STREAM: ">"},
+                {part.ingest: ">" for part in keys.parts()},
                 count=count,
                 block=block_ms,
             )
-            entries = reply[0][1] if reply else []
-            return self._load(entries)
+            return self._load([e for _, entries in reply or [] for e in entries])
+
+    def poll(self, count: int, skip: keys.Partition | None = None) -> list[Delivery]:
+        """New messages from every partition but `skip`, without blocking, one XREADGROUP per
+        partition (each may be on another cluster node), starting at a rotating partition so
+        none waits behind a busy one."""
+        others = [p for p in keys.parts() if p != skip]
+        if not others:
+            return []
+        self._turn = (self._turn + 1) % len(others)
+        entries: list[Any] = []
+        with unavailable_as_error():
+            for part in others[self._turn :] + others[: self._turn]:
+                if len(entries) >= count:
+                    break
+                reply = self._client.xreadgroup(
+                    keys.INGEST_GROUP, self.consumer, {part.ingest: ">"}, count=count - len(entries)
+                )
+                entries += reply[0][1] if reply else []
+        return self._load(entries)
 
     def reclaim(self, min_idle_ms: int, count: int) -> list[Delivery]:
         """Take over messages pending on any consumer for at least `min_idle_ms` (a dead worker's,
-        or our own that failed), oldest first."""
+        or our own that failed), oldest first, partition after partition."""
+        out: list[Delivery] = []
         with unavailable_as_error():
-            reply = self._client.xautoclaim(
-                keys.INGEST_STREAM,
-                keys.INGEST_GROUP,
-                self.consumer,
-                min_idle_time=min_idle_ms,
-                start_id="0-0",
-                count=count,
-            )
-            entries = [e for e in reply[1] if e[1] is not None]
-            loaded = self._load(entries)
-            return [replace(d, deliveries=self._times_delivered(d)) for d in loaded]
+            for part in keys.parts():
+                if len(out) >= count:
+                    break
+                reply = self._client.xautoclaim(
+                    part.ingest,
+                    keys.INGEST_GROUP,
+                    self.consumer,
+                    min_idle_time=min_idle_ms,
+                    start_id="0-0",
+                    count=count - len(out),
+                )
+                entries = [e for e in reply[1] if e[1] is not None]
+                loaded = self._load(entries)
+                out += [replace(d, deliveries=self._times_delivered(d)) for d in loaded]
+        return out
 
     def _times_delivered(self, delivery: Delivery) -> int:
         info = self._client.xpending_range(
-            keys.INGEST_STREAM,
+            keys.part_of(delivery.ref).ingest,
             keys.INGEST_GROUP,
             min=delivery.message_id,
             max=delivery.message_id,
@@ -285,7 +318,8 @@ class RedisIngestConsumer:
         placed = (
             redis_index.SAMPLE_QUEUE if action == "approve" and record.get("sampled") else action
         )
-        queue = keys.queue(placed) if placed != "approve" else keys.queue("review")
+        part = keys.part_of(delivery.ref)
+        queue = part.queue(placed) if placed != "approve" else part.queue("review")
         extra_keys, extra_args = redis_index.scored_extras(
             delivery.ref, comment.to_dict(), {**record, "action": placed}, queue_score
         )
@@ -295,9 +329,9 @@ class RedisIngestConsumer:
                 keys=[
                     keys.comment(delivery.ref),
                     queue,
-                    keys.FEED_STREAM,
-                    keys.OUTBOX,
-                    keys.INGEST_STREAM,
+                    part.feed,
+                    part.outbox,
+                    part.ingest,
                     *extra_keys,
                 ],
                 args=[
@@ -323,8 +357,9 @@ class RedisIngestConsumer:
         """Acknowledge and delete a message with nothing to score (comment gone, or superseded
         by a newer revision whose own message scores it)."""
         with unavailable_as_error():
-            self._client.xack(keys.INGEST_STREAM, keys.INGEST_GROUP, delivery.message_id)
-            self._client.xdel(keys.INGEST_STREAM, delivery.message_id)
+            ingest = keys.part_of(delivery.ref).ingest
+            self._client.xack(ingest, keys.INGEST_GROUP, delivery.message_id)
+            self._client.xdel(ingest, delivery.message_id)
 
     def fail(self, delivery: Delivery, error: str) -> int:
         """Count a failed scoring attempt of the delivery's revision; returns the attempts so

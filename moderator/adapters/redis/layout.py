@@ -28,6 +28,7 @@ from typing import Any
 import redis
 
 from moderator import keys
+from moderator.errors import ConfigError
 
 log = logging.getLogger("moderator.layout")
 
@@ -46,6 +47,7 @@ FAMILIES = (
     "heartbeats",
     "history",
     "ingest",
+    "layout",
     "links",
     "login",
     "model",
@@ -97,6 +99,30 @@ def new_name(legacy: str) -> str | None:
     rest = legacy[len(keys.LEGACY_PREFIX) :]
     family = rest.split(":", 1)[0]
     return keys.PREFIX + rest if family in FAMILIES else None
+
+
+def check_partitions(client: redis.Redis, partitions: int) -> None:
+    """Record how many partitions the data is split into (keys.LAYOUT, on first use), or check
+    this process uses as many: ConfigError otherwise (a process with another count would read
+    and write other keys). Data written before the record existed was written with one."""
+    recorded = client.hget(keys.LAYOUT, "partitions")
+    if recorded is None:
+        earlier = any(
+            client.exists(k) for k in (keys.INGEST_STREAM, keys.USERS, keys.POLICY_CURRENT)
+        ) or has_legacy_data(client)
+        if earlier and partitions != 1:
+            raise ConfigError(
+                f"This Redis holds moderator data written with 1 partition, and redis.partitions "
+                f"is {partitions}: splitting existing data is not built (docs/DESIGN.md, "
+                '"Spreading over a cluster"); set redis.partitions = 1.'
+            )
+        client.hsetnx(keys.LAYOUT, "partitions", partitions)
+        recorded = client.hget(keys.LAYOUT, "partitions")
+    if int(recorded or 1) != partitions:
+        raise ConfigError(
+            f"This Redis holds moderator data split into {int(recorded or 1)} partitions, and "
+            f"redis.partitions is {partitions}: set it to {int(recorded or 1)} in every process."
+        )
 
 
 def has_legacy_data(client: redis.Redis) -> bool:
@@ -160,7 +186,7 @@ def _move_claim(client: redis.Redis, old: str, dry_run: bool) -> str:
         return "already"  # lapsed, or moved by another process since the scan listed it
     if ttl > 0:
         expiry = int(time.time() * 1000) + ttl  # this host's clock: a skew moves it by as much
-        client.hsetnx(keys.CLAIMS, ref, f"{expiry}:{_text(who)}")
+        client.hsetnx(keys.part_of(ref).claims, ref, f"{expiry}:{_text(who)}")
     client.delete(old)
     return "moved"
 

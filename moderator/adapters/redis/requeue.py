@@ -74,12 +74,17 @@ def requeue_keys(
     ref = stored.ref
     history, counts, has_author = redis_index.author_keys(stored.comment)
     changed = new_comment is not None and redis_index.author_keys(new_comment)[0] != history
-    indexes = redis_index.all_index_keys(stored.dims) if stored.dims is not None else []
+    indexes = (
+        redis_index.all_index_keys(stored.dims, keys.part_of(ref))
+        if stored.dims is not None
+        else []
+    )
+    part = keys.part_of(ref)
     script_keys = [
         keys.comment(ref),
-        keys.INGEST_STREAM,
-        keys.CLAIMS,
-        keys.RECENT,
+        part.ingest,
+        part.claims,
+        part.recent,
         own_key,
         counts,
         history,

@@ -21,6 +21,7 @@ from moderator.adapters.redis import scripts as redis_scripts
 from moderator.adapters.redis.audit import just_after
 from moderator.adapters.redis.claims import live_claim
 from moderator.adapters.redis.client import async_unavailable_as_error
+from moderator.adapters.redis.merge import decode_cursor, encode_cursor, merge_forward
 from moderator.core.models import Decision
 from moderator.core.ordering import queue_score
 from moderator.errors import (
@@ -64,9 +65,16 @@ class RedisReviewStore:
 
     async def list_queue(self, queue: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
         """Comments in priority order (then oldest first), by offset (see RedisQueues for
-        filtered views and cursors)."""
+        filtered views and cursors); several partitions' queues are merged by score (each
+        read to offset + limit)."""
         async with async_unavailable_as_error():
-            refs = await self._client.zrange(keys.queue(queue), offset, offset + limit - 1)
+            pipe = self._client.pipeline(transaction=False)
+            for part in keys.parts():
+                pipe.zrange(part.queue(queue), 0, offset + limit - 1, withscores=True)
+            merged = sorted(
+                (score, ref) for found in await pipe.execute() for ref, score in found
+            )
+            refs = [ref for _, ref in merged[offset : offset + limit]]
             items = await load_items(self._client, refs)
         return [i for i in items if i is not None]
 
@@ -134,7 +142,9 @@ class RedisReviewStore:
         ref, now_ms = item["ref"], body["at"]
         adding: list[str] = []
         if decision is Decision.ESCALATE:
-            by_priority, by_age = redis_index.index_keys("escalated", item["dims"])
+            by_priority, by_age = redis_index.index_keys(
+                "escalated", item["dims"], keys.part_of(ref)
+            )
             adding = by_priority + by_age
         state = _STATES[str(decision)]
         reply = await self._script(
@@ -212,7 +222,7 @@ class RedisReviewStore:
         previous = _undoable(item, version, by, now_ms - window_ms)
         queue = previous["queue"]
         restored = "escalated" if queue == "escalated" else "queued"
-        by_priority, by_age = redis_index.index_keys(queue, item["dims"])
+        by_priority, by_age = redis_index.index_keys(queue, item["dims"], keys.part_of(ref))
         body = {"decision": "undo", "reason": None, "note": None, "by": by, "at": now_ms}
         body |= {"version": version + 1, "undoes": version, "previous": None}
         reply = await self._script(
@@ -248,19 +258,20 @@ class RedisReviewStore:
         self, script: Any, item: dict[str, Any], adding: list[str], args: list[Any]
     ) -> list[Any]:
         ref = item["ref"]
+        part = keys.part_of(ref)
         _, counts, _ = redis_index.author_keys(item["comment"])
         script_keys = [
             keys.comment(ref),
-            keys.CLAIMS,
-            keys.FEED_STREAM,
-            keys.AUDIT_STREAM,
-            keys.OUTBOX,
+            part.claims,
+            part.feed,
+            part.audit,
+            part.outbox,
             keys.outbox_chain(ref),
-            keys.RECENT,
+            part.recent,
             counts,
             keys.history(ref),
-            keys.OUTBOX_REFS,
-            *redis_index.all_index_keys(item["dims"]),
+            part.outbox_refs,
+            *redis_index.all_index_keys(item["dims"], part),
             *adding,
         ]
         async with async_unavailable_as_error():
@@ -290,13 +301,26 @@ class RedisReviewStore:
         return note
 
     async def feed(self, after: str | None, limit: int) -> list[dict[str, Any]]:
-        """Feed events after the cursor (a feed id), oldest first; `cursor` on each is its id."""
-        start = just_after(after) if after else "-"
-        if start is None:  # the last possible id: nothing can come after it
-            return []
+        """Feed events after the cursor, oldest first; `cursor` on each is the position after
+        it (merge.py: the event's feed id with one partition, `v2.…` with several). ValueError
+        for a cursor that is not one."""
+        starts = decode_cursor(after)
+        parts = keys.parts()
+
+        async def read(k: int, start: str | None, n: int) -> list[Any]:
+            low = just_after(start) if start else "-"
+            if low is None:  # the last possible id: nothing can come after it
+                return []
+            found: Any = await self._client.xrange(parts[k].feed, min=low, count=n)
+            return list(found)
+
         async with async_unavailable_as_error():
-            entries = await self._client.xrange(keys.FEED_STREAM, min=start, count=limit)
-        return [{"cursor": fid, **json.loads(f["data"])} for fid, f in entries]
+            taken, _ = await merge_forward(read, starts, limit)
+        positions, events = list(starts), []
+        for k, fid, fields in taken:
+            positions[k] = fid
+            events.append({"cursor": encode_cursor(positions), **json.loads(fields["data"])})
+        return events
 
 
 def _undoable(item: dict[str, Any], version: int, by: str, since_ms: int) -> dict[str, Any]:
@@ -365,8 +389,10 @@ async def load_items(client: aioredis.Redis, refs: list[str]) -> list[dict[str, 
     pipe = client.pipeline(transaction=False)
     for ref in refs:
         pipe.hgetall(keys.comment(ref))
-    pipe.hmget(keys.CLAIMS, refs)
-    *hashes, claims = await pipe.execute()
+    for ref in refs:
+        pipe.hget(keys.part_of(ref).claims, ref)
+    replies = await pipe.execute()
+    hashes, claims = replies[: len(refs)], replies[len(refs) :]
     now_ms = int(time.time() * 1000)
     out = []
     for ref, h, value in zip(refs, hashes, claims, strict=True):

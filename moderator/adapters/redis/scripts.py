@@ -2,17 +2,17 @@
 writes cannot leave a comment half-stored, queued twice, indexed in the wrong queue or decided
 without an audit entry and its callback."""
 
-from moderator import keys
 
 # Appends a feed id to its comment's callback chain; only a chain's head is due in the outbox,
 # so one comment's events are delivered one at a time, in order (adapters/redis/outbox.py).
 # It also files the feed id under its comment's ref (`refs`: keys.OUTBOX_REFS, declared in the
 # caller's KEYS like every key a script touches), so an event that vanished from the feed can
 # still advance its chain.
-_ENQUEUE = f"""
+_ENQUEUE = """
 local function enqueue(outbox, chain, refs, fid, now)
   redis.call('RPUSH', chain, fid)
-  redis.call('HSET', refs, fid, string.sub(chain, {len(keys.outbox_chain("")) + 1}))
+  local at = string.find(chain, ':outbox:chain:', 1, true)  -- any partition's prefix
+  redis.call('HSET', refs, fid, string.sub(chain, at + 14))
   if redis.call('LLEN', chain) == 1 then redis.call('ZADD', outbox, now, fid) end
 end
 """
@@ -339,10 +339,11 @@ return due
 #       5 highest score to read ('+inf' or a number), 6 start after this member ('' from the
 #       start), 7 that member's score, 8 most live claims the reviewer may hold (0: no cap,
 #       claims not counted), 9 now ms.
-# Walks the view in order. Listing, returns every comment that is in all the filters; claiming,
-# only those nobody else holds, each claimed (or renewed) for the reviewer with the lease: in one
-# atomic step, so two reviewers are never handed the same comment. With a cap, new claims stop
-# once the reviewer holds that many live ones (renewals always go through).
+# Walks the view in order, after the position (ARGV 6 and 7) when one is given, whether or not
+# its member is still in the view. Listing, returns every comment that is in all the filters;
+# claiming, only those nobody else holds, each claimed (or renewed) for the reviewer with the
+# lease: in one atomic step, so two reviewers are never handed the same comment. With a cap, new
+# claims stop once the reviewer holds that many live ones (renewals always go through).
 # Returns {entries read, last member read, its score, 1 if the cap stopped the walk, refs...}.
 WALK = (
     _CLAIMS
@@ -350,14 +351,23 @@ WALK = (
 local who, lease = ARGV[1], ARGV[2]
 local want, max_read = tonumber(ARGV[3]), tonumber(ARGV[4])
 local cap, now = tonumber(ARGV[8]), tonumber(ARGV[9])
-local min, offset = '-inf', 0
+local function bytes_le(a, b)  -- a <= b as a sorted set orders members (bytes, not locale)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a <= #b
+end
+local min, offset, tied = '-inf', 0, nil
 if ARGV[6] ~= '' then
   local rank = redis.call('ZRANK', KEYS[1], ARGV[6])
   if rank then
     min = ARGV[7]
     offset = rank - redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[7]) + 1
   else
-    min = '(' .. ARGV[7]
+    -- the member is gone (decided) or in another partition: start at its score, passing over
+    -- the members of that score that sort before it (a set orders a tie by member)
+    min, tied = ARGV[7], ARGV[6]
   end
 end
 local room, capped = -1, 0
@@ -393,7 +403,9 @@ while #out < want and read < max_read and capped == 0 do
   for i = 1, #page, 2 do
     read = read + 1
     last, last_score = page[i], page[i + 1]
-    if wanted(last) then
+    if tied and tonumber(last_score) == tonumber(ARGV[7]) and bytes_le(last, tied) then
+      -- before the position: not wanted
+    elseif wanted(last) then
       out[#out + 1] = last
       if #out >= want then break end
     end

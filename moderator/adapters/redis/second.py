@@ -3,14 +3,19 @@ approve/reject decisions is asked of a second reviewer, blind to the first decis
 changes neither the decision nor the callback; a disagreement goes to the admins' list. A first
 decision undone or superseded before the answer drops the question (STALE).
 
-Keys: `keys.SECOND_QUEUE` (refs awaiting an opinion), `keys.second_first(ref)` (the first
-decision, never shown to the second reviewer), `keys.SECOND_DONE` (every answered pair),
-`keys.SECOND_DISAGREE` (ids of the pairs that disagree). Answering is one script (SECOND_RECORD),
-so 30 reviewers answering the same question at once record one opinion.
+Keys, each in the comment's partition (`keys.part_of(ref)`): `.second_queue` (refs awaiting an
+opinion), `keys.second_first(ref)` (the first decision, never shown to the second reviewer),
+`.second_done` (every answered pair), `.second_disagree` (ids of the pairs that disagree).
+Answering is one script (SECOND_RECORD) over those keys and the comment hash, so 30 reviewers
+answering the same question at once record one opinion. Listings merge the partitions: the
+queue by ask time, the answers and disagreements newest first; an answer's `id` is its entry in
+its partition's `.second_done`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import heapq
 import json
 import random
 from collections.abc import Callable
@@ -22,6 +27,7 @@ import redis.asyncio as aioredis
 from moderator import keys
 from moderator.adapters.redis import scripts as redis_scripts
 from moderator.adapters.redis.client import async_unavailable_as_error
+from moderator.adapters.redis.merge import id_key
 from moderator.core.agreement import Opinions
 from moderator.errors import ConflictError, ForbiddenError, NotFoundError
 
@@ -58,7 +64,7 @@ class RedisSecondOpinions:
                     "categories": json.dumps(categories),
                 },
             )
-            pipe.zadd(keys.SECOND_QUEUE, {ref: at_ms})
+            pipe.zadd(keys.part_of(ref).second_queue, {ref: at_ms})
             await pipe.execute()
         return True
 
@@ -66,8 +72,7 @@ class RedisSecondOpinions:
         """The oldest question `reviewer` did not decide first: the comment and its score
         record, without the first decision; None when there is none."""
         async with async_unavailable_as_error():
-            refs: Any = await self._client.zrange(keys.SECOND_QUEUE, 0, _SCAN - 1)
-            for ref in refs:
+            for ref in await self._oldest():
                 if await self._client.hget(keys.second_first(ref), "by") == reviewer:
                     continue
                 comment, record = await self._client.hmget(keys.comment(ref), "comment", "record")
@@ -78,14 +83,28 @@ class RedisSecondOpinions:
                 }
         return None
 
+    async def _oldest(self) -> list[str]:
+        """The `_SCAN` questions asked first, across partitions (ties: the lower partition
+        first, then each partition's own order)."""
+        pipe = self._client.pipeline(transaction=False)
+        for part in keys.parts():
+            pipe.zrange(part.second_queue, 0, _SCAN - 1, withscores=True)
+        found = [
+            (at, k, i, ref)
+            for k, batch in enumerate(await pipe.execute())
+            for i, (ref, at) in enumerate(batch)
+        ]
+        return [ref for *_, ref in heapq.nsmallest(_SCAN, found)]
+
     async def answer(self, ref: str, by: str, decision: str, now_ms: int) -> dict[str, Any]:
         """Record `by`'s opinion. NotFoundError: not awaiting one; ForbiddenError: the first
         reviewer; ConflictError: the first decision changed since (the question is dropped)."""
+        part = keys.part_of(ref)
         keys_ = [
-            keys.SECOND_QUEUE,
+            part.second_queue,
             keys.second_first(ref),
-            keys.SECOND_DONE,
-            keys.SECOND_DISAGREE,
+            part.second_done,
+            part.second_disagree,
             keys.comment(ref),
         ]
         try:
@@ -105,34 +124,58 @@ class RedisSecondOpinions:
         return {"ref": ref, "id": entry, "agree": agree == "1"}
 
     async def opinions(self, count: int = 5000) -> list[Opinions]:
-        """The latest `count` answered pairs."""
+        """The latest `count` answered pairs across partitions (merged and parsed in a thread:
+        thousands of entries)."""
         async with async_unavailable_as_error():
-            entries: Any = await self._client.xrevrange(keys.SECOND_DONE, count=count)
-        out = []
-        for _, fields in entries:
-            d = json.loads(fields["data"])
-            categories = d.get("categories") or []
-            out.append(
-                Opinions(
-                    d["first_by"],
-                    d["first"],
-                    d["second_by"],
-                    d["second"],
-                    tuple(categories) if isinstance(categories, list) else (),
-                )
-            )
-        return out
+            pipe = self._client.pipeline(transaction=False)
+            for part in keys.parts():
+                pipe.xrevrange(part.second_done, count=count)
+            batches: list[Any] = await pipe.execute()
+        return await asyncio.to_thread(_opinions, batches, count)
 
     async def disagreements(self, limit: int) -> list[dict[str, Any]]:
-        """The admins' list: disagreeing pairs, newest first."""
+        """The admins' list: disagreeing pairs across partitions, newest first (ties: the lower
+        partition first, then each partition's own order)."""
+        parts = keys.parts()
         async with async_unavailable_as_error():
-            ids: Any = await self._client.zrevrange(keys.SECOND_DISAGREE, 0, limit - 1)
             pipe = self._client.pipeline(transaction=False)
-            for entry in ids:
-                pipe.xrange(keys.SECOND_DONE, entry, entry)
-            found = await pipe.execute() if ids else []
-        return [{"id": e[0][0], **json.loads(e[0][1]["data"])} for e in found if e]
+            for part in parts:
+                pipe.zrevrange(part.second_disagree, 0, limit - 1, withscores=True)
+            found = [
+                (-at, k, i, entry)
+                for k, batch in enumerate(await pipe.execute())
+                for i, (entry, at) in enumerate(batch)
+            ]
+            newest = heapq.nsmallest(limit, found)
+            pipe = self._client.pipeline(transaction=False)
+            for _, k, _, entry in newest:
+                pipe.xrange(parts[k].second_done, entry, entry)
+            pairs = await pipe.execute() if newest else []
+        return [{"id": e[0][0], **json.loads(e[0][1]["data"])} for e in pairs if e]
 
     async def waiting(self) -> int:
+        """Questions awaiting an opinion, in every partition."""
         async with async_unavailable_as_error():
-            return int(await self._client.zcard(keys.SECOND_QUEUE))
+            pipe = self._client.pipeline(transaction=False)
+            for part in keys.parts():
+                pipe.zcard(part.second_queue)
+            return sum(int(n) for n in await pipe.execute())
+
+
+def _opinions(batches: list[Any], count: int) -> list[Opinions]:
+    """The newest `count` pairs among every partition's batch (each newest first)."""
+    found = ((id_key(eid), k, fields) for k, batch in enumerate(batches) for eid, fields in batch)
+    out = []
+    for _, _, fields in heapq.nlargest(count, found, key=lambda e: (e[0], e[1])):
+        d = json.loads(fields["data"])
+        categories = d.get("categories") or []
+        out.append(
+            Opinions(
+                d["first_by"],
+                d["first"],
+                d["second_by"],
+                d["second"],
+                tuple(categories) if isinstance(categories, list) else (),
+            )
+        )
+    return out

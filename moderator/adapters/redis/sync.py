@@ -92,22 +92,24 @@ class RedisSyncConsumer:
         return self._requests(reply[0][1] if reply else [])
 
     def wait(
-        self, count: int, block_ms: int, ingest: str, ingest_group: str
+        self, count: int, block_ms: int, ingest: list[str], ingest_group: str
     ) -> tuple[list[SyncRequest], list[Any]]:
-        """Block until a sync request or an ingest message arrives (one XREADGROUP on both
-        streams, so an idle worker answers a sync request at once): (sync requests, raw
-        ingest entries). Both streams' groups must exist."""
+        """Block until a sync request or an ingest message arrives (one XREADGROUP on the sync
+        stream and the `ingest` streams, so an idle worker answers a sync request at once):
+        (sync requests, raw ingest entries). Every stream's group must exist; on a Redis
+        Cluster the streams must share the sync stream's slot."""
         reply: Any
         with unavailable_as_error():
             reply = self._client.xreadgroup(
                 keys.SYNC_GROUP,
                 self.consumer,
-                {keys.SYNC_STREAM: ">", ingest: ">"},
+                {keys.SYNC_STREAM: ">", **{stream: ">" for stream in ingest}},
                 count=count,
                 block=block_ms,
             )
         found = {stream: entries for stream, entries in reply or []}
-        return self._requests(found.get(keys.SYNC_STREAM, [])), found.get(ingest, [])
+        entries = [e for stream in ingest for e in found.get(stream, [])]
+        return self._requests(found.get(keys.SYNC_STREAM, [])), entries
 
     def answer(self, request: SyncRequest, body: dict[str, Any]) -> None:
         """Send the answer (when its caller still waits) and forget the request."""
