@@ -38,9 +38,7 @@ def decode_cursor(cursor: str | None, count: int | None = None) -> list[str | No
         return [cursor] * n
     parts = cursor[len(V2) :].split(".")
     if len(parts) != n:
-        raise ValueError(
-            f"This cursor was made for {len(parts)} partitions; moderator has {n}."
-        )
+        raise ValueError(f"This cursor was made for {len(parts)} partitions; moderator has {n}.")
     for p in parts:
         _check_id(p)
     return [None if p == NOTHING else p for p in parts]

@@ -71,9 +71,7 @@ class RedisReviewStore:
             pipe = self._client.pipeline(transaction=False)
             for part in keys.parts():
                 pipe.zrange(part.queue(queue), 0, offset + limit - 1, withscores=True)
-            merged = sorted(
-                (score, ref) for found in await pipe.execute() for ref, score in found
-            )
+            merged = sorted((score, ref) for found in await pipe.execute() for ref, score in found)
             refs = [ref for _, ref in merged[offset : offset + limit]]
             items = await load_items(self._client, refs)
         return [i for i in items if i is not None]

@@ -2,7 +2,6 @@
 writes cannot leave a comment half-stored, queued twice, indexed in the wrong queue or decided
 without an audit entry and its callback."""
 
-
 # Appends a feed id to its comment's callback chain; only a chain's head is due in the outbox,
 # so one comment's events are delivered one at a time, in order (adapters/redis/outbox.py).
 # It also files the feed id under its comment's ref (`refs`: keys.OUTBOX_REFS, declared in the
