@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from moderator.adapters.redis.merge import CURSOR
 from moderator.core.models import Decision
 from moderator.web import actions
 from moderator.web.auth import Caller, api_caller, platform_caller
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/v1")
 CallerDep = Annotated[Caller, Depends(api_caller)]
 FiltersDep = Annotated[dict[str, str | None], Depends(filters)]
 #: A feed cursor: a stream id (one partition, contract v1) or `v2.` and one id per partition.
-_FEED_CURSOR = r"^(\d{1,20}-\d{1,20}|v2(\.\d{1,20}-\d{1,20})+)$"
+_FEED_CURSOR = CURSOR
 
 
 def _ref(site: str, comment_id: str) -> str:

@@ -26,13 +26,14 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from moderator import keys
+from moderator.adapters.redis import merge
 from moderator.adapters.redis.client import async_unavailable_as_error
 from moderator.adapters.redis.merge import decode_cursor, encode_cursor, id_key, merge_forward
 
 _CHUNK = 500
 _SKEW_MS = 300_000
 #: What a `before` cursor looks like (web routes check it before asking Redis).
-CURSOR = r"^(\d{1,20}-\d{1,20}|v2(\.\d{1,20}-\d{1,20})+)$"
+CURSOR = merge.CURSOR
 
 
 @dataclass(frozen=True, slots=True)

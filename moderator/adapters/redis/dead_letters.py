@@ -16,12 +16,12 @@ dead letter was before partitions).
 from __future__ import annotations
 
 import heapq
-import re
 from typing import Any
 
 import redis.asyncio as aioredis
 
 from moderator import keys
+from moderator.adapters.redis import merge
 from moderator.adapters.redis import scripts as redis_scripts
 from moderator.adapters.redis.client import async_unavailable_as_error
 from moderator.adapters.redis.merge import id_key
@@ -30,22 +30,7 @@ from moderator.errors import BacklogFullError, ConflictError
 
 _ROUNDS = 16
 #: What a dead letter's id looks like (web forms and routes check it before asking Redis).
-ENTRY_ID = r"^(p\d{1,5}-)?\d{1,20}-\d{1,20}$"
-_QUALIFIED = re.compile(r"p(\d{1,5})-(.+)")
-
-
-def _qualify(k: int, stream_id: str) -> str:
-    """The id a dead letter of partition k is listed under."""
-    return stream_id if keys.partitions() == 1 else f"p{k}-{stream_id}"
-
-
-def _locate(entry_id: str) -> tuple[keys.Partition, str] | None:
-    """The partition and stream id an entry id names; None for a partition there is not."""
-    found = _QUALIFIED.fullmatch(entry_id)
-    if found is None:
-        return keys.part(0), entry_id
-    k = int(found[1])
-    return (keys.part(k), found[2]) if k < keys.partitions() else None
+ENTRY_ID = merge.ENTRY_ID
 
 
 class RedisIngestDeadLetters:
@@ -76,7 +61,7 @@ class RedisIngestDeadLetters:
         for (k, entry_id, fields), (state, revision, failed) in zip(entries, states, strict=True):
             out.append(
                 {
-                    "entry_id": _qualify(k, entry_id),
+                    "entry_id": merge.qualify(keys.part(k), entry_id),
                     "ref": fields["ref"],
                     "error": fields.get("error"),
                     "attempts": int(fields.get("attempts") or 0),
@@ -102,7 +87,7 @@ class RedisIngestDeadLetters:
         `resolved` (decided, revised or rescored since: the dead letter is only removed).
         An unknown entry id is `missing`. BacklogFullError when the
         ingest backlog is at its ceiling (nothing changed)."""
-        located = _locate(entry_id)
+        located = merge.locate(entry_id)
         if located is None:
             return "missing"
         return await self._replay(*located)

@@ -12,6 +12,7 @@ split keeps them), so a cursor a platform already holds keeps working.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -19,6 +20,13 @@ from moderator import keys
 
 V2 = "v2."
 NOTHING = "0-0"
+#: A cursor over a partitioned stream, as routes check it: a stream id, or v2 and one per
+#: partition.
+CURSOR = r"^(\d{1,20}-\d{1,20}|v2(\.\d{1,20}-\d{1,20})+)$"
+#: The id of one entry of a partitioned stream (a dead letter, an outbox event): the stream id
+#: with one partition, `p<K>-<stream id>` with several (ids repeat across partitions).
+ENTRY_ID = r"^(p\d{1,5}-)?\d{1,20}-\d{1,20}$"
+_QUALIFIED = re.compile(r"p(\d{1,5})-(.+)")
 Entry = tuple[str, dict[str, Any]]
 
 
@@ -76,3 +84,18 @@ async def merge_forward(
     for _, k, entry_id, _ in taken:
         positions[k] = entry_id
     return [(k, entry_id, fields) for _, k, entry_id, fields in taken], positions
+
+
+def qualify(part: keys.Partition, stream_id: str) -> str:
+    """The ENTRY_ID of partition `part`'s entry `stream_id`."""
+    return stream_id if keys.partitions() == 1 else f"p{part.index}-{stream_id}"
+
+
+def locate(entry_id: str) -> tuple[keys.Partition, str] | None:
+    """The partition and stream id an ENTRY_ID names (a plain id: partition 0, where every
+    entry was before there were partitions); None for a partition there is not."""
+    found = _QUALIFIED.fullmatch(entry_id)
+    if found is None:
+        return keys.part(0), entry_id
+    k = int(found[1])
+    return (keys.part(k), found[2]) if k < keys.partitions() else None

@@ -23,19 +23,18 @@ chains (the only O(n) path, and only for a vanished event).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
 
 from moderator import keys
+from moderator.adapters.redis import merge
 from moderator.adapters.redis import scripts as redis_scripts
 from moderator.adapters.redis.client import async_unavailable_as_error
 
 #: What a dead letter's name looks like (web forms check it before asking Redis).
-FEED_ID = r"^(p\d{1,5}-)?\d{1,20}-\d{1,20}$"
-_QUALIFIED = re.compile(r"p(\d{1,5})-(.+)")
+FEED_ID = merge.ENTRY_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +49,16 @@ class Due:
         """The event's name across partitions: the feed id with one partition, `p<K>-<feed
         id>` with several (feed ids repeat across partitions). The callback's Idempotency-Key,
         a dead letter's `feed_id` and what `RedisOutbox.replay` takes."""
-        return self.fid if keys.partitions() == 1 else f"p{self.part.index}-{self.fid}"
+        return merge.qualify(self.part, self.fid)
 
     @classmethod
     def parse(cls, key: str) -> Due | None:
         """The event a `key` names (see the module's docstring); None for a partition there is
-        not."""
-        found = _QUALIFIED.fullmatch(key) if keys.partitions() > 1 else None
-        if found is None:
+        not. With one partition a key is taken as it is (a `p0-…` key names no event)."""
+        if keys.partitions() == 1:
             return cls(keys.part(0), key)
-        k = int(found[1])
-        return cls(keys.part(k), found[2]) if k < keys.partitions() else None
+        found = merge.locate(key)
+        return cls(*found) if found else None
 
 
 class RedisOutbox:
