@@ -90,7 +90,8 @@ def run(quick: bool) -> Section:
     )
     for variant in VARIANTS[1:]:
         ratio = medians[variant] / medians["standalone"]
-        section.line(f"**{variant} / standalone (medians): {ratio:.2f}×.**")
+        name = variant[0].upper() + variant[1:]
+        section.line(f"**{name} / standalone (medians): {ratio:.2f}×.**")
         section.line()
     section.line(
         "Reading: with one partition every key carries the hash tag `{mod}`, so on the cluster "

@@ -177,8 +177,10 @@ async def test_the_feed_merges_partitions_in_time_and_resumes_from_any_event(
     first_id = everything[0]["cursor"].split(".")[1:]  # a v1 cursor: a moment, everywhere
     v1 = min((i for i in first_id if i != "0-0"), key=lambda i: tuple(map(int, i.split("-"))))
     assert len(await review.feed(v1, 1000)) == 17
+    other = f"v2.{v1}.0-0"  # made for two partitions: read as its earliest moment, like v1
+    assert await review.feed(other, 1000) == await review.feed(v1, 1000)
     with pytest.raises(ValueError):
-        await review.feed("v2.1-0.2-0", 10)
+        await review.feed("v2.1-x", 10)
     decided = await RedisQueues(aredis, scan_max=1000, recent_max=100).recent(5)
     assert [d["ref"] for d in decided] == refs[::-1][:5]
 

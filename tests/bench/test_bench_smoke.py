@@ -193,5 +193,7 @@ def test_perspective_quick() -> None:
 def test_cluster_quick() -> None:
     need_binaries("redis-server", "redis-cli")  # `make test` installs them (`make redis-deps`)
     section = BENCHMARKS["cluster"](quick=True)
-    assert "Cluster / standalone (medians)" in "\n".join(section.body)
-    assert all(met(section).values()) and len(section.targets) == 2
+    body = "\n".join(section.body)
+    assert "Cluster / standalone (medians)" in body
+    assert "Cluster, 3 partitions / standalone (medians)" in body
+    assert all(met(section).values()) and len(section.targets) == 3

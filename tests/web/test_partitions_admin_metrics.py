@@ -109,7 +109,9 @@ async def test_the_audit_api_and_page_page_through_every_partition(
             params["before"] = body["next_before"]
         assert seen == NEWEST_FIRST, limit
     stale = await api.get("/v1/admin/audit", params={"before": "v2.1-0.1-0"})
-    assert stale.status_code == 422 and "2 partitions" in stale.text
+    assert stale.status_code == 200  # made for two partitions: read as a moment
+    bad = await api.get("/v1/admin/audit", params={"before": "v2.1-x"})
+    assert bad.status_code == 422
     admin = await web.session("ada", "admin")
     page = await admin.get("/ui/admin/audit", params={"before": "v2.1003-1.1003-0.1003-0"})
     assert page.status_code == 200

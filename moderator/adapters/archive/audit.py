@@ -149,7 +149,7 @@ def _where(query: AuditQuery, before: str | None) -> tuple[str, list[Any]]:
         parts.append('"at" <= ?')
         params.append(query.until_ms)
     if before:
-        bound, bound_params = _id_bound(decode_cursor(before), "<")
+        bound, bound_params = _id_bound(decode_cursor(before, newest_first=True), "<")
         parts.append(bound)
         params += bound_params
     return " AND ".join(parts), params

@@ -96,7 +96,7 @@ class RedisAudit:
 
     async def _walk(self, query: AuditQuery, limit: int) -> AuditPage:
         high = _stream_id(query.until_ms, "+")
-        positions = decode_cursor(query.before)
+        positions = decode_cursor(query.before, newest_first=True)
         tops = [high if p is None else just_before(p) for p in positions]
         bottom = _stream_id(query.since_ms, "-")
         out: list[dict[str, Any]] = []

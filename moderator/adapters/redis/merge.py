@@ -6,7 +6,8 @@ position per partition: with one partition it is the plain stream id it always w
 v1); with several it is `v2.<id of partition 0>.<id of partition 1>…` (`0-0`: nothing read
 there yet). A v1 cursor given to a partitioned install means "after this moment" in every
 partition, which is exactly what it meant before the split (stream ids are times, and the
-split keeps them), so a cursor a platform already holds keeps working.
+split keeps them), so a cursor a platform already holds keeps working; a v2 cursor made for
+another number of partitions is read the same way, at its earliest position.
 """
 
 from __future__ import annotations
@@ -35,9 +36,13 @@ def id_key(stream_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-def decode_cursor(cursor: str | None, count: int | None = None) -> list[str | None]:
-    """One position per partition (None: from the start) from a v1 or v2 cursor; ValueError
-    for a malformed one or one made for another number of partitions."""
+def decode_cursor(
+    cursor: str | None, count: int | None = None, *, newest_first: bool = False
+) -> list[str | None]:
+    """One position per partition (None: from the start) from a v1 or v2 cursor. A v2 cursor
+    made for another number of partitions is read as a moment, as a v1 cursor is: the earliest
+    of its positions (the latest, reading `newest_first`), so a page may repeat an entry but
+    never passes one over. ValueError for a malformed cursor."""
     n = keys.partitions() if count is None else count
     if not cursor:
         return [None] * n
@@ -45,11 +50,15 @@ def decode_cursor(cursor: str | None, count: int | None = None) -> list[str | No
         _check_id(cursor)
         return [cursor] * n
     parts = cursor[len(V2) :].split(".")
-    if len(parts) != n:
-        raise ValueError(f"This cursor was made for {len(parts)} partitions; moderator has {n}.")
     for p in parts:
         _check_id(p)
-    return [None if p == NOTHING else p for p in parts]
+    if len(parts) == n:
+        return [None if p == NOTHING else p for p in parts]
+    read = [p for p in parts if p != NOTHING]
+    if not read:
+        return [None] * n
+    moment = (max if newest_first else min)(read, key=id_key)
+    return [moment] * n
 
 
 def encode_cursor(positions: Sequence[str | None]) -> str | None:
