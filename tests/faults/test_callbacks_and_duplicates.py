@@ -136,7 +136,10 @@ def test_concurrent_duplicate_deliveries_make_one_item(
     with api_in_thread(make_settings()) as url:
         answers = asyncio.run(storm(url))
         assert len(answers) == ids * copies
-        assert {status for _, _, status, _ in answers} == {200, 202}
+        # 202s always; a 200 only when the storm's order put a text after itself (the late
+        # deliveries below check a redelivery's 200 every time)
+        assert 202 in {status for _, _, status, _ in answers}
+        assert {status for _, _, status, _ in answers} <= {200, 202}
         last = _check_revisions(redis_client, answers, ids)
         assert redis_client.xlen(keys.INGEST_STREAM) == sum(last.values())  # one per revision
         with processes(redis_url, tmp_path) as procs:
