@@ -227,3 +227,20 @@ async def test_a_callback_is_filed_under_its_ref_in_its_own_partition(
         assert redis_client.hget(part.outbox_refs, done["feed_id"]) == ref
         assert redis_client.zscore(part.outbox, done["feed_id"]) is not None
         assert redis_client.lrange(keys.outbox_chain(ref), 0, -1) == [done["feed_id"]]
+
+
+async def test_equal_scores_in_two_partitions_are_both_paged(partitioned, redis_client, aredis):
+    """A page that ends on a member of one partition resumes in the others at that score,
+    passing over only the members that sort before it (WALK's tie rule)."""
+    seeder, at = Seeder(redis_client), now_ms() - 1000
+    refs = [seeder.add(f"t{i}", site=site, received_ms=at) for i, site in enumerate(SITES)]
+    queues = RedisQueues(aredis, scan_max=1000, recent_max=100)
+    assert len({redis_client.zscore(keys.part_of(r).queue("hold"), r) for r in refs}) == 1
+    seen, after = [], None
+    while True:
+        page = await queues.page(QueueView("hold"), after, 1)
+        seen += page.refs
+        if page.next is None:
+            break
+        after = page.next
+    assert seen == sorted(refs)

@@ -14,6 +14,7 @@ import redis
 import redis.asyncio as aioredis
 
 from moderator import keys
+from moderator.adapters.redis import scripts as redis_scripts
 from moderator.adapters.redis.auth import Principal, RedisAuthStore
 from moderator.errors import AuthError, ConflictError, NotFoundError, StoreUnavailableError
 from tests.web.seeding import anyio_backend_fixture, aredis_fixture  # noqa: F401
@@ -159,3 +160,42 @@ async def test_a_removed_users_sessions_and_token_do_not_come_back_with_the_name
     assert await auth.list_tokens() == []
     with pytest.raises(AuthError):
         await auth.principal_for_token(token)
+
+
+async def test_the_account_scripts_write_nothing_when_what_their_caller_read_has_changed(
+    aredis, redis_client
+):
+    """CHANGE_USER and CREATE_TOKEN take the hashes their caller read (every key declared):
+    a users set or a token that changed since is refused for a retry, and nothing is written."""
+    auth = RedisAuthStore(aredis)
+    for name in ("ada", "bea"):
+        await auth.add_user(name, "a long password", "admin")
+    change = aredis.register_script(redis_scripts.CHANGE_USER)
+    stale = await change(  # read before bea existed: only ada's hash
+        keys=[
+            keys.USERS,
+            keys.user("ada"),
+            keys.TOKEN_NAMES,
+            keys.TOKENS,
+            keys.token(""),
+            keys.user("ada"),
+        ],
+        args=["ada", "", "1", 0, "", "ada"],
+    )
+    assert stale == -2 and redis_client.hget(keys.user("ada"), "disabled") == "0"
+    await auth.create_user_token("ada")
+    digest = redis_client.hget(keys.TOKEN_NAMES, "ada")
+    create = aredis.register_script(redis_scripts.CREATE_TOKEN)
+    with pytest.raises(redis.ResponseError, match="RETRY"):  # read before ada's token existed
+        await create(
+            keys=[
+                keys.TOKEN_NAMES,
+                keys.token("new"),
+                keys.TOKENS,
+                keys.user("ada"),
+                keys.token(""),
+            ],
+            args=["ada", "new", "", 1, "", 1, ""],
+        )
+    assert redis_client.hget(keys.TOKEN_NAMES, "ada") == digest
+    assert not redis_client.exists(keys.token("new"))
