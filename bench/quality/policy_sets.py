@@ -16,7 +16,11 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = ["tests/fixtures/quality/policy_tuning.jsonl", "tests/fixtures/quality/blind_policy.jsonl"]
+FILES = [
+    "tests/fixtures/quality/policy_tuning.jsonl",
+    "tests/fixtures/quality/blind_policy.jsonl",
+    "tests/fixtures/quality/blind_policy_2.jsonl",
+]
 
 
 def right(expect: str, action: str) -> bool:
