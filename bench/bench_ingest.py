@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +102,14 @@ def _stored(redis_url: str) -> dict[str, int]:
     from moderator import keys
 
     client = redis.Redis.from_url(redis_url, decode_responses=True)
+    # wrk has stopped, but a loaded server may still be storing requests it had read: count once
+    # the stream has stopped growing (CI once counted the hashes, then a longer stream)
+    last, steady, deadline = -1, 0, time.monotonic() + 15
+    while steady < 3 and time.monotonic() < deadline:
+        length = int(client.xlen(keys.INGEST_STREAM))
+        steady = steady + 1 if length == last else 0
+        last = length
+        time.sleep(0.2)
     hashes = sum(
         1
         for key in client.scan_iter(match=keys.comment(f"{services.SITE}:*"), count=10_000)
