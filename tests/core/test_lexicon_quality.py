@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from moderator.core.lexicon import LexiconMatcher, load_lexicon
+from moderator.core.lexicon import LexiconMatcher
 from moderator.core.lexicon.forms import CLASS_MARK, parse
 from moderator.core.lexicon.index import VOWEL_DROP_MIN
 from moderator.core.lexicon.normalise import normalise
 from moderator.core.models import LABELS, Action, ModelInfo
-from moderator.core.policy import Policy, load_policy
+from moderator.core.policy import Policy
 
 ROOT = Path(__file__).resolve().parents[2]
 QUALITY = ROOT / "tests" / "fixtures" / "quality"
@@ -30,18 +30,6 @@ NO_MODEL = ModelInfo("none", "0")
 DICTIONARIES = [
     Path("/usr/share/dict") / n for n in ("american-english", "british-english", "spanish")
 ]
-
-
-@pytest.fixture(scope="module")
-def lexicon() -> LexiconMatcher:
-    return load_lexicon(
-        [ROOT / "moderator/config/lexicons/en.toml", ROOT / "moderator/config/lexicons/es.toml"]
-    )
-
-
-@pytest.fixture(scope="module")
-def policy() -> Policy:
-    return load_policy(ROOT / "moderator/config/policy.toml")
 
 
 def rows(name: str) -> list[dict[str, str]]:

@@ -5,15 +5,12 @@ match nothing. Lexicon and policy only, no model."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from moderator.core.lexicon import LexiconMatcher, load_lexicon
+from moderator.core.lexicon import LexiconMatcher
 from moderator.core.models import Action, ModelInfo
-from moderator.core.policy import Policy, load_policy
+from moderator.core.policy import Policy
 
-ROOT = Path(__file__).resolve().parents[2]
 NO_MODEL = ModelInfo("none", "0")
 NEW = {
     "a rope with your name on it",
@@ -23,18 +20,6 @@ NEW = {
     "todo chavista es un parásito",
     "se acostó con el jefe",
 }
-
-
-@pytest.fixture(scope="module")
-def lexicon() -> LexiconMatcher:
-    return load_lexicon(
-        [ROOT / "moderator/config/lexicons/en.toml", ROOT / "moderator/config/lexicons/es.toml"]
-    )
-
-
-@pytest.fixture(scope="module")
-def policy() -> Policy:
-    return load_policy(ROOT / "moderator/config/policy.toml")
 
 
 @pytest.mark.parametrize(
