@@ -45,6 +45,11 @@ NEW = {
         ("Consiguió el puesto acostándose con el jefe.", Action.REVIEW),
         ("Ven pa acá mamita, deja el periodismo.", Action.REVIEW),
         ("Todo chavista es un parásito.", Action.HOLD),
+        ("People like you end up in a ditch, friend.", Action.REVIEW),
+        ("Somebody should pay him a little visit.", Action.REVIEW),
+        ("Tengo tu cédula y la placa de tu carro.", Action.REVIEW),
+        ("Pronto le hacemos la visita a tu mamá.", Action.REVIEW),
+        ("Gente como tú termina en una cuneta.", Action.REVIEW),
     ],
 )
 def test_veiled_threats_and_harassment_are_flagged(
@@ -70,6 +75,8 @@ def test_veiled_threats_and_harassment_are_flagged(
         "The judge said the guards would pay for what they did to the prisoners.",
         "The lampposts on Avenida Urdaneta have been dark for a month.",
         "Con esas piernas ganó la maratón de Caracas: qué atleta.",
+        "Cuando vaya a Madrid te hago una visita, pana.",
+        "The river rose and the car ended up in a ditch near Barinas.",
     ],
 )
 def test_innocent_neighbours_match_none_of_them(lexicon: LexiconMatcher, text: str) -> None:
