@@ -20,6 +20,7 @@ FILES = [
     "tests/fixtures/quality/policy_tuning.jsonl",
     "tests/fixtures/quality/blind_policy.jsonl",
     "tests/fixtures/quality/blind_policy_2.jsonl",
+    "tests/fixtures/quality/blind_policy_3.jsonl",
 ]
 
 

@@ -2,7 +2,8 @@
 detector, lexicons, policy, the bundled bilingual model). `policy_tuning.jsonl` set the
 thresholds; `blind_policy.jsonl` was written and committed before any tuning, and its floors
 are the figures measured then; `blind_policy_2.jsonl` was written blind to the engine before the
-lexicon's veiled-threat phrases were tuned on the other two (docs/quality.md reports all three)."""
+lexicon's veiled-threat phrases were tuned on the other two, `blind_policy_3.jsonl` after that
+(docs/quality.md reports each)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ def _actions(service: ScoringService, name: str) -> dict[str, list[str]]:
         # harassment phrases were tuned on the two files above; floors a little under the
         # figures measured after that tuning (abusive 40/48, positive profanity 8/12, news 13/14)
         ("blind_policy_2.jsonl", 0.8, 0.6, 0.9),
+        # a third set by another writer blind to the engine, read once the lexicon was final
+        # (abusive 37/50, positive profanity 8/12, news 16/16; the same as before this session)
+        ("blind_policy_3.jsonl", 0.7, 0.6, 0.9),
     ],
 )
 def test_policy_sentences(
