@@ -2,8 +2,8 @@
 detector, lexicons, policy, the bundled bilingual model). `policy_tuning.jsonl` set the
 thresholds; `blind_policy.jsonl` was written and committed before any tuning, and its floors
 are the figures measured then; `blind_policy_2.jsonl` was written blind to the engine before the
-lexicon's veiled-threat phrases were tuned on the other two, `blind_policy_3.jsonl` after that
-(docs/quality.md reports each)."""
+lexicon's veiled-threat phrases were tuned on the other two, `blind_policy_3.jsonl` and
+`blind_policy_4.jsonl` after that (docs/quality.md reports each)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,9 @@ def _actions(service: ScoringService, name: str) -> dict[str, list[str]]:
         # a third set by another writer blind to the engine, read once the lexicon was final
         # (abusive 37/50, positive profanity 8/12, news 16/16; the same as before this session)
         ("blind_policy_3.jsonl", 0.7, 0.6, 0.9),
+        # and a fourth, read only after a model trained with more threat templates was tried on
+        # it (not shipped): abusive 33/50, positive profanity 9/12, news 15/16
+        ("blind_policy_4.jsonl", 0.6, 0.6, 0.9),
     ],
 )
 def test_policy_sentences(
