@@ -45,6 +45,21 @@ class Platform:
     url: str = ""
 
 
+def first_fails(
+    times: int, match: Callable[[dict[str, Any]], bool]
+) -> Callable[[dict[str, Any]], bool]:
+    """A `Platform.fails` that answers 503 to the first `times` events `match` picks."""
+    left = [times]
+
+    def fails(event: dict[str, Any]) -> bool:
+        if match(event) and left[0]:
+            left[0] -= 1
+            return True
+        return False
+
+    return fails
+
+
 @contextmanager
 def platform_server(platform: Platform) -> Iterator[Platform]:
     class Handler(BaseHTTPRequestHandler):
@@ -111,14 +126,8 @@ async def test_one_comments_events_arrive_in_order_and_others_are_not_held_up(ar
         a, v1["version"], by="rita", now_ms=now_ms(), window_ms=10_000, lease_ms=60_000
     )
     await review.decide(a, Decision.APPROVE, by="rita", reason=None, note=None, now_ms=now_ms())
-    failures = {"left": 4}
-
-    def fails(event: dict[str, Any]) -> bool:  # the first event of `a` fails four times
-        if event["id"] == "a" and event["event"] == "scored" and failures["left"]:
-            failures["left"] -= 1
-            return True
-        return False
-
+    # the first event of `a` fails four times
+    fails = first_fails(4, lambda event: event["id"] == "a" and event["event"] == "scored")
     with platform_server(Platform(fails)) as platform:
         async with httpx.AsyncClient() as http:
             deliverer = OutboxDeliverer(aredis, http, settings(platform.url), SECRET)

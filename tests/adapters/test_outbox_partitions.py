@@ -20,6 +20,7 @@ from tests.adapters.test_callbacks_outbox import (
     SECRET,
     Platform,
     deliver_until,
+    first_fails,
     platform_server,
     settings,
 )
@@ -89,14 +90,8 @@ async def test_the_same_feed_ids_in_three_partitions_are_each_delivered_once_in_
         assert redis_client.zrange(keys.part(k).outbox, 0, -1) == ["1-0"]
     assert redis_client.lrange(keys.outbox_chain(refs[1]), 0, -1) == ["1-0", "2-0", "3-0"]
     assert keys.outbox_chain(refs[1]).startswith("{mod:p1}:")
-    failures = {"left": 3}
-
-    def fails(event: dict[str, Any]) -> bool:  # blog's first event fails three times
-        if event["site"] == "blog" and event["event"] == "scored" and failures["left"]:
-            failures["left"] -= 1
-            return True
-        return False
-
+    # blog's first event fails three times
+    fails = first_fails(3, lambda event: event["site"] == "blog" and event["event"] == "scored")
     with platform_server(Platform(fails)) as platform:
         async with httpx.AsyncClient() as http:
             deliverer = OutboxDeliverer(aredis, http, settings(platform.url), SECRET)
