@@ -223,7 +223,27 @@ def train(
     extra: list[Row] | None = None,
 ) -> Trained:
     """Fit one logistic model per label on the train split, then the calibration stack, and
-    with `english` (and the blend) the English stacker (not in the shipped file)."""
+    with `english` (and the blend) the English stacker (not in the shipped file).
+
+    The native math libraries run on one thread here: with two, their sums come in another
+    order and the same inputs gave other weights (another version)."""
+    import sklearn.linear_model  # type: ignore[import-untyped]  # noqa: F401 (load its libraries first)
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    with threadpool_limits(limits=1):
+        return _train(shared, seed=seed, blend=blend, english=english, c=c, log=log, extra=extra)
+
+
+def _train(
+    shared: Path,
+    *,
+    seed: int,
+    blend: bool,
+    english: bool,
+    c: float,
+    log: Callable[[str], None],
+    extra: list[Row] | None,
+) -> Trained:
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
     started = time.perf_counter()
