@@ -1,20 +1,23 @@
 """Training sentences written for moderator, in the register of a bilingual English /
 Venezuelan-Spanish news comment section: threats without a violent verb, sexual harassment
 aimed at a person, insults at a person (with weak labels from MIT / CC BY word lists), insults
-at a whole nationality or party, positive profanity, counter-speech that quotes a slur, and
-clean talk about violence, nationalities and parties.
+at a whole nationality or party, positive profanity, counter-speech that quotes a slur, clean
+talk about violence, nationalities and parties, and insults made of ordinary adjectives beside
+the same sentences with good ones.
 
 Every template and word list here was written by us for this purpose (no test set was copied;
 the blind policy sentences in tests/fixtures/quality/blind_policy.jsonl were written first, by
-the same author, which docs/quality.md says). `generate(seed)` expands them reproducibly.
+the same author, which docs/quality.md says; the adjective lists were written after reading 25
+rows of the Jigsaw identity templates, which docs/quality.md also says). `generate(seed)`
+expands them reproducibly.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
-Labels = dict[str, float]
+Labels = dict[str, float | None]
 LABEL_NAMES = ("toxicity", "insult", "identity_attack", "threat", "obscene", "sexual_explicit")
 
 PEOPLE_EN = [
@@ -361,19 +364,226 @@ GROUP_INSULT_ES = [
     "todos {g} son {a}",
     "no confíen en {g}, son {a}",
 ]
+# Insults made of ordinary words ("a spineless, lying hack", "una persona despreciable"), each
+# beside the same sentence with a good word, and the bad words about events, which this
+# community uses to condemn massacres and floods. Labelled for insult (and identity_attack for a
+# group) only: see `_adjectives`.
+GOOD_ADJ_EN = [
+    "decent",
+    "honest",
+    "brave",
+    "smart",
+    "kind",
+    "fair",
+    "thoughtful",
+    "careful",
+    "generous",
+    "sharp",
+    "good",
+    "great",
+    "wonderful",
+    "excellent",
+    "admirable",
+    "hard-working",
+    "respected",
+    "principled",
+    "patient",
+    "funny",
+    "lovely",
+    "serious",
+    "capable",
+    "brilliant",
+]
+BAD_ADJ_EN = [
+    "disgusting",
+    "vile",
+    "horrible",
+    "repulsive",
+    "revolting",
+    "despicable",
+    "pathetic",
+    "worthless",
+    "useless",
+    "miserable",
+    "nasty",
+    "rotten",
+    "sleazy",
+    "spineless",
+    "gutless",
+    "brainless",
+    "idiotic",
+    "moronic",
+    "stupid",
+    "dumb",
+    "lying",
+    "corrupt",
+    "evil",
+    "wretched",
+    "contemptible",
+    "loathsome",
+    "hideous",
+    "ugly",
+    "filthy",
+    "shameless",
+]
+GOOD_ADJ_ES = [
+    "decente",
+    "honesta",
+    "valiente",
+    "inteligente",
+    "amable",
+    "justa",
+    "seria",
+    "generosa",
+    "trabajadora",
+    "admirable",
+    "respetada",
+    "brillante",
+    "capaz",
+    "buena",
+    "excelente",
+    "paciente",
+    "graciosa",
+    "correcta",
+]
+BAD_ADJ_ES = [
+    "asquerosa",
+    "repugnante",
+    "despreciable",
+    "miserable",
+    "patética",
+    "inútil",
+    "ruin",
+    "vil",
+    "rastrera",
+    "corrupta",
+    "mentirosa",
+    "estúpida",
+    "bruta",
+    "imbécil",
+    "malnacida",
+    "sinvergüenza",
+    "lamentable",
+    "basura",
+    "podrida",
+    "cobarde",
+    "nefasta",
+    "vendida",
+]
+NOUN_EN = ["person", "man", "woman", "human being", "reporter", "politician", "writer", "neighbour"]
+PERSON_ADJ_EN = [
+    "{p} is a {a} {n}",
+    "what a {a} {n} {p} is",
+    "{p}, you are a {a} {n}",
+    "honestly {p} is just {a}",
+    "{p} has always been {a}",
+]
+PERSON_ADJ_ES = [
+    "{p} es una persona {a}",
+    "qué persona tan {a} es {p}",
+    "{p}, eres una persona {a}",
+    "la verdad es que {p} es una persona {a}",
+    "{p} siempre ha sido una persona {a}",
+]
+GROUP_ADJ_EN = ["{g} are {a} people", "all {g} are {a}", "{g} are all {a}", "{g} are just {a}"]
+# A group takes the plural (and the insult templates' shapes, so that "los X son" is not
+# learnt as an insult by itself).
+GROUP_ADJ_ES = ["{g} son {a}", "todos {g} son {a}", "{g} son todos {a}", "{g} son gente {b}"]
+GOOD_ADJ_ES_PLURAL = [
+    "honestos",
+    "trabajadores",
+    "valientes",
+    "inteligentes",
+    "amables",
+    "generosos",
+    "serios",
+    "admirables",
+    "respetuosos",
+    "solidarios",
+    "alegres",
+    "capaces",
+    "echados pa'lante",
+]
+BAD_ADJ_ES_PLURAL = [
+    "asquerosos",
+    "repugnantes",
+    "despreciables",
+    "miserables",
+    "inútiles",
+    "ruines",
+    "rastreros",
+    "corruptos",
+    "mentirosos",
+    "estúpidos",
+    "brutos",
+    "malnacidos",
+    "sinvergüenzas",
+    "cobardes",
+    "vendidos",
+    "podridos",
+]
+EVENT_BAD_EN = [
+    "the massacre in {c} was {a}",
+    "what happened in {c} last night is {a}",
+    "a {a} week for the families in {c}",
+    "the conditions in the prison in {c} are {a}",
+    "the flooding in {c} was {a}, send help",
+    "those {a} raids in {c} must be investigated",
+]
+EVENT_BAD_ADJ_EN = [
+    "horrible",
+    "disgusting",
+    "terrible",
+    "awful",
+    "vile",
+    "shameful",
+    "sickening",
+    "brutal",
+    "appalling",
+    "despicable",
+    "dreadful",
+    "tragic",
+    "revolting",
+    "nasty",
+    "heartbreaking",
+]
+EVENT_BAD_ES = [
+    "el ataque de anoche en {c} fue {a}",
+    "lo que pasó anoche en {c} es {a}",
+    "un fin de semana {a} para las familias de {c}",
+    "el estado de la cárcel de {c} es {a}",
+    "el desastre de la inundación en {c} fue {a}, manden ayuda",
+]
+EVENT_BAD_ADJ_ES = [
+    "horrible",
+    "asqueroso",
+    "terrible",
+    "espantoso",
+    "repugnante",
+    "vergonzoso",
+    "brutal",
+    "despreciable",
+    "lamentable",
+    "trágico",
+    "indignante",
+    "nefasto",
+    "doloroso",
+]
 NEUTRAL_GROUP_EN = ["{g} {n}", "many {g} {n}", "some {g} {n} this year"]
 NEUTRAL_GROUP_ES = ["{g} {n}", "muchos de {g} {n}", "algunos de {g} {n} este año"]
 
 
 def _labels(**set_: float) -> Labels:
-    out = dict.fromkeys(LABEL_NAMES, 0.0)
+    out: Labels = dict.fromkeys(LABEL_NAMES, 0.0)
     out.update(set_)
     return out
 
 
-def generate(seed: int, per_kind: int = 400) -> Iterator[tuple[str, str, Labels]]:
-    """(text, language, labels) triples; every label is known (0 or 1)."""
-    rng = random.Random(seed)
+def _drawers(
+    rng: random.Random,
+) -> tuple[Callable[[Sequence[str]], str], Callable[[str], str]]:
+    """`pick` (one item of a list) and `cap` (spaces collapsed, capitalised 60 % of the time),
+    both drawing from `rng`."""
 
     def pick(xs: Sequence[str]) -> str:
         return xs[rng.randrange(len(xs))]
@@ -381,6 +591,14 @@ def generate(seed: int, per_kind: int = 400) -> Iterator[tuple[str, str, Labels]
     def cap(s: str) -> str:
         s = " ".join(s.split())
         return s[0].upper() + s[1:] if s and rng.random() < 0.6 else s
+
+    return pick, cap
+
+
+def generate(seed: int, per_kind: int = 400) -> Iterator[tuple[str, str, Labels]]:
+    """(text, language, labels) triples; every label is known (0 or 1)."""
+    rng = random.Random(seed)
+    pick, cap = _drawers(rng)
 
     groups_en_obj = list(GROUPS_EN)
     for _ in range(per_kind):
@@ -440,3 +658,40 @@ def generate(seed: int, per_kind: int = 400) -> Iterator[tuple[str, str, Labels]
             "es",
             _labels(),
         )
+    yield from _adjectives(random.Random(f"{seed}:adjectives"), per_kind)
+
+
+def _adjectives(rng: random.Random, per_kind: int) -> Iterator[tuple[str, str, Labels]]:
+    """Insults made of ordinary adjectives, each beside the same sentence with a good one, and
+    the bad adjectives about events. They teach `insult` (and `identity_attack` for a group)
+    only: toxicity and the other labels stay unknown, so the rows above, drawn first and from
+    their own generator, keep the toxicity model as it was."""
+    pick, cap = _drawers(rng)
+
+    def labels(insult: float, identity_attack: float | None = None) -> Labels:
+        out: Labels = dict.fromkeys(LABEL_NAMES)
+        out.update(insult=insult, identity_attack=identity_attack)
+        return out
+
+    for _ in range(per_kind):
+        for bad in (True, False):
+            en_adj = pick(BAD_ADJ_EN if bad else GOOD_ADJ_EN)
+            es_adj = pick(BAD_ADJ_ES if bad else GOOD_ADJ_ES)
+            person_en = pick(PERSON_ADJ_EN).format(p=pick(PEOPLE_EN), a=en_adj, n=pick(NOUN_EN))
+            yield cap(person_en), "en", labels(float(bad))
+            person_es = pick(PERSON_ADJ_ES).format(p=pick(PEOPLE_ES), a=es_adj)
+            yield cap(person_es), "es", labels(float(bad))
+            group_en = pick(GROUP_ADJ_EN).format(
+                g=pick(GROUPS_EN), a=pick(BAD_ADJ_EN if bad else GOOD_ADJ_EN)
+            )
+            yield cap(group_en), "en", labels(float(bad), float(bad))
+            group_es = pick(GROUP_ADJ_ES).format(
+                g=pick(GROUPS_ES),
+                a=pick(BAD_ADJ_ES_PLURAL if bad else GOOD_ADJ_ES_PLURAL),
+                b=pick(BAD_ADJ_ES if bad else GOOD_ADJ_ES),
+            )
+            yield cap(group_es), "es", labels(float(bad), float(bad))
+        event_en = pick(EVENT_BAD_EN).format(c=pick(CITIES), a=pick(EVENT_BAD_ADJ_EN))
+        yield cap(event_en), "en", labels(0.0)
+        event_es = pick(EVENT_BAD_ES).format(c=pick(CITIES), a=pick(EVENT_BAD_ADJ_ES))
+        yield cap(event_es), "es", labels(0.0)

@@ -70,6 +70,35 @@ def test_a_threat_without_a_violent_verb_scores_as_a_threat(scorer: BilingualSco
     assert threat["threat"] > 0.5 > news["threat"]
 
 
+@pytest.mark.parametrize(
+    ("insult", "praise", "event"),
+    [
+        (
+            "Our new governor is a spineless, lying hack.",
+            "Our new governor is a careful, honest manager.",
+            "The massacre in Petare was disgusting",
+        ),
+        (
+            "Esa diputada es una mujer despreciable y rastrera.",
+            "Esa diputada es una mujer seria y trabajadora.",
+            "Lo que hicieron en la cárcel de Tocorón es despreciable.",
+        ),
+        (
+            "Los del PSUV son unos corruptos y unos cobardes.",
+            "Los del PSUV son trabajadores y solidarios.",
+            "El ataque de anoche en Petare fue repugnante.",
+        ),
+    ],
+)
+def test_an_insult_in_plain_words_is_an_insult_and_the_same_words_about_an_event_are_not(
+    scorer: BilingualScorer, insult: str, praise: str, event: str
+) -> None:
+    bad, good, news = scorer.score([insult, praise, event])
+
+    assert bad["insult"] is not None and good["insult"] is not None and news["insult"] is not None
+    assert bad["insult"] > 0.5 > max(good["insult"], news["insult"])
+
+
 def test_batches_keep_input_order(scorer: BilingualScorer) -> None:
     texts = ["you idiot", "buenos días", "", "x" * 20_000, "¡coño, qué bueno!"]
 

@@ -8,10 +8,13 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from moderator.adapters.scoring.ngram_model import BilingualScorer
 from moderator.cli import main
+from moderator.training import offline_model, templates
+from moderator.training.templates import LABEL_NAMES
 
 TOXIC_EN = ["you are a worthless idiot", "shut up you stupid bitch", "go to hell you moron"]
 CLEAN_EN = ["the council meets on tuesday", "thanks for the great article", "nice photo"]
@@ -121,3 +124,19 @@ def test_the_english_stacker_is_optional_and_reproducible(
     }
     assert main([*args, "--english-stacker", "--no-blend", "--output", str(first)]) == 2
     assert "drop --no-blend" in capsys.readouterr().err
+
+
+def test_the_adjective_rows_teach_insult_and_leave_toxicity_as_it_was(
+    shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = list(templates.generate(1, per_kind=5))
+    adjective_rows = [labels for _, _, labels in rows if labels["toxicity"] is None]
+    assert {labels["insult"] for labels in adjective_rows} == {0.0, 1.0}
+    with_rows = offline_model.train(shared, log=lambda _: None)
+    monkeypatch.setattr(templates, "_adjectives", lambda rng, per_kind: iter(()))
+    without = offline_model.train(shared, log=lambda _: None)
+
+    toxicity, insult = LABEL_NAMES.index("toxicity"), LABEL_NAMES.index("insult")
+    assert np.array_equal(with_rows.weights[:, toxicity], without.weights[:, toxicity])
+    assert np.array_equal(with_rows.stack[toxicity], without.stack[toxicity])
+    assert not np.array_equal(with_rows.weights[:, insult], without.weights[:, insult])
