@@ -24,6 +24,7 @@ import os
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -76,6 +77,19 @@ def auc(y: np.ndarray, s: np.ndarray) -> float:
     pos = y.sum()
     neg = len(y) - pos
     return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def priorities(policy: Any, matches: list[Any], columns: dict[str, np.ndarray]) -> np.ndarray:
+    """The record's priority of each comment, from its lexicon matches and its model scores
+    (`columns`: label → one score per comment; labels not given are absent)."""
+    from moderator.core.models import LABELS
+
+    out = np.empty(len(matches))
+    for i, found in enumerate(matches):
+        scores: dict[str, float | None] = dict.fromkeys(LABELS)
+        scores.update({label: float(v[i]) for label, v in columns.items()})
+        out[i] = policy._priority(scores, found)
+    return out
 
 
 def recall_at_pass(y: np.ndarray, s: np.ndarray, clean_pass: float) -> float:

@@ -16,23 +16,11 @@ import csv
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-
-
-def _priorities(policy: Any, matches: list[Any], columns: dict[str, np.ndarray]) -> np.ndarray:
-    from moderator.core.models import LABELS
-
-    out = np.empty(len(matches))
-    for i, found in enumerate(matches):
-        scores: dict[str, float | None] = dict.fromkeys(LABELS)
-        scores.update({label: float(v[i]) for label, v in columns.items()})
-        out[i] = policy._priority(scores, found)
-    return out
 
 
 def main() -> int:
@@ -44,7 +32,7 @@ def main() -> int:
 
     import profanity_check  # type: ignore[import-untyped]
 
-    from bench.quality.compare_offline import auc
+    from bench.quality.compare_offline import auc, priorities
     from moderator.adapters.scoring.ngram_model import DEFAULT_MODEL, NgramModel
     from moderator.core.lexicon import load_lexicon
     from moderator.core.policy import load_policy
@@ -79,11 +67,11 @@ def main() -> int:
         matches = [lexicon.find_within(t, None)[0] for t in texts]
         apc = np.asarray(profanity_check.predict_prob(texts))
 
-        cells = [auc(y, _priorities(policy, matches, {"toxicity": apc}))]
+        cells = [auc(y, priorities(policy, matches, {"toxicity": apc}))]
         for model in models:
             probs = model.predict(texts, lambda t: np.asarray(profanity_check.predict_prob(t)))
             cells.append(
-                auc(y, _priorities(policy, matches, dict(zip(model.labels, probs.T, strict=True))))
+                auc(y, priorities(policy, matches, dict(zip(model.labels, probs.T, strict=True))))
             )
         print(f"| {name} | {len(texts)} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
     return 0

@@ -46,10 +46,9 @@ def main() -> int:
 
     import profanity_check  # type: ignore[import-untyped]
 
-    from bench.quality.compare_offline import auc
+    from bench.quality.compare_offline import auc, priorities
     from moderator.adapters.scoring.ngram_model import DEFAULT_MODEL, NgramModel, english_features
     from moderator.core.lexicon import load_lexicon
-    from moderator.core.models import LABELS
     from moderator.core.policy import load_policy
     from moderator.settings import load_settings
     from moderator.training.offline_model import (
@@ -93,23 +92,12 @@ def main() -> int:
     }
     print(f"{len(rows)} dev rows; detected English {int(english.sum())} {counts}", file=sys.stderr)
 
-    def priorities(p: np.ndarray) -> np.ndarray:
-        out = []
-        for i in range(len(rows)):
-            scores: dict[str, float | None] = dict.fromkeys(LABELS)
-            for j, label in enumerate(labels):
-                scores[label] = float(p[i, j])
-            out.append(policy._priority(scores, matches[i]))
-        return np.asarray(out)
+    def with_labels(p: np.ndarray) -> np.ndarray:
+        return priorities(policy, matches, dict(zip(labels, p.T, strict=True)))
 
     apc_p = np.asarray(profanity_check.predict_prob(texts))
-    apc_pri = []
-    for i in range(len(rows)):
-        scores: dict[str, float | None] = dict.fromkeys(LABELS)
-        scores["toxicity"] = float(apc_p[i])
-        apc_pri.append(policy._priority(scores, matches[i]))
-    apc_pri_a = np.asarray(apc_pri)
-    current_pri = priorities(probs)
+    apc_pri_a = priorities(policy, matches, {"toxicity": apc_p})
+    current_pri = with_labels(probs)
     sets = {s: np.asarray([x == s for x in sources]) for s in ("hatexplain", "jigsaw-templates")}
 
     def per_set(pri: np.ndarray) -> dict[str, float]:
@@ -134,7 +122,7 @@ def main() -> int:
             oof[te] = 1.0 / (1.0 + np.exp(-(x[te] @ w[:-1] + w[-1])))
         p = probs.copy()
         p[idx, tox] = oof
-        got = per_set(priorities(p))
+        got = per_set(with_labels(p))
         margin = min(got[s] - base["apc"][s] for s in sets)
         ok = got["hatexplain"] >= base["current"]["hatexplain"] - 0.01
         line = {**cand, **{f"auc_{s}": round(v, 4) for s, v in got.items()}}

@@ -140,3 +140,20 @@ def test_the_adjective_rows_teach_insult_and_leave_toxicity_as_it_was(
     assert np.array_equal(with_rows.weights[:, toxicity], without.weights[:, toxicity])
     assert np.array_equal(with_rows.stack[toxicity], without.stack[toxicity])
     assert not np.array_equal(with_rows.weights[:, insult], without.weights[:, insult])
+
+
+def test_training_runs_the_native_math_libraries_on_one_thread(
+    shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With two threads the same inputs gave other weights (another version)."""
+    from threadpoolctl import threadpool_info
+
+    seen: list[int] = []
+    monkeypatch.setattr(
+        offline_model,
+        "_train",
+        lambda *_, **__: seen.extend(i["num_threads"] for i in threadpool_info()),
+    )
+    offline_model.train(shared, log=lambda _: None)
+
+    assert seen and set(seen) == {1}
