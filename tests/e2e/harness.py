@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -113,11 +113,20 @@ class Live:
         raise AssertionError("timed out waiting for the condition")
 
 
+def scoring_worker(settings: Settings, consumer: Any, service: ScoringService) -> Worker:
+    """A worker without `serve`'s PolicyReloader, which is what applies the `policy.sample_rate`
+    setting (the suite sets 0): apply it here too, or the policy file's 0.01 control sample
+    leaves a random clean comment "queued" (a WordPress test saw one)."""
+    if settings.policy.sample_rate is not None:
+        service.policy = replace(service.policy, sample_rate=settings.policy.sample_rate)
+    return Worker(consumer, service, settings.worker)
+
+
 @contextmanager
 def live_moderator(settings: Settings, service: ScoringService) -> Iterator[Live]:
     consumer = bootstrap.build_consumer(settings, settings.redis_url)
     bootstrap.publish_model(consumer.client, service.scorer.info)
-    worker = Worker(consumer, service, settings.worker)
+    worker = scoring_worker(settings, consumer, service)
     stop = threading.Event()
     worker_thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
     worker_thread.start()

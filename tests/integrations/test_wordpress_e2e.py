@@ -33,9 +33,8 @@ from moderator.core.scoring import ScoringService
 from moderator.core.signing import HEADER, sign
 from moderator.settings import Settings, load_settings
 from moderator.web.app import create_app
-from moderator.worker.worker import Worker
 from tests.conftest import CALLBACK_SECRET, SESSION_SECRET, WEBHOOK_SECRET
-from tests.e2e.harness import free_port
+from tests.e2e.harness import free_port, scoring_worker
 from tests.fixtures.tiny_detoxify import TinyDetoxify
 from tests.integrations.wordpress_site import MariaDB, WordPress, missing
 
@@ -60,7 +59,7 @@ class Moderator:
         self.url = f"http://127.0.0.1:{port}"
         consumer = bootstrap.build_consumer(settings, settings.redis_url)
         bootstrap.publish_model(consumer.client, service.scorer.info)
-        self.worker = Worker(consumer, service, settings.worker)
+        self.worker = scoring_worker(settings, consumer, service)
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self.worker.run, args=(self._stop,), daemon=True)
         self._worker.start()
