@@ -22,6 +22,7 @@ FILES = [
     "tests/fixtures/quality/blind_policy_2.jsonl",
     "tests/fixtures/quality/blind_policy_3.jsonl",
     "tests/fixtures/quality/blind_policy_4.jsonl",
+    "tests/fixtures/quality/blind_policy_5.jsonl",
 ]
 
 
