@@ -2,8 +2,9 @@
 Venezuelan-Spanish news comment section: threats without a violent verb, sexual harassment
 aimed at a person, insults at a person (with weak labels from MIT / CC BY word lists), insults
 at a whole nationality or party, positive profanity, counter-speech that quotes a slur, clean
-talk about violence, nationalities and parties, and insults made of ordinary adjectives beside
-the same sentences with good ones.
+talk about violence, nationalities and parties, insults made of ordinary adjectives beside
+the same sentences with good ones, and veiled threats and harassment composed from parts beside
+innocent sentences made of the same words.
 
 Every template and word list here was written by us for this purpose (no test set was copied;
 the blind policy sentences in tests/fixtures/quality/blind_policy.jsonl were written first, by
@@ -573,6 +574,221 @@ NEUTRAL_GROUP_EN = ["{g} {n}", "many {g} {n}", "some {g} {n} this year"]
 NEUTRAL_GROUP_ES = ["{g} {n}", "muchos de {g} {n}", "algunos de {g} {n} este año"]
 
 
+# Veiled threats and harassment, composed from parts so that no one phrase is learnt by heart:
+# who is watched (the target's routine, car, home, family), what is promised (a visit, a list,
+# an accident, a disappearance, an object: a bullet, a rope), and harassment of a named woman
+# (her body or clothes, requests for photos, a job "earned" in bed, an unwanted advance). Each
+# family sits beside innocent sentences made of the same words ("I know where you're coming
+# from", "accidents happen on that road, drive safe", "send me the link"). Labelled for threat
+# and sexual_explicit only (see `_veiled`). Written after the blind sets 1-4 had been read;
+# blind_policy_5.jsonl was written at the same time by a writer who saw neither these lists nor
+# the repository, and is the honest measure (docs/quality.md says what the two shared).
+NAMES_EN = ["Daniela", "Carla", "Rodrigo", "Yusleidy", "Mariela", "José Luis", "Andreína", "Luis"]
+NAMES_ES = ["Daniela", "Carlita", "Rodrigo", "Yusleidy", "Mariela", "José Luis", "Andreína", "chamo"]
+WOMEN_EN = ["Daniela", "Carla", "Yusleidy", "Mariela", "Andreína", "Valeria", "Laura"]
+WOMEN_ES = ["Daniela", "Carlita", "Yusleidy", "Mariela", "Andreína", "Valeria", "mi reina"]
+CALL_EN = ["journalist", "sapo", "traitor", "my friend", "little reporter", "smart guy", "{n}", ""]
+CALL_ES = ["periodista", "sapo", "traidor", "mi pana", "periodistucho", "sabiondo", "{n}", ""]
+ROUTINE_EN = [
+    "park the {car} outside the {place} every morning",
+    "leave the office at {hour} every day",
+    "take your kids to school on {street}",
+    "buy your bread at the bakery on {street}",
+    "walk your dog around {street} at night",
+    "get home around {hour}",
+    "drink your coffee at the same place on {street}",
+]
+ROUTINE_ES = [
+    "dejas el {car} frente a la {place} todas las mañanas",
+    "sales de la oficina a las {hour} todos los días",
+    "llevas a los niños al colegio por la {street}",
+    "compras el pan en la panadería de la {street}",
+    "sacas al perro por la {street} de noche",
+    "llegas a tu casa como a las {hour}",
+    "te tomas el café en el mismo sitio de la {street}",
+]
+CAR_EN = ["grey Corolla", "red Aveo", "white Hilux", "old Fiesta", "black Optra"]
+CAR_ES = ["Corolla gris", "Aveo rojo", "Hilux blanca", "Fiesta viejo", "Optra negro"]
+PLACE_EN = ["pharmacy", "bakery", "newspaper", "gym", "church", "school"]
+PLACE_ES = ["farmacia", "panadería", "redacción", "iglesia", "escuela", "bodega"]
+STREET = ["Av. Bolívar", "la Baralt", "Av. Urdaneta", "Las Mercedes", "El Cafetal", "La Candelaria"]
+HOUR = ["six", "seven", "nine", "ten"]
+HORA = ["seis", "siete", "nueve", "diez"]
+WATCH_EN = [
+    "I know you {r}",
+    "we know you {r}",
+    "funny, I see you {r}",
+    "we know which building is yours",
+    "we know where your mother lives",
+    "I know the school your kids go to",
+    "we have your address and your plate number",
+    "nice {car} you have there",
+    "we know the floor, the door and the time you get back",
+]
+WATCH_ES = [
+    "sé que {r}",
+    "sabemos que {r}",
+    "qué casualidad, te veo cuando {r}",
+    "sabemos cuál es tu edificio",
+    "sabemos dónde vive tu mamá",
+    "conozco el colegio de tus hijos",
+    "tenemos tu dirección y tu placa",
+    "qué bonito tu {car}",
+    "sabemos el piso, la puerta y la hora en que llegas",
+]
+PROMISE_EN = [
+    "keep writing and see how long that lasts",
+    "it would be a shame if something happened to it",
+    "accidents happen, you know",
+    "your turn is coming",
+    "your name is on the list",
+    "some friends of mine will pay you a visit",
+    "nobody would even come looking for you",
+    "think about your family before you publish again",
+    "enjoy it while you still can",
+    "people like you end up {end}",
+    "sleep with one eye open",
+    "watch your back",
+    "I have a bullet with your name on it",
+    "there is a rope waiting for you",
+    "you won't be so brave when we meet",
+    "we will see each other soon, count on it",
+    "one more article and we stop being patient",
+]
+PROMISE_ES = [
+    "sigue escribiendo y vemos cuánto te dura",
+    "sería una lástima que le pasara algo",
+    "los accidentes pasan, tú sabes",
+    "ya te llegará tu turno",
+    "tu nombre está en la lista",
+    "unos amigos te van a hacer una visita",
+    "nadie te va a salir a buscar",
+    "piensa en tu familia antes de publicar otra vez",
+    "disfruta mientras puedas",
+    "los que son como tú terminan {end}",
+    "duerme con un ojo abierto",
+    "cuídate la espalda",
+    "tengo una bala con tu nombre",
+    "hay un mecate esperándote",
+    "no vas a ser tan valiente cuando nos veamos",
+    "nos vemos pronto, cuenta con eso",
+    "un artículo más y se nos acaba la paciencia",
+]
+END_EN = ["floating in the Guaire", "in a ditch", "missing", "in the morgue", "in a car boot"]
+END_ES = ["flotando en el Guaire", "en una zanja", "desaparecidos", "en la morgue", "en una maleta"]
+# The same words, innocent.
+ROUTINE_SELF_EN = [
+    "park outside the {place} every morning",
+    "leave the office at {hour} every day",
+    "take my kids to school on {street}",
+    "buy my bread at the bakery on {street}",
+    "walk the dog around {street} at night",
+]
+ROUTINE_SELF_ES = [
+    "dejo el carro frente a la {place} todas las mañanas",
+    "salgo de la oficina a las {hour} todos los días",
+    "llevo a los niños al colegio por la {street}",
+    "compro el pan en la panadería de la {street}",
+    "saco al perro por la {street} de noche",
+]
+NEAR_EN = [
+    "I know where you're coming from, but the numbers say otherwise",
+    "we know the inflation figures are bad, the article just confirms it",
+    "I {r} too and the traffic is a nightmare",
+    "be careful with those numbers, the central bank revised them",
+    "accidents happen on that road to {c}, drive safe everyone",
+    "the list of candidates for {c} is finally out",
+    "we will visit {c} next month with the kids",
+    "my turn to host the family dinner is coming, wish me luck",
+    "think about your family and get the vaccine, it's free at the {place}",
+    "enjoy the rain while it lasts, the dry season is coming",
+    "the police found the missing fisherman near {c}, alive",
+    "nice {car} in the photo, my father had the same one",
+    "send me the link to the full report, {n}",
+    "give me your number and I'll send you the documents for the permit",
+    "her dress at the book launch in {c} was lovely",
+    "she got the job after ten years covering the courts, well deserved",
+    "{n} did a great interview with the minister, sharp questions",
+    "come to the presentation at the library in {c}, it's open to everyone",
+    "{w}, send me the photo of the march, I want to share it",
+    "{w}, DM me the link to the court documents when you can",
+    "{w}, your piece on the blackouts was excellent",
+    "loved the photo of {w} with the students in {c}",
+    "saw you at the march in {c}, {w}, great coverage",
+    "{w} explained the budget better than the minister did",
+    "come to the forum at the library in {c}, {w} is speaking",
+    "{n}, I also {r}, we should share a ride",
+    "{w}, send me the photos of the event for the note",
+    "send me a picture of the flooded street, {w}, we'll add it to the report",
+    "{w}, DM me your email and I'll send the recording of the interview",
+    "see you at the next town hall, {n}",
+    "I see you posted the full video, thanks {w}",
+    "when you upload the interview, let us know",
+    "we watch your videos from Miami every week, keep going",
+]
+NEAR_ES = [
+    "entiendo tu punto, pero los números dicen otra cosa",
+    "sabemos que la inflación está mal, el artículo lo confirma",
+    "yo también {r} y el tráfico es una pesadilla",
+    "cuidado con esas cifras, el BCV las corrigió",
+    "en la carretera a {c} pasan muchos accidentes, manejen con cuidado",
+    "por fin salió la lista de candidatos de {c}",
+    "el mes que viene vamos a visitar {c} con los niños",
+    "me toca a mí hacer la cena familiar, deséenme suerte",
+    "piensa en tu familia y vacúnate, es gratis en la {place}",
+    "disfruten la lluvia mientras dure, ya viene la sequía",
+    "la policía encontró al pescador desaparecido cerca de {c}, vivo",
+    "qué bonito el {car} de la foto, mi papá tenía uno igual",
+    "pásame el enlace del informe completo, {n}",
+    "dame tu número y te mando los papeles del permiso",
+    "el vestido que llevó a la presentación del libro en {c} estaba precioso",
+    "consiguió el puesto después de diez años cubriendo tribunales, bien merecido",
+    "{n} hizo una gran entrevista al ministro, preguntas muy buenas",
+    "vengan a la presentación en la biblioteca de {c}, es abierta a todos",
+    "{w}, mándame la foto de la marcha que la quiero compartir",
+    "{w}, escríbeme al privado y te paso el contacto del abogado",
+    "{w}, excelente tu crónica sobre los apagones",
+    "qué buena la foto de {w} con los estudiantes en {c}",
+    "te vi en la marcha de {c}, {w}, muy buena cobertura",
+    "{w} explicó el presupuesto mejor que el ministro",
+    "vengan al foro en la biblioteca de {c}, habla {w}",
+    "{n}, yo también {r}, podemos compartir el carro",
+    "{w}, mándame las fotos del evento para la nota",
+    "mándame una foto de la calle inundada, {w}, la agregamos al reportaje",
+    "{w}, pásame tu correo y te mando la grabación de la entrevista",
+    "nos vemos en la próxima asamblea, {n}",
+    "te veo en la marcha del sábado, {n}",
+    "cuando subas la entrevista avísanos",
+    "vemos tus videos desde Miami todas las semanas, sigue así",
+]
+HARASS_EN = [
+    "{w}, I only come here for the photo of you in that {clothes}",
+    "forget the article, {w}, turn around and give us the back view",
+    "send me a pic of what you're wearing while you write, {x}",
+    "{w}, DM me, I'll show you what a real interview is",
+    "everyone knows how {w} got that job, a few late nights in the director's office",
+    "she didn't get to the ministry with her brains, if you know what I mean",
+    "nice analysis {x}, but you'd be more useful in my bed",
+    "those lips, {w}, I'd love a private meeting at my place",
+    "saw you at the march in that {clothes}, {w}, come find me next time",
+    "I'm not reading, I'm just staring at that {clothes}, {x}",
+]
+HARASS_ES = [
+    "{w}, yo solo entro para ver tu foto con {clothes}",
+    "olvídate del artículo, {w}, date la vuelta que queremos ver",
+    "mándame una foto de lo que tienes puesto mientras escribes, {x}",
+    "{w}, escríbeme al privado que te enseño lo que es una entrevista de verdad",
+    "todo el mundo sabe cómo consiguió {w} ese puesto, acostándose con el director",
+    "esa no llegó al ministerio por su cerebro, ya tú sabes",
+    "buen análisis {x}, pero servirías más en mi cama",
+    "esa boquita, {w}, te invito a una reunión privada en mi casa",
+    "te vi en la marcha con {clothes}, {w}, búscame la próxima vez",
+    "no estoy leyendo, solo estoy viendo {clothes}, {x}",
+]
+CLOTHES_EN = ["tight dress", "short skirt", "tight shirt", "little top", "pair of jeans"]
+CLOTHES_ES = ["ese vestido apretado", "ese short", "esa blusita", "ese pantalón pegado", "ese escote"]
+
+
 def _labels(**set_: float) -> Labels:
     out: Labels = dict.fromkeys(LABEL_NAMES, 0.0)
     out.update(set_)
@@ -659,6 +875,7 @@ def generate(seed: int, per_kind: int = 400) -> Iterator[tuple[str, str, Labels]
             _labels(),
         )
     yield from _adjectives(random.Random(f"{seed}:adjectives"), per_kind)
+    yield from _veiled(random.Random(f"{seed}:veiled"), per_kind // 2)
 
 
 def _adjectives(rng: random.Random, per_kind: int) -> Iterator[tuple[str, str, Labels]]:
@@ -695,3 +912,58 @@ def _adjectives(rng: random.Random, per_kind: int) -> Iterator[tuple[str, str, L
         yield cap(event_en), "en", labels(0.0)
         event_es = pick(EVENT_BAD_ES).format(c=pick(CITIES), a=pick(EVENT_BAD_ADJ_ES))
         yield cap(event_es), "es", labels(0.0)
+
+
+def _veiled(rng: random.Random, per_kind: int) -> Iterator[tuple[str, str, Labels]]:
+    """Veiled threats (what is watched, what is promised, or both), harassment of a named
+    woman, and innocent sentences made of the same words. They teach threat and sexual_explicit
+    only: toxicity and the other labels stay unknown, so the toxicity model is the one fitted
+    without them (labelled for toxicity too, they leant Spanish comments addressed to "tú"
+    towards toxic: 311 more clean OffendES training comments reviewed, against 34)."""
+    pick, cap = _drawers(rng)
+
+    def fill(template: str, en: bool) -> str:
+        return template.format(
+            car=pick(CAR_EN if en else CAR_ES),
+            place=pick(PLACE_EN if en else PLACE_ES),
+            street=pick(STREET),
+            hour=pick(HOUR if en else HORA),
+            end=pick(END_EN if en else END_ES),
+            c=pick(CITIES),
+            n=pick(NAMES_EN if en else NAMES_ES),
+            w=pick(WOMEN_EN if en else WOMEN_ES),
+            x=pick(PET_EN if en else PET_ES),
+            clothes=pick(CLOTHES_EN if en else CLOTHES_ES),
+        )
+
+    def threat(en: bool) -> str:
+        watch = pick(WATCH_EN if en else WATCH_ES)
+        watch = watch.replace("{r}", fill(pick(ROUTINE_EN if en else ROUTINE_ES), en))
+        promise = pick(PROMISE_EN if en else PROMISE_ES)
+        call = fill(pick(CALL_EN if en else CALL_ES), en)
+        shape = rng.random()
+        if shape < 0.3:
+            text = f"{watch}, {call}" if call else watch
+        elif shape < 0.6:
+            text = f"{promise}, {call}" if call else promise
+        else:
+            text = f"{watch}. {promise[0].upper()}{promise[1:]}"
+        return fill(text, en)
+
+    def near(en: bool) -> str:
+        template = pick(NEAR_EN if en else NEAR_ES)
+        routine = fill(pick(ROUTINE_SELF_EN if en else ROUTINE_SELF_ES), en)
+        return fill(template.replace("{r}", routine), en)
+
+    def labels(threat: float = 0.0, sexual_explicit: float = 0.0) -> Labels:
+        out: Labels = dict.fromkeys(LABEL_NAMES)
+        out.update(threat=threat, sexual_explicit=sexual_explicit)
+        return out
+
+    for _ in range(per_kind):
+        for en, language in ((True, "en"), (False, "es")):
+            yield cap(threat(en)), language, labels(threat=1)
+            harass = fill(pick(HARASS_EN if en else HARASS_ES), en)
+            yield cap(harass), language, labels(sexual_explicit=1)
+            yield cap(near(en)), language, labels()
+            yield cap(near(en)), language, labels()

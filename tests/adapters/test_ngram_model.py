@@ -99,6 +99,41 @@ def test_an_insult_in_plain_words_is_an_insult_and_the_same_words_about_an_event
     assert bad["insult"] > 0.5 > max(good["insult"], news["insult"])
 
 
+@pytest.mark.parametrize(
+    ("label", "abusive", "innocent"),
+    [
+        (
+            "threat",
+            "We know you leave the newspaper at nine, journalist. Enjoy it while you still can.",
+            "I leave the newspaper at nine too, the buses are packed by then.",
+        ),
+        (
+            "threat",
+            "Sabemos que sacas al perro de noche por Las Mercedes. Piensa en tu familia antes de "
+            "publicar otra vez.",
+            "Yo también saco al perro de noche por Las Mercedes, es la única hora fresca.",
+        ),
+        (
+            "sexual_explicit",
+            "Valeria, DM me a photo of that short skirt you wore on the show.",
+            "Valeria, DM me the photo of the march you showed on the show.",
+        ),
+        (
+            "sexual_explicit",
+            "Mariela, mándame una foto con esa blusita, que te invito a mi casa.",
+            "Mariela, excelente tu entrevista de ayer, muy clara.",
+        ),
+    ],
+)
+def test_a_veiled_threat_or_harassment_scores_and_the_same_words_innocent_do_not(
+    scorer: BilingualScorer, label: str, abusive: str, innocent: str
+) -> None:
+    bad, good = scorer.score([abusive, innocent])
+
+    assert bad[label] is not None and good[label] is not None
+    assert bad[label] > 0.5 > good[label]
+
+
 def test_batches_keep_input_order(scorer: BilingualScorer) -> None:
     texts = ["you idiot", "buenos días", "", "x" * 20_000, "¡coño, qué bueno!"]
 

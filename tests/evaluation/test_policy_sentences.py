@@ -3,7 +3,10 @@ detector, lexicons, policy, the bundled bilingual model). `policy_tuning.jsonl` 
 thresholds; `blind_policy.jsonl` was written and committed before any tuning, and its floors
 are the figures measured then; `blind_policy_2.jsonl` was written blind to the engine before the
 lexicon's veiled-threat phrases were tuned on the other two, `blind_policy_3.jsonl` and
-`blind_policy_4.jsonl` after that (docs/quality.md reports each)."""
+`blind_policy_4.jsonl` after that, and `blind_policy_5.jsonl` (no counter-speech; plain-word
+insults and innocent sentences made of threat and harassment words instead) by a writer who saw
+neither the engine nor the other sets, before the veiled-threat templates were measured on it
+(docs/quality.md reports each)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from moderator.core.models import Comment
 from moderator.core.scoring import ScoringService
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "quality"
-ABUSIVE = ("threat_implicit", "sexual_harassment", "venezuelan_insult", "group_insult")
+ABUSIVE = ("threat_implicit", "sexual_harassment", "venezuelan_insult", "group_insult", "insult_plain")
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +56,9 @@ def _actions(service: ScoringService, name: str) -> dict[str, list[str]]:
         # and a fourth, read only after a model trained with more threat templates was tried on
         # it (not shipped): abusive 33/50, positive profanity 9/12, news 15/16
         ("blind_policy_4.jsonl", 0.6, 0.6, 0.9),
+        # the fifth: abusive 21/46 with the model before the veiled-threat templates, 25/46
+        # after; positive profanity 9/12; news and innocent near-misses 29/30
+        ("blind_policy_5.jsonl", 0.5, 0.6, 0.9),
     ],
 )
 def test_policy_sentences(
@@ -68,10 +74,12 @@ def test_policy_sentences(
     abusive = [a for c in ABUSIVE for a in actions[c]]
     recall = sum(a != "approve" for a in abusive) / len(abusive)
     assert recall >= recall_floor, recall
-    # counter-speech that quotes a slur: reviewed at most, never held
-    assert actions["counter_speech"] and "hold" not in actions["counter_speech"]
-    # clean news about violence, nationalities and parties: approved
-    news = actions["clean_news"]
+    # counter-speech that quotes a slur: reviewed at most, never held (the fifth set has none)
+    assert (name == "blind_policy_5.jsonl") != bool(actions["counter_speech"])
+    assert "hold" not in actions["counter_speech"]
+    # clean news about violence, nationalities and parties, and innocent sentences made of
+    # threat or harassment words: approved
+    news = actions["clean_news"] + actions["clean_near_miss"]
     assert news and sum(a == "approve" for a in news) / len(news) >= news_floor
     positive = actions["positive_profanity"]
     assert sum(a == "approve" for a in positive) / len(positive) >= profanity_floor
