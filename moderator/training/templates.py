@@ -725,6 +725,9 @@ NEAR_EN = [
     "I see you posted the full video, thanks {w}",
     "when you upload the interview, let us know",
     "we watch your videos from Miami every week, keep going",
+    "we are going to beat them at the polls in December",
+    "their turn to lose is coming, at the ballot box",
+    "we will see them at the polls, and we will win",
 ]
 NEAR_ES = [
     "entiendo tu punto, pero los números dicen otra cosa",
@@ -760,6 +763,9 @@ NEAR_ES = [
     "te veo en la marcha del sábado, {n}",
     "cuando subas la entrevista avísanos",
     "vemos tus videos desde Miami todas las semanas, sigue así",
+    "vamos a ganarles en las urnas en diciembre",
+    "ya les llegará su turno de perder, en las urnas",
+    "nos vemos en las elecciones, y vamos a ganar",
 ]
 HARASS_EN = [
     "{w}, I only come here for the photo of you in that {clothes}",

@@ -56,7 +56,7 @@ def _actions(service: ScoringService, name: str) -> dict[str, list[str]]:
         # and a fourth, read only after a model trained with more threat templates was tried on
         # it (not shipped): abusive 33/50, positive profanity 9/12, news 15/16
         ("blind_policy_4.jsonl", 0.6, 0.6, 0.9),
-        # the fifth: abusive 21/46 with the model before the veiled-threat templates, 25/46
+        # the fifth: abusive 21/46 with the model before the veiled-threat templates, 24/46
         # after; positive profanity 9/12; news and innocent near-misses 29/30
         ("blind_policy_5.jsonl", 0.5, 0.6, 0.9),
     ],
