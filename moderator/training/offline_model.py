@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from moderator.adapters.scoring.ngram_model import featurise
-from moderator.training.templates import LABEL_NAMES, generate
+from moderator.training.templates import LABEL_NAMES, generate, generate_train_only
 
 SEED = 20261127
 # The English stacker's options, chosen out of fold on the English dev splits only
@@ -152,10 +152,14 @@ def es_latam(shared: Path) -> Iterator[Row]:
 
 
 def templates(seed: int) -> Iterator[Row]:
+    """Our template sentences: 20 % of `generate`'s calibrate (hash of the row number), and
+    `generate_train_only`'s all train."""
     for n, (text, language, labels) in enumerate(generate(seed)):
         yield Row(
             text, language, "templates", hash_split(f"t{n}", 0.0, 0.2), dict(labels), weight=0.5
         )
+    for text, language, labels in generate_train_only(seed):
+        yield Row(text, language, "templates", "train", dict(labels), weight=0.5)
 
 
 def profanity_words(shared: Path) -> frozenset[str]:

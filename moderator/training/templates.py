@@ -9,8 +9,8 @@ innocent sentences made of the same words.
 Every template and word list here was written by us for this purpose (no test set was copied;
 the blind policy sentences in tests/fixtures/quality/blind_policy.jsonl were written first, by
 the same author, which docs/quality.md says; the adjective lists were written after reading 25
-rows of the Jigsaw identity templates, which docs/quality.md also says). `generate(seed)`
-expands them reproducibly.
+rows of the Jigsaw identity templates, which docs/quality.md also says). `generate(seed)` and
+`generate_train_only(seed)` expand them reproducibly.
 """
 
 from __future__ import annotations
@@ -580,11 +580,21 @@ NEUTRAL_GROUP_ES = ["{g} {n}", "muchos de {g} {n}", "algunos de {g} {n} este añ
 # (her body or clothes, requests for photos, a job "earned" in bed, an unwanted advance). Each
 # family sits beside innocent sentences made of the same words ("I know where you're coming
 # from", "accidents happen on that road, drive safe", "send me the link"). Labelled for threat
-# and sexual_explicit only (see `_veiled`). Written after the blind sets 1-4 had been read;
+# and sexual_explicit only (see `_veiled`), and never in the calibration split
+# (`generate_train_only`). Written after the blind sets 1-4 had been read;
 # blind_policy_5.jsonl was written at the same time by a writer who saw neither these lists nor
 # the repository, and is the honest measure (docs/quality.md says what the two shared).
 NAMES_EN = ["Daniela", "Carla", "Rodrigo", "Yusleidy", "Mariela", "José Luis", "Andreína", "Luis"]
-NAMES_ES = ["Daniela", "Carlita", "Rodrigo", "Yusleidy", "Mariela", "José Luis", "Andreína", "chamo"]
+NAMES_ES = [
+    "Daniela",
+    "Carlita",
+    "Rodrigo",
+    "Yusleidy",
+    "Mariela",
+    "José Luis",
+    "Andreína",
+    "chamo",
+]
 WOMEN_EN = ["Daniela", "Carla", "Yusleidy", "Mariela", "Andreína", "Valeria", "Laura"]
 WOMEN_ES = ["Daniela", "Carlita", "Yusleidy", "Mariela", "Andreína", "Valeria", "mi reina"]
 CALL_EN = ["journalist", "sapo", "traitor", "my friend", "little reporter", "smart guy", "{n}", ""]
@@ -792,7 +802,13 @@ HARASS_ES = [
     "no estoy leyendo, solo estoy viendo {clothes}, {x}",
 ]
 CLOTHES_EN = ["tight dress", "short skirt", "tight shirt", "little top", "pair of jeans"]
-CLOTHES_ES = ["ese vestido apretado", "ese short", "esa blusita", "ese pantalón pegado", "ese escote"]
+CLOTHES_ES = [
+    "ese vestido apretado",
+    "ese short",
+    "esa blusita",
+    "ese pantalón pegado",
+    "ese escote",
+]
 
 
 def _labels(**set_: float) -> Labels:
@@ -881,6 +897,13 @@ def generate(seed: int, per_kind: int = 400) -> Iterator[tuple[str, str, Labels]
             _labels(),
         )
     yield from _adjectives(random.Random(f"{seed}:adjectives"), per_kind)
+
+
+def generate_train_only(seed: int, per_kind: int = 400) -> Iterator[tuple[str, str, Labels]]:
+    """(text, language, labels) triples for the n-gram weights only, never for the calibration
+    layer: the veiled threats and harassment. In the calibration split their easy positives made
+    the threat layer steeper (Spanish slope 2.6 → 3.3) and it reviewed identity-positive
+    sentences ("Respetemos a los trans", threat 0.81)."""
     yield from _veiled(random.Random(f"{seed}:veiled"), per_kind // 2)
 
 

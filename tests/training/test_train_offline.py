@@ -136,14 +136,10 @@ def test_the_later_template_rows_teach_their_labels_and_leave_toxicity_as_it_was
     """The adjective rows teach insult (and identity_attack), the veiled-threat rows threat and
     sexual_explicit; neither is labelled for toxicity, so the toxicity model is the one fitted
     without them."""
-    rows = list(templates.generate(1, per_kind=5))
+    rows = [*templates.generate(1, per_kind=5), *templates.generate_train_only(1, per_kind=5)]
     later = [labels for _, _, labels in rows if labels["toxicity"] is None]
     for label in taught:
         assert {labels[label] for labels in later} >= {0.0, 1.0}
-    if part == "_adjectives":
-        # The veiled rows come after the adjective rows: without the adjectives they would take
-        # other row numbers, hence other splits. Leave them out of both fits.
-        monkeypatch.setattr(templates, "_veiled", lambda rng, per_kind: iter(()))
     with_rows = offline_model.train(shared, log=lambda _: None)
     monkeypatch.setattr(templates, part, lambda rng, per_kind: iter(()))
     without = offline_model.train(shared, log=lambda _: None)
@@ -154,6 +150,16 @@ def test_the_later_template_rows_teach_their_labels_and_leave_toxicity_as_it_was
     for label in taught:
         j = LABEL_NAMES.index(label)
         assert not np.array_equal(with_rows.weights[:, j], without.weights[:, j])
+
+
+def test_the_veiled_threat_rows_only_train_the_ngrams() -> None:
+    """In the calibration split their easy positives made the threat layer steeper, and it
+    reviewed "Respetemos a los trans"."""
+    veiled = {text for text, _, _ in templates.generate_train_only(offline_model.SEED)}
+    rows = [r for r in offline_model.templates(offline_model.SEED) if r.text in veiled]
+
+    assert len(veiled) > 500
+    assert rows and {r.split for r in rows} == {"train"}
 
 
 def test_training_runs_the_native_math_libraries_on_one_thread(
