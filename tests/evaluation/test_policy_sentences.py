@@ -81,8 +81,9 @@ def test_policy_sentences(
     recall = sum(a != "approve" for a in abusive) / len(abusive)
     assert recall >= recall_floor, recall
     # counter-speech that quotes a slur: reviewed at most, never held (the fifth set has none)
-    assert (name == "blind_policy_5.jsonl") != bool(actions["counter_speech"])
-    assert "hold" not in actions["counter_speech"]
+    counter = actions["counter_speech"]
+    assert bool(counter) is (name != "blind_policy_5.jsonl")
+    assert "hold" not in counter
     # clean news about violence, nationalities and parties, and innocent sentences made of
     # threat or harassment words: approved
     news = actions["clean_news"] + actions["clean_near_miss"]
