@@ -965,7 +965,7 @@ def _veiled(rng: random.Random, per_kind: int) -> Iterator[tuple[str, str, Label
             clothes=pick(CLOTHES_EN if en else CLOTHES_ES),
         )
 
-    def threat(en: bool) -> str:
+    def menace(en: bool) -> str:
         watch = pick(WATCH_EN if en else WATCH_ES)
         watch = watch.replace("{r}", fill(pick(ROUTINE_EN if en else ROUTINE_ES), en))
         promise = pick(PROMISE_EN if en else PROMISE_ES)
@@ -991,7 +991,7 @@ def _veiled(rng: random.Random, per_kind: int) -> Iterator[tuple[str, str, Label
 
     for _ in range(per_kind):
         for en, language in ((True, "en"), (False, "es")):
-            yield cap(threat(en)), language, labels(threat=1)
+            yield cap(menace(en)), language, labels(threat=1)
             harass = fill(pick(HARASS_EN if en else HARASS_ES), en)
             yield cap(harass), language, labels(sexual_explicit=1)
             yield cap(near(en)), language, labels()
