@@ -85,6 +85,7 @@ class Processes:
                 env=self.env(**env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: kill_all reaches its children
             )
         self.running.append(process)
         return process
@@ -113,10 +114,13 @@ class Processes:
         )
 
     def kill_all(self) -> None:
+        """SIGKILL every process started here and all it spawned: `serve --workers N` runs
+        uvicorn's worker processes, which outlive a killed parent and kept the port and their
+        Redis connections after the test."""
         for process in self.running:
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
-                process.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 @contextlib.contextmanager
