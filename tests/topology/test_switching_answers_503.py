@@ -5,7 +5,10 @@ Real Debian redis-server processes, the real API in a uvicorn thread."""
 from __future__ import annotations
 
 import httpx
+import pytest
+import redis
 
+from moderator.adapters.redis.client import SWITCHING, store_error
 from tests.faults.harness import api_in_thread, signed_post
 from tests.topology.harness import Topology
 
@@ -32,6 +35,23 @@ def test_a_write_on_a_demoted_primary_answers_503_not_500(
         assert client.get(url + "/healthz").status_code == 200  # alive: not restarted
         assert client.get(url + "/readyz").status_code == 503  # but takes no traffic
     assert primary.client().dbsize() == 0
+
+
+def test_a_script_whose_write_lands_on_a_replica_is_switching_not_a_bug(
+    topology: Topology,
+) -> None:
+    """A Lua script's refused write does not answer READONLY itself but an error that quotes it;
+    CI once met it as a 500 from the webhook (the ingest script ran first)."""
+    primary = topology.server()
+    replica = topology.replica_of(primary)
+    script = replica.client().register_script("redis.call('SET', KEYS[1], '1') return 1")
+
+    with pytest.raises(redis.ResponseError) as caught:
+        script(keys=["{mod}:probe"])
+
+    assert not isinstance(caught.value, SWITCHING)
+    mapped = store_error(caught.value)
+    assert mapped is not None and "switching primaries" in str(mapped)
 
 
 def test_a_sentinel_url_with_no_reachable_sentinel_answers_503(

@@ -59,6 +59,7 @@ SWITCHING = (
     redis.exceptions.MasterDownError,
 )
 _OOM = "OOM command not allowed"
+_READONLY = "READONLY You can't write against a read only replica"
 
 Topology = Literal["standalone", "sentinel", "cluster"]
 _SCHEMES: dict[str, tuple[Topology, bool]] = {
@@ -316,12 +317,21 @@ def is_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, redis.ResponseError) and _OOM in str(exc)
 
 
+def is_switching(exc: BaseException) -> bool:
+    """Redis is changing topology: a plain command answers READONLY (CLUSTERDOWN, TRYAGAIN,
+    MASTERDOWN), and a Lua script whose first write lands on a demoted primary answers an error
+    that quotes READONLY ("@user_script:4: … -READONLY You can't write…")."""
+    if isinstance(exc, SWITCHING):
+        return True
+    return isinstance(exc, redis.ResponseError) and _READONLY in str(exc)
+
+
 def store_error(exc: BaseException) -> StoreUnavailableError | None:
     """The StoreUnavailableError (or StoreFullError) `exc` means, None for any other error."""
     if isinstance(exc, DOWN):
         # MasterNotFoundError's text ends with the sentinel client's repr: keep the sentence.
         return StoreUnavailableError(f"Redis is unreachable: {str(exc).split(' : ')[0]}.")
-    if isinstance(exc, SWITCHING):
+    if is_switching(exc):
         return StoreUnavailableError(f"Redis is switching primaries: {exc}.")
     if is_out_of_memory(exc):
         return StoreFullError(
