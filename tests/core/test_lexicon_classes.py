@@ -72,6 +72,59 @@ def test_class_members_are_single_words():
         LexiconMatcher([threat("{en.kill} all")], {"en.kill": ("kill off",)})
 
 
+# --- {any}: one word, whatever it is ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wish() -> LexiconMatcher:
+    return LexiconMatcher(
+        [threat("(hope|wish) someone (would)? {en.kill} (that|the) {any}", severity=2)], CLASSES
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("I hope someone would stab that senator.", "hope someone would stab that senator"),
+        ("I wish someone would murder the mayor, honestly", "wish someone would murder the mayor"),
+        ("hope someone kill that Gutiérrez", "hope someone kill that Gutiérrez"),
+        ("hope someone kill that", None),
+        ("hope someone kill that big guy", "hope someone kill that big"),
+    ],
+)
+def test_any_is_exactly_one_word_of_any_kind(wish: LexiconMatcher, text: str, span: str | None):
+    assert [m.match for m in wish.find(text)] == ([] if span is None else [span])
+
+
+def test_any_is_never_the_anchor():
+    """A phrase of common words and {any} only would scan every comment: the anchor is a
+    listed word ("stab"), and a comment without one is never scanned in full."""
+    matcher = LexiconMatcher([threat("{en.kill} the {any}")], CLASSES)
+    assert [m.match for m in matcher.find("stab the mayor")] == ["stab the mayor"]
+    assert matcher.find("the mayor stab") == []
+
+
+def test_any_may_not_be_defined_by_a_file(tmp_path: Path):
+    with pytest.raises(ConfigError, match="built in"):
+        load_lexicon([write(tmp_path, '[[class]]\nname = "any"\nwords = ["x"]\n')])
+
+
+def test_any_in_a_file_stays_built_in(tmp_path: Path):
+    path = write(
+        tmp_path,
+        '[[entry]]\nterm = "run over"\n'
+        'forms = ["somebody (should|must) run (the|that) {any} over"]\n'
+        'match_term = false\ncategory = "threat_violence"\nseverity = 2\n'
+        'exceptions = ["over (to|lunch)"]\n',
+    )
+    lexicon = load_lexicon([path])
+    assert [m.match for m in lexicon.find("Somebody should run that clown over.")] == [
+        "Somebody should run that clown over"
+    ]
+    assert lexicon.find("Somebody should run the report over to the office.") == []
+    assert lexicon.find("Somebody should run the meeting over lunch.") == []
+
+
 def write(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "lex.toml"
     path.write_text('language = "en"\n' + body, encoding="utf-8")

@@ -12,6 +12,9 @@
     (i|we) will {kill} all {group}
                       {name}: any word of the word class `name` (defined in the lexicon file's
                       [classes] table); usable wherever a word is, also inside groups
+    (hope|wish) (somebody|someone) (runs|run) ({any}|{any} {any}) over
+                      {any}: exactly one word, whatever it is (a name, a title); never an
+                      anchor, so a phrase still needs a listed word to trigger on
 
 Groups do not nest. Words are normalised like comment text ("I'll" → "i ll", "Coño" → "coño").
 A class reference stays a single key, CLASS_MARK + name ("@kill"): the index makes every member
@@ -37,6 +40,9 @@ Mode = Literal["word", "prefix", "anywhere"]
 Words = tuple[str, ...]
 MAX_EXPANSIONS = 20000
 CLASS_MARK = "@"
+#: The built-in class {any}: one word, whatever it is. Not qualified by language.
+ANY_CLASS = "any"
+ANY = CLASS_MARK + ANY_CLASS
 _PIECE = re.compile(r"\(([^()\[\]]*)\)(\?)?|\[([^()\[\]]*)\]|[^\s()\[\]]+")
 _CLASS = re.compile(r"\{([a-z][a-z0-9_.]*)\}")
 

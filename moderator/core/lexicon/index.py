@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from moderator.core.lexicon.entry import Entry
 from moderator.core.lexicon.forms import (
+    ANY,
     CLASS_MARK,
     FormError,
     Pattern,
@@ -116,6 +117,8 @@ def build_index(
         language_bits=language_bits,
         entry_bits=tuple(language_bits[e.language] for e in entries),
     )
+    # {any}: no members (the scan lets any token through it), never an anchor.
+    index.classes[ANY] = (False, 1)
     for name, members in (classes or {}).items():
         _add_class(index, name, members)
     for number, entry in enumerate(entries):

@@ -27,6 +27,8 @@ A lexicon file:
 
 A class belongs to its file's language: `{kill}` in an English entry is the English class
 "kill" (stored as "en.kill"), whichever file the entry comes from. Class names are unique.
+`{any}` is built in and no file may define it: exactly one word, whatever it is ("someone runs
+(that|the) {any} over" reads "that clown" and "the mayor").
 
 A site override file may add entries (`[[entry]]`, with `language` per entry or at the top)
 and change ours (`[[override]]` with `term`, optional `language`, and `disabled = true`,
@@ -45,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from moderator.core.lexicon.entry import CATEGORIES, MAX_SEVERITY, MIN_SEVERITY, Entry
-from moderator.core.lexicon.forms import FormError, parse
+from moderator.core.lexicon.forms import ANY_CLASS, FormError, parse
 from moderator.core.lexicon.matcher import LexiconMatcher
 from moderator.core.lexicon.normalise import fold_words
 from moderator.errors import ConfigError
@@ -113,6 +115,8 @@ def read_classes(path: Path) -> dict[str, tuple[str, ...]]:
         _no_unknown(path, where, item, _CLASS_KEYS)
         if not isinstance(name, str) or not _CLASS_NAME.fullmatch(name):
             raise ConfigError(f"{path}: {where} needs a 'name' of lower-case letters, digits or _.")
+        if name == ANY_CLASS:
+            raise ConfigError(f"{path}: {where} is named 'any', which is built in (one word, any).")
         key = f"{data['language']}.{name}"
         if key in classes:
             raise ConfigError(f"{path}: {where} repeats the name of an earlier class.")
@@ -223,8 +227,13 @@ def _senses(path: Path, where: str, item: dict[str, Any]) -> frozenset[str]:
 
 
 def _qualified(forms: tuple[str, ...], language: str) -> tuple[str, ...]:
-    """{kill} → {en.kill}: a class reference names the class of the entry's language."""
-    return tuple(_CLASS_REF.sub(lambda m: "{" + f"{language}.{m.group(1)}" + "}", f) for f in forms)
+    """{kill} → {en.kill}: a class reference names the class of the entry's language ({any},
+    built in, stays as it is)."""
+    return tuple(_CLASS_REF.sub(lambda m: _qualify(m.group(1), language), f) for f in forms)
+
+
+def _qualify(name: str, language: str) -> str:
+    return "{" + (name if name == ANY_CLASS else f"{language}.{name}") + "}"
 
 
 def _no_unknown(path: Path, where: str, item: dict[str, Any], allowed: set[str]) -> None:

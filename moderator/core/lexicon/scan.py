@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from moderator.core.lexicon.entry import Entry
+from moderator.core.lexicon.forms import ANY
 from moderator.core.lexicon.index import ANCHOR_SHIFT, LexiconIndex, PhraseNode
 from moderator.core.lexicon.normalise import SKIP, TOKEN, clean_token
 
@@ -158,10 +159,7 @@ class Scan:
     ) -> Iterator[tuple[int, PhraseNode]]:
         """(last token, trie node) for every path through the trie that starts at token `at`."""
         spans = self._spans
-        for key in self._infos[at].keys:
-            child = node.children.get(key)
-            if child is None:
-                continue
+        for child in _children(node, self._infos[at].keys):
             yield at, child
             nxt = at + 1
             if child.children and nxt < len(spans):
@@ -215,15 +213,24 @@ def phrase_near(
         stack = [(first, index.phrases)]
         while stack:
             i, node = stack.pop()
-            for key in info(tokens[i]).keys:
-                child = node.children.get(key)
-                if child is None:
-                    continue
+            for child in _children(node, info(tokens[i]).keys):
                 if i >= at and any(index.entry_bits[n] & mask for n, _, _ in child.ends):
                     return True
                 if child.children and i + 1 < len(tokens):
                     stack.append((i + 1, child))
     return False
+
+
+def _children(node: PhraseNode, keys: frozenset[str]) -> Iterator[PhraseNode]:
+    """The children of `node` a token with these `keys` leads to, {any}'s among them."""
+    children = node.children
+    for key in keys:
+        child = children.get(key)
+        if child is not None:
+            yield child
+    child = children.get(ANY)  # {any}: every token spells it
+    if child is not None:
+        yield child
 
 
 def _first_start(index: LexiconIndex, info: Info, at: int) -> int:
