@@ -34,6 +34,8 @@ UNITS = [
     "1!|",
     "\u200b",
     "fuuu",
+    "hope someone shoots that ",  # phrases through {any}
+    "gringos are a bunch of ",
 ]
 BASELINE = (
     "The raid on the village last night left three families without a home. "

@@ -78,6 +78,8 @@ class PhraseNode:
 
     children: dict[str, PhraseNode] = field(default_factory=dict)
     ends: tuple[tuple[int, int, int], ...] = ()
+    #: True when one child is {any} (ANY), which every token spells.
+    wild: bool = False
 
 
 @dataclass(slots=True)
@@ -252,6 +254,7 @@ def _add_path(index: LexiconIndex, node: PhraseNode, words: Words) -> PhraseNode
         elif word not in index.known:
             index.words.add(word, word)
             index.known.add(word)
+        node.wild = node.wild or word == ANY
         node = node.children.setdefault(word, PhraseNode())
     return node
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from moderator.core.lexicon.entry import Entry
@@ -159,7 +159,13 @@ class Scan:
     ) -> Iterator[tuple[int, PhraseNode]]:
         """(last token, trie node) for every path through the trie that starts at token `at`."""
         spans = self._spans
-        for child in _children(node, self._infos[at].keys):
+        keys: Iterable[str] = self._infos[at].keys
+        if node.wild:  # an {any} child: every token spells it
+            keys = (*keys, ANY)
+        for key in keys:
+            child = node.children.get(key)
+            if child is None:
+                continue
             yield at, child
             nxt = at + 1
             if child.children and nxt < len(spans):
@@ -213,24 +219,18 @@ def phrase_near(
         stack = [(first, index.phrases)]
         while stack:
             i, node = stack.pop()
-            for child in _children(node, info(tokens[i]).keys):
+            keys: Iterable[str] = info(tokens[i]).keys
+            if node.wild:
+                keys = (*keys, ANY)
+            for key in keys:
+                child = node.children.get(key)
+                if child is None:
+                    continue
                 if i >= at and any(index.entry_bits[n] & mask for n, _, _ in child.ends):
                     return True
                 if child.children and i + 1 < len(tokens):
                     stack.append((i + 1, child))
     return False
-
-
-def _children(node: PhraseNode, keys: frozenset[str]) -> Iterator[PhraseNode]:
-    """The children of `node` a token with these `keys` leads to, {any}'s among them."""
-    children = node.children
-    for key in keys:
-        child = children.get(key)
-        if child is not None:
-            yield child
-    child = children.get(ANY)  # {any}: every token spells it
-    if child is not None:
-        yield child
 
 
 def _first_start(index: LexiconIndex, info: Info, at: int) -> int:
