@@ -5,8 +5,10 @@ are the figures measured then; `blind_policy_2.jsonl` was written blind to the e
 lexicon's veiled-threat phrases were tuned on the other two, `blind_policy_3.jsonl` and
 `blind_policy_4.jsonl` after that, and `blind_policy_5.jsonl` (no counter-speech; plain-word
 insults and innocent sentences made of threat and harassment words instead) by a writer who saw
-neither the engine nor the other sets, before the veiled-threat templates were measured on it
-(docs/quality.md reports each)."""
+neither the engine nor the other sets, before the veiled-threat templates were measured on it,
+and `blind_policy_6.jsonl` (wishes of harm, insults at whole groups, and innocent wishes and
+talk about the same groups) by another such writer while the lexicon's wish entries were being
+written; it was first read with them committed (docs/quality.md reports each)."""
 
 from __future__ import annotations
 
@@ -90,3 +92,17 @@ def test_policy_sentences(
     assert news and sum(a == "approve" for a in news) / len(news) >= news_floor
     positive = actions["positive_profanity"]
     assert sum(a == "approve" for a in positive) / len(positive) >= profanity_floor
+
+
+def test_wishes_and_group_insults(service: ScoringService) -> None:
+    """The sixth set, first read with lexicon 13bdb9f956d4: abusive 41/48 (wishes of harm
+    18/24, 14/24 with the lexicon before it; group insults 23/24), clean 37/48, none held; the
+    floors sit a little under."""
+    actions = _actions(service, "blind_policy_6.jsonl")
+    abusive = actions["threat_wish"] + actions["group_insult"]
+    clean = actions["clean_wish"] + actions["clean_group"]
+    assert len(abusive) == len(clean) == 48
+    assert sum(a != "approve" for a in abusive) / len(abusive) >= 0.8
+    assert sum(a != "approve" for a in actions["threat_wish"]) >= 17
+    assert sum(a == "approve" for a in clean) / len(clean) >= 0.7
+    assert "hold" not in clean
