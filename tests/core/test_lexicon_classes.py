@@ -104,6 +104,14 @@ def test_any_is_never_the_anchor():
     assert matcher.find("the mayor stab") == []
 
 
+def test_a_form_of_any_alone_is_refused():
+    """It could never trigger: every phrase is found through a listed word."""
+    with pytest.raises(FormError, match="listed word"):
+        LexiconMatcher([threat("{any} {any}")], CLASSES)
+    with pytest.raises(FormError, match="listed word"):
+        LexiconMatcher([threat("(the)? {any} (a|the)? {any}")], CLASSES)
+
+
 def test_any_may_not_be_defined_by_a_file(tmp_path: Path):
     with pytest.raises(ConfigError, match="built in"):
         load_lexicon([write(tmp_path, '[[class]]\nname = "any"\nwords = ["x"]\n')])

@@ -135,7 +135,7 @@ def build_index(
             if pattern.mode != "word":
                 _add_single(index, number, pattern.slots[0][0][0], pattern.mode, written)
                 continue
-            anchor_slot, anchors = _anchors(pattern, index.classes)
+            anchor_slot, anchors = _anchors(pattern, index.classes, written)
             _add_pattern(index, number, pattern, written, (anchor_slot, anchors))
             anchor_bit = language_bits[entry.language] << ANCHOR_SHIFT
             for anchor in anchors:
@@ -281,11 +281,14 @@ def _length(word: str, classes: Mapping[str, tuple[bool, int]]) -> int:
     return classes.get(word, (False, 0))[1] if word.startswith(CLASS_MARK) else len(word)
 
 
-def _anchors(pattern: Pattern, classes: Mapping[str, tuple[bool, int]]) -> tuple[int, list[str]]:
+def _anchors(
+    pattern: Pattern, classes: Mapping[str, tuple[bool, int]], written: str
+) -> tuple[int, list[str]]:
     """The words a phrase triggers on: one per alternative of its best required slot.
 
     The best slot has a non-common word in every alternative, then the longest shortest such
-    word, then comes last; failing that, the slot whose words are longest.
+    word, then comes last; failing that, the slot whose words are longest. FormError when that
+    is {any}, which no token spells by itself: the phrase could never trigger.
     """
     best: tuple[bool, int, int, list[str]] | None = None
     for i, slot in enumerate(pattern.slots):
@@ -297,6 +300,11 @@ def _anchors(pattern: Pattern, classes: Mapping[str, tuple[bool, int]]) -> tuple
         if best is None or score[:3] > best[:3]:
             best = score
     assert best is not None, "parse() guarantees a required slot"
+    if ANY in best[3]:
+        raise FormError(
+            f"form '{written}' has a required slot of {{any}} alone and no better one: "
+            "it needs a listed word to trigger on"
+        )
     return best[2], best[3]
 
 
