@@ -1,9 +1,9 @@
 """Wishes of harm (issue 12, part 5: threats with no violent verb aimed at the speaker's own
 act) and a whole group called a pack of animals: the lexicon finds them in English and Spanish;
 a wish of death or injury on the reader or a person named by a pronoun is held, one aimed at a
-person named by a word ("that senator", "al gobernador") or a pack-of-animals insult is
-reviewed. The innocent wishes built of the same words match none of these entries. Lexicon and
-policy only, no model."""
+person named by a word ("that senator", "al gobernador"), a pack-of-animals insult or a
+party's voters called parasites is reviewed. The innocent wishes built of the same words match
+none of these entries. Lexicon and policy only, no model."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ TERMS = {
     "(group) are a bunch of (animals)",
     "ojalá se mueran",
     "ojalá alguien le pegue un tiro",
+    "whoever votes for them is a parasite",
 }
 
 
@@ -47,6 +48,15 @@ TERMS = {
         ("ojalá alguien mate al gobernador", Action.REVIEW),
         ("Que se muera ese desgraciado.", Action.REVIEW),
         ("A ver si te parte un rayo.", Action.REVIEW),
+        ("hope the governor gets his head bashed in at the next rally", Action.REVIEW),
+        ("I hope Judge Ortega gets run over, seriously.", Action.REVIEW),
+        ("Let his helicopter go down with him on board.", Action.REVIEW),
+        ("Everyone who voted for that clown is a brainwashed moron.", Action.REVIEW),
+        ("People who support the Frente Amplio are parasites.", Action.REVIEW),
+        ("A ver si alguien le mete un tiro a ese juez.", Action.REVIEW),
+        ("Espero que alguien le corte el cuello a ese corrupto.", Action.REVIEW),
+        ("Ojalá algún día te den una golpiza que no te puedas ni parar.", Action.REVIEW),
+        ("Ojalá se le caiga el helicóptero al gobernador.", Action.REVIEW),
     ],
 )
 def test_wishes_of_harm_are_flagged(
@@ -76,6 +86,14 @@ def test_wishes_of_harm_are_flagged(
         "Que se mueran de envidia los del otro equipo.",
         "Ojalá le den el premio a la periodista.",
         "Espero que se mejore pronto tu mamá.",
+        "I hope the bill gets killed in committee.",
+        "Hopefully they don't get shot at the checkpoint.",
+        "I hope nobody gets hurt or shot at the march tomorrow.",
+        "Hope the new coach gets his team ready for Sunday.",
+        "The plane crashed into the sea with 120 passengers on board.",
+        "Anyone who voted for the reform is a hero in my book.",
+        "Ojalá le den una paliza al Magallanes en el estadio.",
+        "Ojalá se le arregle el carro a tu hermano.",
     ],
 )
 def test_innocent_wishes_match_none_of_them(lexicon: LexiconMatcher, text: str) -> None:
