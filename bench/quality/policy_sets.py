@@ -24,6 +24,7 @@ FILES = [
     "tests/fixtures/quality/blind_policy_4.jsonl",
     "tests/fixtures/quality/blind_policy_5.jsonl",
     "tests/fixtures/quality/blind_policy_6.jsonl",
+    "tests/fixtures/quality/blind_policy_7.jsonl",
 ]
 
 

@@ -8,7 +8,9 @@ insults and innocent sentences made of threat and harassment words instead) by a
 neither the engine nor the other sets, before the veiled-threat templates were measured on it,
 and `blind_policy_6.jsonl` (wishes of harm, insults at whole groups, and innocent wishes and
 talk about the same groups) by another such writer while the lexicon's wish entries were being
-written; it was first read with them committed (docs/quality.md reports each)."""
+written; it was first read with them committed, and `blind_policy_7.jsonl` (the same categories,
+from a brief with no example phrase) after the entries were tuned on the sixth (docs/quality.md
+reports each)."""
 
 from __future__ import annotations
 
@@ -94,15 +96,32 @@ def test_policy_sentences(
     assert sum(a == "approve" for a in positive) / len(positive) >= profanity_floor
 
 
-def test_wishes_and_group_insults(service: ScoringService) -> None:
-    """The sixth set, first read with lexicon 13bdb9f956d4: abusive 41/48 (wishes of harm
-    18/24, 14/24 with the lexicon before it; group insults 23/24), clean 37/48, none held; the
-    floors sit a little under."""
-    actions = _actions(service, "blind_policy_6.jsonl")
+@pytest.mark.parametrize(
+    ("name", "abusive_floor", "wish_floor", "clean_floor", "clean_held"),
+    [
+        # first read with lexicon 13bdb9f956d4: abusive 41/48 (wishes of harm 18/24, 14/24
+        # with the lexicon before), clean 37/48, none held; the next lexicon was tuned on its
+        # misses (48/48 abusive since), so the floors are the blind figures, a little under
+        ("blind_policy_6.jsonl", 0.8, 17, 0.7, 0),
+        # written from a brief with no example phrase, first read with lexicon a3f58ea03ecf:
+        # abusive 30/48 (wishes 11/24, 10/24 with the lexicons before), clean 40/48, one held
+        # (a football chant, "los vamos a matar en el Olímpico", held before this set too)
+        ("blind_policy_7.jsonl", 0.58, 10, 0.78, 1),
+    ],
+)
+def test_wishes_and_group_insults(
+    service: ScoringService,
+    name: str,
+    abusive_floor: float,
+    wish_floor: int,
+    clean_floor: float,
+    clean_held: int,
+) -> None:
+    actions = _actions(service, name)
     abusive = actions["threat_wish"] + actions["group_insult"]
     clean = actions["clean_wish"] + actions["clean_group"]
     assert len(abusive) == len(clean) == 48
-    assert sum(a != "approve" for a in abusive) / len(abusive) >= 0.8
-    assert sum(a != "approve" for a in actions["threat_wish"]) >= 17
-    assert sum(a == "approve" for a in clean) / len(clean) >= 0.7
-    assert "hold" not in clean
+    assert sum(a != "approve" for a in abusive) / len(abusive) >= abusive_floor
+    assert sum(a != "approve" for a in actions["threat_wish"]) >= wish_floor
+    assert sum(a == "approve" for a in clean) / len(clean) >= clean_floor
+    assert clean.count("hold") <= clean_held
