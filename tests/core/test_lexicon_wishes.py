@@ -33,6 +33,7 @@ TERMS = {
         ("Praying she gets beaten to death, honestly.", Action.HOLD),
         ("I hope your house burns down with you inside.", Action.HOLD),
         ("Can't wait to see him hanging.", Action.HOLD),
+        ("I hope you die in your sleep tonight.", Action.HOLD),
         ("Would be nice if somebody shot him.", Action.HOLD),
         ("I wish someone would shoot that senator.", Action.REVIEW),
         ("I hope somebody strangles the mayor", Action.REVIEW),
@@ -94,6 +95,11 @@ def test_wishes_of_harm_are_flagged(
         "Anyone who voted for the reform is a hero in my book.",
         "Ojalá le den una paliza al Magallanes en el estadio.",
         "Ojalá se le arregle el carro a tu hermano.",
+        "Espero que se mate estudiando para el examen de mañana.",
+        "Ojalá le pase el carro a su hijo cuando cumpla dieciocho.",
+        "I hope you all die laughing at this video.",
+        "Hope you die old and happy, grandpa.",
+        "Can't wait to see you hang out with us at the festival.",
     ],
 )
 def test_innocent_wishes_match_none_of_them(lexicon: LexiconMatcher, text: str) -> None:
