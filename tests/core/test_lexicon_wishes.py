@@ -100,6 +100,8 @@ def test_wishes_of_harm_are_flagged(
         "I hope you all die laughing at this video.",
         "Hope you die old and happy, grandpa.",
         "Can't wait to see you hang out with us at the festival.",
+        "Politicians are a bunch of crooks, all of them, left and right.",
+        "I bet he gets killed in the ratings after that interview.",
     ],
 )
 def test_innocent_wishes_match_none_of_them(lexicon: LexiconMatcher, text: str) -> None:
