@@ -8,7 +8,8 @@ import pytest
 
 from moderator.core.lexicon import LexiconMatcher, load_lexicon
 from moderator.core.lexicon.entry import Entry
-from moderator.core.lexicon.forms import FormError
+from moderator.core.lexicon.forms import ANY, FormError
+from moderator.core.lexicon.index import build_index
 from moderator.errors import ConfigError
 
 CLASSES = {
@@ -97,11 +98,13 @@ def test_any_is_exactly_one_word_of_any_kind(wish: LexiconMatcher, text: str, sp
 
 
 def test_any_is_never_the_anchor():
-    """A phrase of common words and {any} only would scan every comment: the anchor is a
-    listed word ("stab"), and a comment without one is never scanned in full."""
+    """Phrases trigger on a listed word ("stab"), never on {any}, which every token spells:
+    a comment without a listed word is never scanned in full."""
+    index = build_index([threat("the {any} {en.kill}"), threat("{en.kill} the {any}")], CLASSES)
+    assert ANY not in index.trigger_bits and ANY not in index.anchor_reach
+    assert index.anchor_reach["@en.kill"] == 2  # "the {any}" comes before it
     matcher = LexiconMatcher([threat("{en.kill} the {any}")], CLASSES)
     assert [m.match for m in matcher.find("stab the mayor")] == ["stab the mayor"]
-    assert matcher.find("the mayor stab") == []
 
 
 def test_a_form_of_any_alone_is_refused():

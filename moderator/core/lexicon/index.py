@@ -78,8 +78,6 @@ class PhraseNode:
 
     children: dict[str, PhraseNode] = field(default_factory=dict)
     ends: tuple[tuple[int, int, int], ...] = ()
-    #: True when one child is {any} (ANY), which every token spells.
-    wild: bool = False
 
 
 @dataclass(slots=True)
@@ -254,7 +252,6 @@ def _add_path(index: LexiconIndex, node: PhraseNode, words: Words) -> PhraseNode
         elif word not in index.known:
             index.words.add(word, word)
             index.known.add(word)
-        node.wild = node.wild or word == ANY
         node = node.children.setdefault(word, PhraseNode())
     return node
 

@@ -160,7 +160,7 @@ class Scan:
         """(last token, trie node) for every path through the trie that starts at token `at`."""
         spans = self._spans
         keys: Iterable[str] = self._infos[at].keys
-        if node.wild:  # an {any} child: every token spells it
+        if ANY in node.children:  # an {any} child: every token spells it
             keys = (*keys, ANY)
         for key in keys:
             child = node.children.get(key)
@@ -220,7 +220,7 @@ def phrase_near(
         while stack:
             i, node = stack.pop()
             keys: Iterable[str] = info(tokens[i]).keys
-            if node.wild:
+            if ANY in node.children:
                 keys = (*keys, ANY)
             for key in keys:
                 child = node.children.get(key)
