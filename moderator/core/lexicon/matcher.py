@@ -151,7 +151,9 @@ class LexiconMatcher:
             start=cand.start,
             end=cand.end,
             language=entry.language,
-            quoted=mentions.is_mention(cand.start, cand.end),
+            quoted=mentions.is_mention(
+                cand.start, cand.end, self_reference=entry.category != "threat_violence"
+            ),
         )
 
 

@@ -11,7 +11,8 @@ discussed or rejected:
   "dejen de decir", "amenazó con", "por decir que";
 - after it: "is a slur", "is offensive", "is disgusting", "es un insulto", "es ofensivo";
 - self-reference just before it: "I'm a", "I am a proud", "calling myself", "us", "being a",
-  "proud", "my fellow", "soy", "somos", "nosotros los"; or just after it: "like me", "like us";
+  "proud", "my fellow", "soy", "somos", "nosotros los"; or just after it: "like me", "like us"
+  (the cues before it not for threats, where "we" is who acts: "we will kill all the ...");
 - negation just before it: "not", "never", "don't", "nobody", "no one", "no <word>",
   "nadie", "nunca", "no" ("no woman deserves to die", "no merecen morir").
 
@@ -74,6 +75,7 @@ _REPORTED = re.compile(
     r"(?:insist(?:e|es|en|iendo|ir)|sigues diciendo|dices|dicen|anda diciendo) (?:con )?que)"
     + _FILLER
 )
+_NOT_SELF = (_LEFT, _NEGATED, _REPORTED)
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _WORD = re.compile(r"[a-zñ]+")
 _RIGHT = re.compile(
@@ -95,8 +97,11 @@ class MentionFinder:
         self._norm = norm
         self._quotes: list[tuple[int, int]] | None = None
 
-    def is_mention(self, start: int, end: int) -> bool:
-        return self._in_quotes(start, end) or self._has_cue(start, end)
+    def is_mention(self, start: int, end: int, *, self_reference: bool = True) -> bool:
+        """`self_reference=False` for threats: in "we will kill all the ..." the "we" before the
+        match is who acts, not a member of the named group, so it is no cue ("... like me" after
+        it still is: "they keep saying people like me should be executed")."""
+        return self._in_quotes(start, end) or self._has_cue(start, end, self_reference)
 
     def sense_nearby(self, start: int, end: int, senses: frozenset[str]) -> bool:
         """Whether a word of `senses` is in the sentence around text[start:end] (outside it)."""
@@ -115,10 +120,11 @@ class MentionFinder:
         at = bisect.bisect_left(self._quotes, (start,)) - 1
         return at >= 0 and end <= self._quotes[at][1]
 
-    def _has_cue(self, start: int, end: int) -> bool:
+    def _has_cue(self, start: int, end: int, self_reference: bool) -> bool:
         norm = self._norm
         left = norm[max(0, start - _WINDOW) : start]
-        if any(p.search(left) for p in (_LEFT, _SELF, _NEGATED, _REPORTED)):
+        cues = (_LEFT, _SELF, _NEGATED, _REPORTED) if self_reference else _NOT_SELF
+        if any(p.search(left) for p in cues):
             return True
         right = norm[end : end + _WINDOW]
         return _RIGHT.match(right) is not None or _SELF_AFTER.match(right) is not None
