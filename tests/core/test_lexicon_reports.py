@@ -22,6 +22,8 @@ NO_MODEL = ModelInfo("none", "0")
     [
         "Witnesses said the colectivos were ordered to kill protesters in Petare.",
         "Soldiers were told to kill all the prisoners, a witness said.",
+        "Leaked audio shows the general ordering troops to shoot protesters.",
+        "Maduro sent the colectivos to kill protesters in Catia.",
         "The minister wants to kill all the journalists who criticize him, the union warned.",
         "The report describes a plan to kill opposition leaders before the vote.",
         "The FAES unit went in to kill criminals, not to arrest them, the UN report says.",
