@@ -36,6 +36,8 @@ UNITS = [
     "fuuu",
     "hope someone shoots that ",  # phrases through {any}
     "gringos are a bunch of ",
+    "one down ",  # a phrase that needs a context word: none near, every candidate looks
+    "killed. one down ",  # ... and one near each candidate
 ]
 BASELINE = (
     "The raid on the village last night left three families without a home. "

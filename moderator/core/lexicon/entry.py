@@ -23,6 +23,8 @@ MIN_SEVERITY = 1
 MAX_SEVERITY = 4
 #: A reclaimable term is reported at this severity at most: policy reviews it, never holds it.
 RECLAIMABLE_CAP = 2
+#: How far (in characters of the normalised text, either side) an entry's context words count.
+CONTEXT_WINDOW = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,11 @@ class Entry:
     same sentence as the match, the match is reported at RECLAIMABLE_CAP at most, so a person
     reviews it and policy never auto-holds it.
 
+    `context` words make an entry need a setting: a match counts only when one of them is
+    within CONTEXT_WINDOW characters of it ("one down", "uno menos" and "se lo merecía" cheer a
+    killing only where one is reported nearby: killed, shot, mataron, lincharon). A word that
+    ends in "*" stands for every word it begins ("asesin*": asesinaron, asesinato).
+
     `vowel_drop` entries (slurs whose every such spelling was checked against English and
     Spanish word lists) are also read with one inner vowel missing: "retrd", "btch", "desvido".
     """
@@ -52,6 +59,7 @@ class Entry:
     reclaimable: bool = False
     exceptions: tuple[str, ...] = ()
     senses: frozenset[str] = frozenset()
+    context: tuple[str, ...] = ()
     vowel_drop: bool = False
     note: str = ""
     source: str = field(default="", compare=False)
@@ -71,5 +79,6 @@ class Entry:
             "reclaimable": self.reclaimable,
             "exceptions": list(self.exceptions),
             **({"senses": sorted(self.senses)} if self.senses else {}),
+            **({"context": sorted(self.context)} if self.context else {}),
             **({"vowel_drop": True} if self.vowel_drop else {}),
         }

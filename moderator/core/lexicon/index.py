@@ -91,6 +91,8 @@ class LexiconIndex:
     phrases: PhraseNode = field(default_factory=PhraseNode)
     trigger_bits: dict[str, int] = field(default_factory=dict)
     exceptions: dict[int, PhraseNode] = field(default_factory=dict)
+    #: Entry number → its context words: (whole words, prefixes of "word*").
+    context: dict[int, tuple[frozenset[str], tuple[str, ...]]] = field(default_factory=dict)
     longest_word: int = 0
     longest_phrase: int = 0
     longest_exception: int = 0
@@ -140,6 +142,11 @@ def build_index(
                 index.trigger_bits[anchor] = index.trigger_bits.get(anchor, 0) | anchor_bit
         if entry.exceptions:
             index.exceptions[number] = _exception_trie(index, entry.exceptions)
+        if entry.context:
+            index.context[number] = (
+                frozenset(w for w in entry.context if not w.endswith("*")),
+                tuple(w[:-1] for w in entry.context if w.endswith("*")),
+            )
     index.known.clear()
     return index
 

@@ -16,6 +16,8 @@ A lexicon file:
     exceptions = ["retarded growth"] # optional: allow-phrases; a match they overlap is dropped
     senses = ["dog", "puppies"]      # optional: words that, in the same sentence, point to a
                                      #   harmless sense: the match is capped at severity 2
+    context = ["killed", "asesin*"]  # optional: the match counts only with one of these words
+                                     #   within 300 characters (a word* is any word it begins)
     vowel_drop = false               # optional: also read words of 5+ letters with one inner
                                      #   vowel missing (retrd, btch); check the spellings
                                      #   against word lists (tests/core/test_lexicon_quality.py)
@@ -66,6 +68,7 @@ _ENTRY_KEYS = {
     "reclaimable",
     "exceptions",
     "senses",
+    "context",
     "vowel_drop",
     "note",
 }
@@ -180,6 +183,7 @@ def _entry(
         reclaimable=_bool(path, where, item, "reclaimable"),
         exceptions=exceptions,
         senses=_senses(path, where, item),
+        context=_context(path, where, item),
         vowel_drop=_bool(path, where, item, "vowel_drop"),
         note=str(item.get("note", "")),
         source=str(path),
@@ -224,6 +228,20 @@ def _senses(path: Path, where: str, item: dict[str, Any]) -> frozenset[str]:
             raise ConfigError(f"{path}: {where} has sense '{sense}', which is not one word.")
         words.append(folded[0])
     return frozenset(words)
+
+
+def _context(path: Path, where: str, item: dict[str, Any]) -> tuple[str, ...]:
+    words = []
+    for raw in _strings(path, where, item, "context"):
+        prefix = raw.endswith("*")
+        folded = fold_words(raw.removesuffix("*"))
+        if len(folded) != 1 or "*" in raw.removesuffix("*"):
+            raise ConfigError(
+                f"{path}: {where} has context word '{raw}', which is not one word (a '*' may "
+                "only end it)."
+            )
+        words.append(folded[0] + ("*" if prefix else ""))
+    return tuple(sorted(set(words)))
 
 
 def _qualified(forms: tuple[str, ...], language: str) -> tuple[str, ...]:

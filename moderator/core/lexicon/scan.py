@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from moderator.core.lexicon.entry import Entry
+from moderator.core.lexicon.entry import CONTEXT_WINDOW, Entry
 from moderator.core.lexicon.forms import ANY
 from moderator.core.lexicon.index import ANCHOR_SHIFT, LexiconIndex, PhraseNode
 from moderator.core.lexicon.normalise import SKIP, TOKEN, clean_token
@@ -65,6 +65,8 @@ class Scan:
         self._norm = norm
         self._mask = mask
         self._spans: list[Span] = [m.span() for m in TOKEN.finditer(norm)]
+        self._tokens = tokens
+        self._context_hits: dict[int, tuple[list[int], list[int]]] = {}
         cached = cache.get
         self._infos = [cached(token) or info(token) for token in tokens]
         self.found: list[Candidate] = []
@@ -113,7 +115,8 @@ class Scan:
         return starts, singles
 
     def _drop_exceptions(self) -> list[Candidate]:
-        """Candidates that none of their entry's allow-phrases overlaps.
+        """Candidates that none of their entry's allow-phrases overlaps, and that have their
+        entry's context nearby when it names one.
 
         Overlap rather than containment, so that "shoot you an email" also clears the threat
         phrase "I will shoot you" that ends inside it.
@@ -125,8 +128,29 @@ class Scan:
                 s < cand.end and cand.start < e for s, e in self._allowed(root, cand)
             ):
                 continue
+            if cand.entry in self._index.context and not self._in_context(cand):
+                continue
             kept.append(cand)
         return kept
+
+    def _in_context(self, cand: Candidate) -> bool:
+        """Whether a whole token that is one of the entry's context words lies within
+        CONTEXT_WINDOW characters of the candidate. The text's context tokens are found once
+        per entry, so a comment full of candidates costs one pass, not one per candidate."""
+        hits = self._context_hits.get(cand.entry)
+        if hits is None:
+            words, prefixes = self._index.context[cand.entry]
+            found = [
+                span
+                for span, token in zip(self._spans, self._tokens, strict=True)
+                if (word := clean_token(token)) in words or (prefixes and word.startswith(prefixes))
+            ]
+            hits = ([s for s, _ in found], [e for _, e in found])
+            self._context_hits[cand.entry] = hits
+        starts, ends = hits
+        # Tokens do not overlap: the first to start inside the window ends first.
+        at = bisect.bisect_left(starts, cand.start - CONTEXT_WINDOW)
+        return at < len(starts) and ends[at] <= cand.end + CONTEXT_WINDOW
 
     def _add_keys(
         self,
