@@ -25,6 +25,8 @@ FILES = [
     "tests/fixtures/quality/blind_policy_5.jsonl",
     "tests/fixtures/quality/blind_policy_6.jsonl",
     "tests/fixtures/quality/blind_policy_7.jsonl",
+    "tests/fixtures/quality/blind_policy_8.jsonl",
+    "tests/fixtures/quality/blind_policy_9.jsonl",
 ]
 
 

@@ -86,6 +86,7 @@ def test_a_context_word_is_one_word_with_at_most_a_final_star(tmp_path: Path, wo
         "Two protesters were killed in the raid. The rest of them should be next.",
         "Soldiers fired on the march. They should have used more bullets.",
         "Mataron al concejal anoche, según la prensa. Uno menos.",
+        "Cayó abatido el Loco Pérez en el operativo. Uno menos, que sigan con el resto.",
         "Lincharon a un ladrón en el mercado. Se lo merecía, así es que se hace.",
         "Dicen que balearon a dos policías en la alcabala. Que sigan cayendo.",
         "El atentado contra el gobernador falló. Qué lástima, la próxima que no fallen.",
@@ -109,6 +110,7 @@ def test_cheering_a_reported_killing_is_reviewed(
         "The rest of them are next in line for the vaccine.",
         "I'd do the same thing tomorrow if the bank offered that rate.",
         "Uno menos en la lista de candidatos, se retiró ayer.",
+        "Este año hubo uno menos que el año pasado en el concurso.",
         "Se lo merecía, ese premio era suyo desde hace años.",
         "Así se hace una arepa como Dios manda.",
         "Dos protestantes muertos en el operativo; la familia pide justicia y se lo merecen los "

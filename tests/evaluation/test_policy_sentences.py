@@ -9,8 +9,11 @@ neither the engine nor the other sets, before the veiled-threat templates were m
 and `blind_policy_6.jsonl` (wishes of harm, insults at whole groups, and innocent wishes and
 talk about the same groups) by another such writer while the lexicon's wish entries were being
 written; it was first read with them committed, and `blind_policy_7.jsonl` (the same categories,
-from a brief with no example phrase) after the entries were tuned on the sixth (docs/quality.md
-reports each)."""
+from a brief with no example phrase) after the entries were tuned on the sixth, and
+`blind_policy_8.jsonl` (news of violence, hyperbole, calls for violence, violence reported then
+endorsed; no example phrase) before the entries that cheer reported violence were written, and
+`blind_policy_9.jsonl` (the same categories, another brief) after they were committed
+(docs/quality.md reports each)."""
 
 from __future__ import annotations
 
@@ -124,4 +127,40 @@ def test_wishes_and_group_insults(
     assert sum(a != "approve" for a in abusive) / len(abusive) >= abusive_floor
     assert sum(a != "approve" for a in actions["threat_wish"]) >= wish_floor
     assert sum(a == "approve" for a in clean) / len(clean) >= clean_floor
+    assert clean.count("hold") <= clean_held
+
+
+@pytest.mark.parametrize(
+    ("name", "endorsed_floor", "call_floor", "news_floor", "clean_held"),
+    [
+        # written from a brief with no example phrase, first read with lexicon 3babf9f09082:
+        # endorsed 3/24, calls 17/24, news 24/24 approved, hyperbole one held ("los vamos a matar
+        # 6 a 0"); the next lexicon was tuned on its misses (endorsed 24/24, calls 23/24 since),
+        # so the floors are a little under the tuned figures
+        ("blind_policy_8.jsonl", 21, 21, 22, 1),
+        # the same categories from another brief with no example phrase, first read with
+        # lexicon 2acf7e95375b: endorsed 5/24 (3/24 with the lexicon before these entries),
+        # calls 12/24 (11/24), news 23/24 approved, two hyperboles held (both held before);
+        # then one exception was fixed ("uno menos, que sigan": endorsed 6/24)
+        ("blind_policy_9.jsonl", 5, 12, 22, 2),
+    ],
+)
+def test_violence_reported_endorsed_and_called_for(
+    service: ScoringService,
+    name: str,
+    endorsed_floor: int,
+    call_floor: int,
+    news_floor: int,
+    clean_held: int,
+) -> None:
+    actions = _actions(service, name)
+    endorsed = actions["threat_reported_then_endorsed"]
+    calls = actions["call_violence"]
+    news = actions["news_violence"]
+    clean = news + actions["hyperbole"]
+    assert len(endorsed) == len(calls) == len(news) == 24
+    assert sum(a != "approve" for a in endorsed) >= endorsed_floor
+    assert sum(a != "approve" for a in calls) >= call_floor
+    # news of violence: approved, and never buried
+    assert sum(a == "approve" for a in news) >= news_floor
     assert clean.count("hold") <= clean_held
