@@ -135,7 +135,7 @@ def test_wishes_and_group_insults(
     [
         # written from a brief with no example phrase, first read with lexicon 3babf9f09082:
         # endorsed 3/24, calls 17/24, news 24/24 approved, hyperbole one held ("los vamos a matar
-        # 6 a 0"); the next lexicon was tuned on its misses (endorsed 24/24, calls 23/24 since),
+        # 6 a 0"); the next lexicons were tuned on its misses (endorsed 23/24, calls 23/24 now),
         # so the floors are a little under the tuned figures
         ("blind_policy_8.jsonl", 21, 21, 22, 1),
         # the same categories from another brief with no example phrase, first read with
