@@ -142,13 +142,21 @@ def build_index(
                 index.trigger_bits[anchor] = index.trigger_bits.get(anchor, 0) | anchor_bit
         if entry.exceptions:
             index.exceptions[number] = _exception_trie(index, entry.exceptions)
-        if entry.context:
-            index.context[number] = (
-                frozenset(w for w in entry.context if not w.endswith("*")),
-                tuple(w[:-1] for w in entry.context if w.endswith("*")),
-            )
+    index.context = _contexts(entries)
     index.known.clear()
     return index
+
+
+def _contexts(entries: Sequence[Entry]) -> dict[int, tuple[frozenset[str], tuple[str, ...]]]:
+    """Entry number → its context words, split into whole words and the prefixes of "word*"."""
+    return {
+        number: (
+            frozenset(w for w in entry.context if not w.endswith("*")),
+            tuple(w[:-1] for w in entry.context if w.endswith("*")),
+        )
+        for number, entry in enumerate(entries)
+        if entry.context
+    }
 
 
 def _check_classes(index: LexiconIndex, entry: Entry) -> None:
