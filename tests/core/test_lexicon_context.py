@@ -111,6 +111,11 @@ def test_cheering_a_reported_killing_is_reviewed(
         "I'd do the same thing tomorrow if the bank offered that rate.",
         "Uno menos en la lista de candidatos, se retiró ayer.",
         "Este año hubo uno menos que el año pasado en el concurso.",
+        "He was fired from the newspaper last week. Good riddance.",
+        "Three students were killed. Their parents? They deserve more answers than this.",
+        "We beat them 3-0 on Sunday, one down, two to go.",
+        "Se cayó el sistema otra vez, se lo merecían por no pagar.",
+        "Actualicé el sistema operativo; así se hace.",
         "Se lo merecía, ese premio era suyo desde hace años.",
         "Así se hace una arepa como Dios manda.",
         "Dos protestantes muertos en el operativo; la familia pide justicia y se lo merecen los "
@@ -121,7 +126,7 @@ def test_the_same_phrases_without_a_killing_or_about_something_else_are_not_matc
     lexicon: LexiconMatcher, text: str
 ) -> None:
     found = {m.term for m in lexicon.find(text)} & CHEERING
-    if "operativo" in text:  # a killing nearby: the phrase counts, a person reads it
+    if "muertos" in text:  # a killing nearby: the phrase counts, a person reads it
         assert found
     else:
         assert not found, text
