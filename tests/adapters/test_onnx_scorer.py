@@ -215,3 +215,42 @@ def test_one_session_per_file_per_process(exported) -> None:
     assert again._session is first._session  # a model routed to six languages loads once
     assert other._session is not first._session
     assert again.score(SHORT) == first.score(SHORT)
+
+
+def test_int8_weights_that_drift_are_quantised_again_as_uint8(
+    tiny_detoxify: TinyDetoxify, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without VNNI, int8 weights can saturate and drift (onnx_scorer.quantize_int8): the export
+    then tries uint8 weights and keeps whichever is closer to PyTorch. A zero tolerance makes
+    every CPU take that path here."""
+    import moderator.adapters.scoring.onnx_export as onnx_export
+
+    monkeypatch.setattr(onnx_export, "INT8_TOLERANCE", 0.0)
+    scorer = DetoxifyScorer(checkpoint=tiny_detoxify.checkpoint, hf_config=tiny_detoxify.hf_config)
+    said: list[str] = []
+    report = export_onnx(scorer, tmp_path / "onnx", int8=True, log=said.append)
+
+    assert any("uint8 weights" in line for line in said)
+    assert not (tmp_path / "onnx" / "model.uint8.onnx").exists()
+    kept = OnnxScorer(report.folder / "model.int8.onnx").score(list(onnx_export.SAMPLES))
+    assert max_difference(scorer.score(list(onnx_export.SAMPLES)), kept) == pytest.approx(
+        report.max_difference["model.int8.onnx"], abs=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "kind"),
+    [
+        ("fpu sse2 avx2 fma", "no-vnni"),
+        ("fpu avx2 avx512f avx512_vnni", "vnni"),
+        ("fpu avx2 avx_vnni", "vnni"),
+        (None, "unknown"),
+    ],
+)
+def test_the_cpu_kind_keys_the_export_cache(tmp_path: Path, flags: str | None, kind: str) -> None:
+    from moderator.adapters.scoring.onnx_cache import cpu_int8_kind
+
+    info = tmp_path / "cpuinfo"
+    if flags is not None:
+        info.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\nprocessor\t: 1\n", "ascii")
+    assert cpu_int8_kind(info) == kind

@@ -4,8 +4,9 @@ on sample texts, and scored through ONNX Runtime from then on.
 `<cache>/onnx/<key>/` holds what OnnxScorer reads (`model.int8.onnx`, `tokenizer.json`,
 `moderator-onnx.json`) and `check.json`: the largest score difference from PyTorch fp32 on the
 sample texts, whether that is within the bound, and how long the export took. `<key>` hashes the
-checkpoint's sha256, the config and tokenizer files it loads with and EXPORT_VERSION: another
-checkpoint, tokenizer or exporter gets its own export, never a stale one.
+checkpoint's sha256, the config and tokenizer files it loads with, EXPORT_VERSION and whether
+the CPU has VNNI: another checkpoint, tokenizer, exporter or kind of CPU gets its own export,
+never a stale one.
 
 Guarantees: a folder appears under its key only complete (built in a temporary folder, renamed
 into place last); processes exporting the same key take turns (a file lock), so a checkpoint is
@@ -34,7 +35,8 @@ from typing import Any
 from moderator.adapters.digests import sha256_file
 
 #: Bump when the export changes in a way that changes scores (a new export is made then).
-EXPORT_VERSION = 1
+#: 2: uint8 weights where int8 ones saturate (CPUs without VNNI), and the CPU kind in the key.
+EXPORT_VERSION = 2
 INT8 = "model.int8.onnx"
 CHECK = "check.json"
 DIGESTS = "digests.json"
@@ -73,12 +75,31 @@ class Export:
         return self.folder / INT8
 
 
+def cpu_int8_kind(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's kind for int8 matrix products: "vnni" or "no-vnni" (Linux), else "unknown".
+    An int8 export checked on a CPU with VNNI can saturate on one without
+    (onnx_scorer.quantize_int8), so the two kinds of machine never share an export: a cache
+    copied from one to the other is exported and checked again."""
+    try:
+        text = cpuinfo.read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return "unknown"
+    flags = set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.partition(":")[2].split())
+    if not flags:
+        return "unknown"
+    return "vnni" if flags & {"avx512_vnni", "avx_vnni"} else "no-vnni"
+
+
 def export_key(checkpoint: Path, hf_config: Path | None, cache_dir: Path, *, name: str = "") -> str:
     """The cache key of a checkpoint (hashed once per file version, see digests.py) with the
     config and tokenizer files of `hf_config` and the `name` its export records (a released
     type's, or "" for a local checkpoint)."""
     parts = [
         f"export v{EXPORT_VERSION} {name}",
+        f"cpu {cpu_int8_kind()}",
         sha256_file(checkpoint, memo=cache_dir / DIGESTS),
     ]
     if hf_config is not None:

@@ -22,6 +22,7 @@ from moderator.errors import ConfigError, ModelUnavailableError
 FP32_TOLERANCE = 1e-3
 #: What the int8 export is held to (the issue's bound); exceeding it is reported, not refused.
 INT8_TOLERANCE = 0.02
+INT8_FILE = "model.int8.onnx"
 SAMPLES = (
     "you are a fucking idiot",
     "The council meets on Tuesday to vote on the new budget.",
@@ -46,6 +47,8 @@ class ExportReport:
     files: dict[str, str] = field(default_factory=dict)  # file name -> precision
     max_difference: dict[str, float] = field(default_factory=dict)  # file name -> vs PyTorch
     fused: dict[str, int] = field(default_factory=dict)
+    #: The int8 file holds uint8 weights: int8 ones saturated on this CPU (quantize_int8).
+    unsigned: bool = False
 
     def spec(self, name: str) -> str:
         return f"onnx:{self.folder / name}"
@@ -114,6 +117,18 @@ def export_onnx(
     for name in report.files:
         got = OnnxScorer(output / name).score(list(samples))
         report.max_difference[name] = max_difference(reference, got)
+    if int8 and report.max_difference[INT8_FILE] > INT8_TOLERANCE:
+        # Without VNNI, int8 weights saturate (quantize_int8): uint8 weights, if they are closer.
+        log("Quantising again with uint8 weights (this CPU saturates int8 ones)")
+        retry = output / "model.uint8.onnx"
+        quantize_int8(output / "model.onnx", retry, unsigned=True)
+        difference = max_difference(reference, OnnxScorer(retry).score(list(samples)))
+        if difference < report.max_difference[INT8_FILE]:
+            retry.replace(output / INT8_FILE)
+            report.max_difference[INT8_FILE] = difference
+            report.unsigned = True
+        else:
+            retry.unlink()
     if strict and report.max_difference["model.onnx"] > FP32_TOLERANCE:
         raise ModelUnavailableError(
             f"the fp32 export differs from PyTorch by {report.max_difference['model.onnx']:.4f} "
