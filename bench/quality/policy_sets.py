@@ -27,6 +27,7 @@ FILES = [
     "tests/fixtures/quality/blind_policy_7.jsonl",
     "tests/fixtures/quality/blind_policy_8.jsonl",
     "tests/fixtures/quality/blind_policy_9.jsonl",
+    "tests/fixtures/quality/blind_policy_10.jsonl",
 ]
 
 

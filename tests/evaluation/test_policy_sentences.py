@@ -12,8 +12,8 @@ written; it was first read with them committed, and `blind_policy_7.jsonl` (the 
 from a brief with no example phrase) after the entries were tuned on the sixth, and
 `blind_policy_8.jsonl` (news of violence, hyperbole, calls for violence, violence reported then
 endorsed; no example phrase) before the entries that cheer reported violence were written, and
-`blind_policy_9.jsonl` (the same categories, another brief) after they were committed
-(docs/quality.md reports each)."""
+`blind_policy_9.jsonl` and `blind_policy_10.jsonl` (the same categories, other briefs) after
+they were committed (docs/quality.md reports each)."""
 
 from __future__ import annotations
 
@@ -143,6 +143,10 @@ def test_wishes_and_group_insults(
         # calls 12/24 (11/24), news 23/24 approved, two hyperboles held (both held before);
         # then one exception was fixed ("uno menos, que sigan": endorsed 6/24)
         ("blind_policy_9.jsonl", 5, 12, 22, 2),
+        # a third brief, read once (counts only) with lexicon e86994ee6d12: endorsed 9/24 (4/24
+        # with the lexicon before), calls 17/24 (17/24), news 23/24 approved, one hyperbole held
+        # (held before too)
+        ("blind_policy_10.jsonl", 9, 17, 23, 1),
     ],
 )
 def test_violence_reported_endorsed_and_called_for(
