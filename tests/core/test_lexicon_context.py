@@ -90,6 +90,10 @@ def test_a_context_word_is_one_word_with_at_most_a_final_star(tmp_path: Path, wo
         "Lincharon a un ladrón en el mercado. Se lo merecía, así es que se hace.",
         "Dicen que balearon a dos policías en la alcabala. Que sigan cayendo.",
         "El atentado contra el gobernador falló. Qué lástima, la próxima que no fallen.",
+        # a killing nearby makes the phrase count even where it praises someone else: a person
+        # reads it (review, never hold)
+        "Dos protestantes muertos en el operativo; la familia pide justicia y se lo merecen los "
+        "periodistas que lo contaron: el premio de la semana.",
     ],
 )
 def test_cheering_a_reported_killing_is_reviewed(
@@ -118,18 +122,12 @@ def test_cheering_a_reported_killing_is_reviewed(
         "Actualicé el sistema operativo; así se hace.",
         "Se lo merecía, ese premio era suyo desde hace años.",
         "Así se hace una arepa como Dios manda.",
-        "Dos protestantes muertos en el operativo; la familia pide justicia y se lo merecen los "
-        "periodistas que lo contaron: el premio de la semana.",
     ],
 )
 def test_the_same_phrases_without_a_killing_or_about_something_else_are_not_matched(
     lexicon: LexiconMatcher, text: str
 ) -> None:
-    found = {m.term for m in lexicon.find(text)} & CHEERING
-    if "muertos" in text:  # a killing nearby: the phrase counts, a person reads it
-        assert found
-    else:
-        assert not found, text
+    assert not {m.term for m in lexicon.find(text)} & CHEERING, text
 
 
 @pytest.mark.parametrize(

@@ -47,8 +47,6 @@ class ExportReport:
     files: dict[str, str] = field(default_factory=dict)  # file name -> precision
     max_difference: dict[str, float] = field(default_factory=dict)  # file name -> vs PyTorch
     fused: dict[str, int] = field(default_factory=dict)
-    #: The int8 file holds uint8 weights: int8 ones saturated on this CPU (quantize_int8).
-    unsigned: bool = False
 
     def spec(self, name: str) -> str:
         return f"onnx:{self.folder / name}"
@@ -119,14 +117,13 @@ def export_onnx(
         report.max_difference[name] = max_difference(reference, got)
     if int8 and report.max_difference[INT8_FILE] > INT8_TOLERANCE:
         # Without VNNI, int8 weights saturate (quantize_int8): uint8 weights, if they are closer.
-        log("Quantising again with uint8 weights (this CPU saturates int8 ones)")
+        log("Quantising again with uint8 weights (int8 ones saturate on CPUs without VNNI)")
         retry = output / "model.uint8.onnx"
         quantize_int8(output / "model.onnx", retry, unsigned=True)
         difference = max_difference(reference, OnnxScorer(retry).score(list(samples)))
         if difference < report.max_difference[INT8_FILE]:
             retry.replace(output / INT8_FILE)
             report.max_difference[INT8_FILE] = difference
-            report.unsigned = True
         else:
             retry.unlink()
     if strict and report.max_difference["model.onnx"] > FP32_TOLERANCE:
