@@ -15,8 +15,9 @@ Three diagnostics, none of which ships anything:
    mean-pooled embeddings of the same rows, the same logistic model.
 3. **OLID's own training file** (`--olid-model OUT`): the bundled model's recipe with OLID train
    added (80 % to the n-gram weights, 20 % to calibration, by a hash of the tweet id), written to
-   OUT for `bench/quality/compare_offline.py --new OUT`. OLID's licence is not cleared, so such a
-   file must never ship; it measures what clearing it would buy.
+   OUT for `bench/quality/compare_offline.py --new OUT`, and prints the toxicity's ROC AUC on
+   OLID test A beside the shipped model's and alt-profanity-check's. OLID's licence is not
+   cleared, so such a file must never ship; it measures what clearing it would buy.
 
 ROC AUC of scores, not of the record's priority (compare_offline.py gives that).
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -110,13 +112,18 @@ def alt_profanity_check(data: dict[str, Data]) -> None:
     print(f"| alt-profanity-check | - | {row[0]} | {row[1]} |")
 
 
+@functools.cache
+def _encoder(directory: Path) -> tuple[Any, Any]:
+    from transformers import AutoModel, AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(directory), AutoModel.from_pretrained(directory).eval()
+
+
 def embed(texts: list[str], directory: Path, batch: int = 64) -> np.ndarray:
     """Mean-pooled, L2-normalised sentence embeddings (all-MiniLM-L6-v2's own pooling)."""
     import torch
-    from transformers import AutoModel, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(directory)
-    model = AutoModel.from_pretrained(directory).eval()
+    tokenizer, model = _encoder(directory)
     out = np.zeros((len(texts), model.config.hidden_size), np.float32)
     order = np.argsort([len(t) for t in texts])
     for start in range(0, len(texts), batch):
@@ -163,6 +170,29 @@ def olid_model(shared: Path, out: Path) -> None:
     trained = train(shared, extra=extra)
     save(trained, out)
     print(f"wrote {out} (version {trained.meta.get('version')}); never ship it")
+    olid_test_scores(shared, out)
+
+
+def olid_test_scores(shared: Path, model: Path) -> None:
+    """ROC AUC on OLID test A of the toxicity (and the raw n-gram logit) of the shipped model
+    and of `model`, and of alt-profanity-check's probability."""
+    from profanity_check import predict_prob
+
+    from moderator.adapters.scoring.ngram_model import DEFAULT_MODEL, NgramModel
+
+    with (shared / "olid/testset-levela.tsv").open(encoding="utf-8", newline="") as f:
+        texts = {r["id"]: r["tweet"] for r in csv.DictReader(f, delimiter="\t")}
+    with (shared / "olid/labels-levela.csv").open(encoding="utf-8", newline="") as f:
+        labels = {r["id"]: float(r["label"] == "OFF") for r in csv.DictReader(f)}
+    ids = sorted(texts)
+    x, y = [texts[i] for i in ids], np.asarray([labels[i] for i in ids])
+    print(f"OLID test A: alt-profanity-check {_auc(y, predict_prob(x))}")
+    for name, path in (("shipped", DEFAULT_MODEL), ("OLID-trained", model)):
+        ngram = NgramModel(path)
+        tox = ngram.labels.index("toxicity")
+        logit = ngram.raw_logits(x)[0][:, tox]
+        prob = ngram.predict(x, predict_prob)[:, tox]
+        print(f"OLID test A: {name} toxicity {_auc(y, prob)}, n-gram logit {_auc(y, logit)}")
 
 
 def main() -> None:
