@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -33,11 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from moderator.adapters.digests import sha256_file
+from moderator.adapters.scoring.onnx_export import INT8_FILE as INT8
 
 #: Bump when the export changes in a way that changes scores (a new export is made then).
 #: 2: uint8 weights where int8 ones saturate (CPUs without VNNI), and the CPU kind in the key.
 EXPORT_VERSION = 2
-INT8 = "model.int8.onnx"
 CHECK = "check.json"
 DIGESTS = "digests.json"
 _STEPS = 5  # load, trace, fuse, quantise, check
@@ -75,11 +76,13 @@ class Export:
         return self.folder / INT8
 
 
+@functools.cache
 def cpu_int8_kind(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
     """The CPU's kind for int8 matrix products: "vnni" or "no-vnni" (Linux), else "unknown".
     An int8 export checked on a CPU with VNNI can saturate on one without
     (onnx_scorer.quantize_int8), so the two kinds of machine never share an export: a cache
-    copied from one to the other is exported and checked again."""
+    copied from one to the other is exported and checked again. Read once per process and
+    file."""
     try:
         text = cpuinfo.read_text(encoding="ascii", errors="replace")
     except OSError:

@@ -96,8 +96,8 @@ def export_onnx(
     report.files["model.onnx"] = "fp32"
     if int8:
         log("Quantising the weights to int8 (dynamic quantisation)")
-        quantize_int8(output / "model.onnx", output / "model.int8.onnx")
-        report.files["model.int8.onnx"] = "int8"
+        quantize_int8(output / "model.onnx", output / INT8_FILE)
+        report.files[INT8_FILE] = "int8"
     scorer.tokenizer.backend_tokenizer.save(str(output / "tokenizer.json"))
     metadata = ExportMetadata(
         classes=scorer.class_names,
